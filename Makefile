@@ -1,0 +1,42 @@
+# Two commands set up everything on a fresh machine that has Python 3.11 and make:
+#   make lab    JupyterLab on notebooks/, talking to the embedded local server (no key, no network)
+#   make test   the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8765
+LAB_PORT ?= 8888
+LOCAL_URL := http://127.0.0.1:$(PORT)/v1
+
+.PHONY: lab test bench serve clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Stamps make a second run reinstall nothing unless pyproject.toml changed.
+$(VENV)/.lab-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[lab]"
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[lab,test]"
+	touch $@ $(VENV)/.lab-installed
+
+lab: $(VENV)/.lab-installed
+	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) --wait-ready & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) $(VENV)/bin/jupyter lab --no-browser \
+		--ServerApp.port=$(LAB_PORT) --ServerApp.root_dir=notebooks quickstart.ipynb
+
+test: $(VENV)/.test-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.test-installed
+	$(PY) -m benchmarks
+
+serve: $(VENV)/.lab-installed
+	$(VENV)/bin/jupyter-api-kit serve --port $(PORT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache
