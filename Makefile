@@ -24,7 +24,7 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed
-	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) --wait-ready & server=$$!; \
+	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) & server=$$!; \
 	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
 	JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) $(VENV)/bin/jupyter lab --no-browser \
 		--ServerApp.port=$(LAB_PORT) --ServerApp.root_dir=notebooks quickstart.ipynb

@@ -1,0 +1,97 @@
+"""The requests-backed API client.
+
+Example:
+    >>> from jupyter_api_kit.client import Client
+    >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+    >>> client.chat.completions.create(model="local-ngram",
+    ...     messages=[{"role": "user", "content": "Hello"}])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from jupyter_api_kit.client.transport import Transport
+from jupyter_api_kit.config import Settings, mask_secret
+
+# Each API group lives in its own module and loads on first use: attribute -> (module, class).
+GROUPS = {
+    "chat": ("chat", "Chat"),
+    "models": ("models", "Models"),
+    "completions": ("completions", "Completions"),
+    "embeddings": ("embeddings", "Embeddings"),
+    "moderations": ("moderations", "Moderations"),
+    "files": ("files", "Files"),
+    "vector_stores": ("vector_stores", "VectorStores"),
+    "responses": ("responses", "Responses"),
+    "assistants": ("assistants", "Assistants"),
+    "threads": ("threads", "Threads"),
+    "evals": ("evals", "Evals"),
+    "fine_tuning": ("fine_tuning", "FineTuning"),
+    "organization": ("organization", "Organization"),
+}
+
+
+class Client:
+    """One connection to an OpenAI-compatible API.
+
+    Settings come from the arguments, then OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID,
+    OPENAI_PROJECT_ID and OPENAI_ADMIN_KEY. With neither a key nor a base URL the embedded local
+    server is started (once per process) and used.
+
+    Example:
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", max_retries=0)
+        >>> client.base_url
+        'http://127.0.0.1:8765/v1'
+    """
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None, organization: str | None = None,
+                 project: str | None = None, admin_key: str | None = None, timeout=None, max_retries: int = 2,
+                 session=None):
+        settings = Settings.resolve(api_key=api_key, base_url=base_url, organization=organization,
+                                    project=project, admin_key=admin_key)
+        resolved_url = settings.base_url
+        if resolved_url is None:
+            from jupyter_api_kit.embedded import shared_local_url
+
+            resolved_url = shared_local_url()
+        self.settings = settings
+        self.uses_local_server = settings.uses_embedded_server
+        self.transport = Transport(resolved_url, api_key=settings.api_key, admin_key=settings.admin_key,
+                                   organization=settings.organization, project=settings.project,
+                                   timeout=timeout, max_retries=max_retries, session=session)
+        self._groups: dict = {}
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    def __getattr__(self, name):
+        spec = GROUPS.get(name)
+        if spec is None or name.startswith("_"):
+            raise AttributeError(f"Client has no attribute {name!r}")
+        groups = self.__dict__.setdefault("_groups", {})
+        if name not in groups:
+            module = importlib.import_module(f"jupyter_api_kit.client.{spec[0]}")
+            groups[name] = getattr(module, spec[1])(self.transport, self)
+        return groups[name]
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(GROUPS))
+
+    def __repr__(self) -> str:
+        where = "embedded local server" if self.uses_local_server else self.base_url
+        return (f"Client({where!r}, api_key={mask_secret(self.settings.api_key)}, "
+                f"admin_key={mask_secret(self.settings.admin_key)})")
+
+    def close(self) -> None:
+        self.transport.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+__all__ = ["Client"]

@@ -1,0 +1,89 @@
+"""Chat completions: create (plain or streamed), and the stored-completion operations.
+
+Example:
+    >>> c = client.chat.completions.create(model="local-ngram", store=True, metadata={"topic": "demo"},
+    ...     messages=[{"role": "user", "content": "Tell me about planets"}], logprobs=True, top_logprobs=3)  # doctest: +SKIP
+    >>> client.chat.completions.update(c.id, metadata={"topic": "space"})  # doctest: +SKIP
+    >>> client.chat.completions.list(metadata={"topic": "space"}).to_frame()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.resource import Resource, path_id
+from jupyter_api_kit.client.streaming import Stream
+from jupyter_api_kit.client.validation import check_metadata
+from jupyter_api_kit.errors import InvalidInputError
+
+
+class Messages(Resource):
+    def list(self, completion_id: str, *, after=None, limit=None, order=None):
+        """The messages stored with a completion, as a page.
+
+        Example:
+            >>> client.chat.completions.messages.list(c.id).to_frame()  # doctest: +SKIP
+        """
+        return self._list(f"chat/completions/{path_id(completion_id, 'completion_id')}/messages",
+                          {"after": after, "limit": limit, "order": order})
+
+
+class Completions(Resource):
+    def __init__(self, transport, client=None):
+        super().__init__(transport, client)
+        self.messages = Messages(transport, client)
+
+    def create(self, *, messages, model: str, stream: bool = False, **params) -> APIObject | Stream:
+        """Create a chat completion. Every API parameter passes through as a keyword
+        (`n`, `logprobs`, `top_logprobs`, `seed`, `stop`, `store`, `metadata`, `temperature`, `top_p`,
+        `max_completion_tokens`, `response_format`, `tools`, `stream_options`, ...).
+        With `stream=True` the result is a `Stream` of `chat.completion.chunk` objects.
+
+        Example:
+            >>> client.chat.completions.create(model="local-ngram",
+            ...     messages=[{"role": "user", "content": "Hi"}]).choices[0].message.content  # doctest: +SKIP
+        """
+        if not isinstance(messages, list) or not messages:
+            raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} dicts",
+                                    param="messages")
+        body = {"model": model, "messages": messages, **params}
+        if stream:
+            return self._stream("chat/completions", {**body, "stream": True})
+        return self._post("chat/completions", body)
+
+    def retrieve(self, completion_id: str) -> APIObject:
+        """A stored completion by id."""
+        return self._get(f"chat/completions/{path_id(completion_id, 'completion_id')}")
+
+    def update(self, completion_id: str, *, metadata: dict) -> APIObject:
+        """Replace a stored completion's metadata (checked against the API's limits before sending).
+
+        Example:
+            >>> client.chat.completions.update("chatcmpl-...", metadata={"reviewed": "yes"})  # doctest: +SKIP
+        """
+        check_metadata(metadata)
+        if metadata is None:
+            raise InvalidInputError("metadata is required: pass a dict of strings (or {} to clear it)",
+                                    param="metadata")
+        return self._post(f"chat/completions/{path_id(completion_id, 'completion_id')}",
+                          {"metadata": metadata})
+
+    def list(self, *, model=None, metadata=None, after=None, limit=None, order=None):
+        """Stored completions, filtered by model and metadata pairs, as a lazily paging page.
+
+        Example:
+            >>> client.chat.completions.list(metadata={"topic": "demo"}, limit=10).to_frame()  # doctest: +SKIP
+        """
+        if metadata is not None:
+            check_metadata(metadata)
+        return self._list("chat/completions", {"model": model, "metadata": metadata, "after": after,
+                                               "limit": limit, "order": order})
+
+    def delete(self, completion_id: str) -> APIObject:
+        """Delete a stored completion."""
+        return self._delete(f"chat/completions/{path_id(completion_id, 'completion_id')}")
+
+
+class Chat(Resource):
+    def __init__(self, transport, client=None):
+        super().__init__(transport, client)
+        self.completions = Completions(transport, client)

@@ -1,0 +1,98 @@
+"""List results: one page in hand, every following page fetched lazily on iteration.
+
+Example:
+    >>> page = client.chat.completions.list(limit=20)     # doctest: +SKIP
+    >>> page.data[0].id, page.has_more                      # this page only   # doctest: +SKIP
+    >>> for completion in page: ...                         # every page, fetched as needed  # doctest: +SKIP
+    >>> page.to_frame()                                     # this page as a DataFrame  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from jupyter_api_kit.client.objects import APIList, APIObject
+
+
+class CursorPage:
+    """A page of a cursor-paged list (`after`, `has_more`, `last_id`).
+
+    `fetch(params)` returns the next page's JSON; it is bound by the resource that made this page.
+    """
+
+    def __init__(self, body: APIObject, fetch: Callable[[dict], APIObject], params: dict):
+        self.body = body
+        self._fetch = fetch
+        self._params = dict(params)
+
+    @property
+    def data(self) -> APIList:
+        return APIList(self.body.get("data") or [])
+
+    @property
+    def has_more(self) -> bool:
+        return bool(self.body.get("has_more"))
+
+    @property
+    def first_id(self) -> str | None:
+        return self.body.get("first_id")
+
+    @property
+    def last_id(self) -> str | None:
+        last = self.body.get("last_id")
+        if last is None and self.body.get("data"):
+            last = self.body["data"][-1].get("id")
+        return last
+
+    @property
+    def request_id(self) -> str | None:
+        return self.body.request_id
+
+    def __len__(self) -> int:
+        return len(self.body.get("data") or [])
+
+    def next_page(self) -> "CursorPage | None":
+        """The following page, or None on the last one."""
+        if not self.has_more or not self.last_id:
+            return None
+        params = {**self._params, "after": self.last_id}
+        return type(self)(self._fetch(params), self._fetch, params)
+
+    def iter_pages(self, progress: bool = False) -> Iterator["CursorPage"]:
+        """This page and every following one, fetched one at a time; `progress` shows a tqdm bar."""
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(unit="page", desc="pages")
+        page = self
+        try:
+            while page is not None:
+                if bar is not None:
+                    bar.update(1)
+                yield page
+                page = page.next_page()
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def __iter__(self) -> Iterator[APIObject]:
+        for page in self.iter_pages():
+            yield from page.data
+
+    def to_list(self) -> list[APIObject]:
+        """Every item of every page."""
+        return list(self)
+
+    def to_frame(self, all_pages: bool = False):
+        """This page (or, with `all_pages=True`, every page) as a DataFrame; metadata keys become
+        `metadata.<key>` columns."""
+        from jupyter_api_kit.frames import to_frame
+
+        return to_frame(self.to_list() if all_pages else list(self.body.get("data") or []))
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {len(self)} items, has_more={self.has_more}>"

@@ -1,0 +1,104 @@
+"""HTTP errors as classes with a status, turned into the API's error object in one place.
+
+Example:
+    >>> err = NotFound("No chat completion found with id 'x'", param="completion_id")
+    >>> err.status, err.body()["error"]["type"]
+    (404, 'invalid_request_error')
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("jupyter_api_kit.local")
+
+
+class HTTPError(Exception):
+    status = 500
+    type = "server_error"
+    code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None, headers=None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+
+    def body(self) -> dict:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class BadRequest(HTTPError):
+    status = 400
+    type = "invalid_request_error"
+
+
+class Unauthorized(HTTPError):
+    status = 401
+    type = "invalid_request_error"
+    code = "invalid_api_key"
+
+
+class Forbidden(HTTPError):
+    status = 403
+    type = "invalid_request_error"
+    code = "insufficient_permissions"
+
+
+class NotFound(HTTPError):
+    status = 404
+    type = "invalid_request_error"
+
+
+class Conflict(HTTPError):
+    status = 409
+    type = "invalid_request_error"
+
+
+class PayloadTooLarge(HTTPError):
+    status = 413
+    type = "invalid_request_error"
+    code = "file_too_large"
+
+
+class TooManyRequests(HTTPError):
+    status = 429
+    type = "requests"
+    code = "rate_limit_exceeded"
+
+
+def install_error_handlers(app) -> None:
+    """Every failure leaves the server as the API's error object; nothing escapes as a bare 500."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    def reply(err: HTTPError):
+        return JSONResponse(err.body(), status_code=err.status, headers=err.headers)
+
+    @app.exception_handler(HTTPError)
+    async def _http_error(request, exc: HTTPError):
+        return reply(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
+        param = ".".join(loc) or None
+        return reply(BadRequest(f"Invalid value for '{param}': {first.get('msg', 'invalid')}", param=param))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _starlette(request, exc: StarletteHTTPException):
+        cls = {404: NotFound, 405: BadRequest, 401: Unauthorized}.get(exc.status_code, BadRequest)
+        message = (f"Unknown request URL: {request.method} {request.url.path}" if exc.status_code in (404, 405)
+                   else str(exc.detail))
+        err = cls(message)
+        err.status = exc.status_code
+        return reply(err)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return reply(HTTPError("The local server hit an unexpected error; it has been logged."))

@@ -1,0 +1,190 @@
+"""Reading request bodies and query strings with errors that name the parameter and what is allowed.
+
+Example:
+    >>> p = Params({"n": 2, "temperature": 0.5})
+    >>> p.int("n", default=1, minimum=1, maximum=8), p.number("temperature", default=1.0, minimum=0, maximum=2)
+    (2, 0.5)
+    >>> Params({"n": "two"}).int("n", default=1)
+    Traceback (most recent call last):
+    ...
+    jupyter_api_kit.local.errors.BadRequest: Invalid type for 'n': expected an integer, got a string.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+
+from jupyter_api_kit.local.errors import BadRequest
+
+MAX_METADATA_PAIRS = 16
+MAX_METADATA_KEY = 64
+MAX_METADATA_VALUE = 512
+
+_TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+               list: "an array", dict: "an object", type(None): "null"}
+
+
+def type_name(value) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def new_id(prefix: str) -> str:
+    """A fresh id in the API's style, e.g. `chatcmpl-...`, `msg_...`.
+
+    Example:
+        >>> new_id("chatcmpl-").startswith("chatcmpl-")
+        True
+    """
+    return f"{prefix}{uuid.uuid4().hex[:24]}"
+
+
+async def json_body(request) -> dict:
+    """FastAPI dependency: the request body as a JSON object, or a 400 saying what is wrong."""
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"The request body must be a JSON object, not {type_name(body)}.")
+    return body
+
+
+def check_metadata(value, param: str = "metadata") -> dict:
+    """The API's metadata limits, enforced: up to 16 string pairs, keys <= 64, values <= 512 chars."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.", param=param)
+    if len(value) > MAX_METADATA_PAIRS:
+        raise BadRequest(f"Invalid '{param}': too many pairs ({len(value)}); at most {MAX_METADATA_PAIRS} "
+                         "are allowed.", param=param)
+    for key, item in value.items():
+        if len(key) > MAX_METADATA_KEY:
+            raise BadRequest(f"Invalid '{param}': key '{key[:20]}...' is {len(key)} characters; keys are at "
+                             f"most {MAX_METADATA_KEY}.", param=f"{param}.{key[:20]}")
+        if not isinstance(item, str):
+            raise BadRequest(f"Invalid type for '{param}.{key}': expected a string, got {type_name(item)}.",
+                             param=f"{param}.{key}")
+        if len(item) > MAX_METADATA_VALUE:
+            raise BadRequest(f"Invalid '{param}.{key}': value is {len(item)} characters; values are at most "
+                             f"{MAX_METADATA_VALUE}.", param=f"{param}.{key}")
+    return dict(value)
+
+
+class Params:
+    """Typed access to a JSON body (or query mapping) with the API's style of 400 errors."""
+
+    def __init__(self, data: Mapping, prefix: str = ""):
+        self.data = data
+        self.prefix = prefix
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def raw(self, key: str, default=None):
+        value = self.data.get(key)
+        return default if value is None else value
+
+    def _bad_type(self, key, expected, value):
+        return BadRequest(f"Invalid type for '{self._name(key)}': expected {expected}, got {type_name(value)}.",
+                          param=self._name(key))
+
+    def str(self, key: str, *, default=None, required=False, choices=None, max_length=None):
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise BadRequest(f"Missing required parameter: '{self._name(key)}'.", param=self._name(key))
+            return default
+        if not isinstance(value, str):
+            raise self._bad_type(key, "a string", value)
+        if choices is not None and value not in choices:
+            allowed = ", ".join(f"'{c}'" for c in choices)
+            raise BadRequest(f"Invalid value for '{self._name(key)}': '{value[:40]}'. Supported values are: "
+                             f"{allowed}.", param=self._name(key))
+        if max_length is not None and len(value) > max_length:
+            raise BadRequest(f"Invalid '{self._name(key)}': string too long ({len(value)} characters, at most "
+                             f"{max_length}).", param=self._name(key))
+        return value
+
+    def bool(self, key: str, *, default=False):
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        if not isinstance(value, bool):
+            raise self._bad_type(key, "a boolean", value)
+        return value
+
+    def int(self, key: str, *, default=None, minimum=None, maximum=None, required=False):
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise BadRequest(f"Missing required parameter: '{self._name(key)}'.", param=self._name(key))
+            return default
+        if isinstance(value, str) and value.lstrip("-").isdigit():
+            value = int(value)  # query strings arrive as text
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._bad_type(key, "an integer", value)
+        self._range(key, value, minimum, maximum)
+        return value
+
+    def number(self, key: str, *, default=None, minimum=None, maximum=None):
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._bad_type(key, "a number", value)
+        self._range(key, value, minimum, maximum)
+        return float(value)
+
+    def _range(self, key, value, minimum, maximum):
+        if minimum is not None and value < minimum:
+            raise BadRequest(f"Invalid '{self._name(key)}': {value} is below the minimum of {minimum}.",
+                             param=self._name(key))
+        if maximum is not None and value > maximum:
+            raise BadRequest(f"Invalid '{self._name(key)}': {value} is above the maximum of {maximum}.",
+                             param=self._name(key))
+
+    def list(self, key: str, *, default=None, required=False, max_items=None):
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise BadRequest(f"Missing required parameter: '{self._name(key)}'.", param=self._name(key))
+            return default
+        if not isinstance(value, list):
+            raise self._bad_type(key, "an array", value)
+        if required and not value:
+            raise BadRequest(f"Invalid '{self._name(key)}': empty array. Expected at least one item.",
+                             param=self._name(key))
+        if max_items is not None and len(value) > max_items:
+            raise BadRequest(f"Invalid '{self._name(key)}': {len(value)} items; at most {max_items} are allowed.",
+                             param=self._name(key))
+        return value
+
+    def dict(self, key: str, *, default=None):
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, dict):
+            raise self._bad_type(key, "an object", value)
+        return value
+
+    def metadata(self, key: str = "metadata"):
+        """Metadata checked against the API's limits; None when absent."""
+        if self.data.get(key) is None:
+            return None
+        return check_metadata(self.data.get(key), self._name(key))

@@ -1,0 +1,40 @@
+"""GET /v1/models and /v1/models/{model}: the local models, plus any a feature registers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from jupyter_api_kit.local.errors import NotFound
+from jupyter_api_kit.local.models.language import LANGUAGE_MODELS
+
+router = APIRouter()
+CREATED = 1767225600  # 2026-01-01: a fixed date, so listings are reproducible
+
+
+def _language_models(app) -> list[dict]:
+    return [{"id": mid, "object": "model", "created": CREATED, "owned_by": "jupyter-api-kit"}
+            for mid in LANGUAGE_MODELS]
+
+
+def setup(app) -> None:
+    app.state.model_providers.append(_language_models)
+
+
+def all_models(app) -> list[dict]:
+    models = []
+    for provider in app.state.model_providers:
+        models.extend(provider(app))
+    return models
+
+
+@router.get("/models")
+def list_models(request: Request):
+    return {"object": "list", "data": all_models(request.app)}
+
+
+@router.get("/models/{model:path}")
+def retrieve_model(model: str, request: Request):
+    for entry in all_models(request.app):
+        if entry["id"] == model:
+            return entry
+    raise NotFound(f"The model '{model}' does not exist on this server.", param="model", code="model_not_found")

@@ -1,0 +1,146 @@
+"""Running the app: in a background thread (notebooks, tests) or in the foreground (the console command).
+
+Example:
+    >>> server = start_local_server(db=":memory:")     # doctest: +SKIP
+    >>> server.base_url                                  # doctest: +SKIP
+    'http://127.0.0.1:50123/v1'
+    >>> server.stop()                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+from jupyter_api_kit.local.app import create_app
+from jupyter_api_kit.local.store import Store
+
+DB_ENV = "JUPYTER_API_KIT_DB"
+
+
+def default_db_path() -> Path:
+    """The database file: `JUPYTER_API_KIT_DB`, else `local.db` in the user data directory."""
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV]).expanduser()
+    from jupyter_api_kit.config import data_dir
+
+    return data_dir() / "local.db"
+
+
+def is_loopback(host: str) -> bool:
+    """True for hosts that only this machine can reach.
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+        (True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, api_key: str | None) -> None:
+    """Refuse to expose an open server: a non-loopback host needs an API key."""
+    if not is_loopback(host) and not api_key:
+        raise ValueError(f"refusing to listen on {host} without --api-key: anyone on the network could use "
+                         "this server; pass --api-key KEY or bind to 127.0.0.1")
+
+
+class LocalServer:
+    """A handle on a running local server: `base_url`, `store`, `app`, `stop()`."""
+
+    def __init__(self, app, server, thread, sock):
+        self.app = app
+        self._server = server
+        self._thread = thread
+        host, port = sock.getsockname()[:2]
+        self.host, self.port = host, port
+        self.base_url = f"http://{host}:{port}/v1"
+
+    @property
+    def store(self):
+        return self.app.state.store
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self.app.state.background.shutdown()
+        self.app.state.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalServer({self.base_url!r})"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn_server(app, log_level: str):
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+    return uvicorn.Server(config)
+
+
+def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
+                       api_key: str | None = None, data_dir: str | Path | None = None,
+                       log_level: str = "warning") -> LocalServer:
+    """Start the server in a daemon thread on `host:port` (0 picks a free port) and return once it
+    accepts connections. `db=":memory:"` keeps everything in memory (tests); None uses the default file.
+
+    Example:
+        >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
+        ...     print(server.base_url)
+    """
+    check_bind(host, api_key)
+    store = Store(default_db_path() if db is None else db)
+    app = create_app(store, api_key=api_key, data_dir=data_dir)
+    sock = _bind(host, port)
+    server = _uvicorn_server(app, log_level)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
+                              name=f"jak-local-server-{sock.getsockname()[1]}")
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the local server did not start")
+        time.sleep(0.01)
+    return LocalServer(app, server, thread, sock)
+
+
+def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None) -> None:
+    """Serve in the foreground until interrupted (the console command)."""
+    check_bind(host, api_key)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    store = Store(default_db_path() if db is None else db)
+    app = create_app(store, api_key=api_key)
+    sock = _bind(host, port)
+    server = _uvicorn_server(app, "info")
+    if on_ready:
+        host_, port_ = sock.getsockname()[:2]
+        on_ready(f"http://{host_}:{port_}/v1")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        app.state.background.shutdown()
+        store.close()
