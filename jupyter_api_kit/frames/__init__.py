@@ -1,0 +1,24 @@
+"""Pure converters from OpenAI API JSON to tidy pandas DataFrames.
+
+Every function takes what the API returns (plain dicts and lists, the
+client's dict-like results, pages with a ``.data`` list) and returns a new
+DataFrame; nothing here talks to the network or to IPython.
+
+- :func:`choices`: one row per choice of a (chat) completion or stream.
+- :func:`usage`: token usage, one row per response.
+- :func:`logprobs`: one row per generated token, with rank and entropy.
+- :func:`top_logprobs`: one row per reported alternative token.
+- :func:`to_frame`: one row per item of any list object.
+
+Example:
+    >>> from jupyter_api_kit import frames
+    >>> frames.to_frame({"object": "list", "data": [{"id": "m1", "object": "model"}]})
+       id object
+    0  m1  model
+"""
+
+from jupyter_api_kit.frames.chat import choices, usage
+from jupyter_api_kit.frames.lists import to_frame
+from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
+
+__all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]
