@@ -473,18 +473,3 @@ def test_strict_recorder_raises_at_once(contract):
     session.hooks["response"].append(contract.recorder(strict=True))
     with pytest.raises(ContractViolation, match="unknown path"):
         session.get(BASE + "/nowhere")
-
-
-# ---- speed ------------------------------------------------------------------------------------
-
-
-def test_validation_takes_about_a_millisecond(contract):
-    req = prepared("POST", "/chat/completions", json=CHAT_REQUEST)
-    contract.validate_exchange(response(req, 200, CHAT_RESPONSE))  # warm the caches
-    rounds = 200
-    started = time.perf_counter()
-    for _ in range(rounds):
-        contract.validate_exchange(response(req, 200, CHAT_RESPONSE))
-    per_exchange_ms = (time.perf_counter() - started) / rounds * 1000
-    print(f"contract: {per_exchange_ms:.2f} ms per exchange (request + response)")
-    assert per_exchange_ms < 25, per_exchange_ms  # ~2-3 ms here; generous for slow CI machines

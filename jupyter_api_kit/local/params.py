@@ -17,6 +17,8 @@ import time
 import uuid
 from collections.abc import Mapping
 
+from starlette.requests import Request
+
 from jupyter_api_kit.local.errors import BadRequest
 
 MAX_METADATA_PAIRS = 16
@@ -45,7 +47,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:24]}"
 
 
-async def json_body(request) -> dict:
+async def json_body(request: Request) -> dict:
     """FastAPI dependency: the request body as a JSON object, or a 400 saying what is wrong."""
     raw = await request.body()
     if not raw:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from starlette.requests import Request
+
 from jupyter_api_kit.local.errors import Unauthorized
 
 
@@ -34,7 +36,7 @@ def bearer_token(request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def authenticate(request) -> Principal:
+def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the `Principal` of this request, or a 401.
 
     Resolvers on `app.state.key_resolvers` are asked first (each returns a Principal or None);
