@@ -534,7 +534,7 @@ class Contract:
             if name is None:
                 continue
             # ``include[]=…`` is how arrays travel in multipart bodies.
-            key = name[:-2] if name.endswith("[]") else name
+            key = name.split("[", 1)[0]  # include[]=… and expires_after[anchor]=… name one field
             is_file = part.get_param("filename", header="content-disposition") is not None
             fields.setdefault(key, []).append(None if is_file else part.get_payload(decode=True))
 
