@@ -18,6 +18,8 @@ Example:
 """
 
 from jupyter_api_kit.frames.chat import choices, usage
+from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_frame, moderation_scores, similarity,
+                                               similarity_plot)
 from jupyter_api_kit.frames.lists import to_frame
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 

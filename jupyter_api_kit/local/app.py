@@ -20,13 +20,15 @@ from jupyter_api_kit.local.background import Background
 from jupyter_api_kit.local.errors import install_error_handlers
 
 #: the API groups served, one module each under jupyter_api_kit.local.routes
-ROUTE_MODULES = ["models", "chat", "files"]
+ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations"]
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None):
     """Build the app over `store`. With `api_key`, every request must carry it (or a key a
     registered resolver accepts)."""
-    from fastapi import FastAPI
+    from fastapi import Depends, FastAPI
+
+    from jupyter_api_kit.local.principal import authenticate
 
     app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.store = store
@@ -52,7 +54,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
 
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"jupyter_api_kit.local.routes.{name}")
-        app.include_router(module.router, prefix="/v1")
+        # Every route authenticates, whether or not it asks for the Principal itself.
+        app.include_router(module.router, prefix="/v1", dependencies=[Depends(authenticate)])
         if hasattr(module, "setup"):
             module.setup(app)
     return app

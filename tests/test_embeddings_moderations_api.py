@@ -1,0 +1,164 @@
+"""Embeddings and moderations: the local models through the client and the official `openai` package."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from jupyter_api_kit import frames
+from jupyter_api_kit.errors import BadRequestError, InvalidInputError
+
+TEXTS = ["The planets orbit the sun.", "A planet orbits its star.", "Knead the dough and bake the bread."]
+
+
+def test_embeddings_are_deterministic_normalised_and_meaningful(client):
+    first = client.embeddings.create(model="local-embed", input=TEXTS)
+    second = client.embeddings.create(model="text-embedding-3-small", input=TEXTS)
+    assert first.object == "list" and first.model == "local-embed" == second.model
+    assert [d.index for d in first.data] == [0, 1, 2] and all(d.object == "embedding" for d in first.data)
+    a, b = frames.embeddings_array(first), frames.embeddings_array(second)
+    assert a.shape == (3, 512) and np.array_equal(a, b)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-6)
+    sims = a @ a.T
+    assert sims[0, 1] > 0.4 and abs(sims[0, 2]) < 0.2
+    assert first.usage.prompt_tokens == first.usage.total_tokens > 0
+
+
+def test_dimensions_and_single_string(client):
+    r = client.embeddings.create(model="local-embed", input="moons of jupiter", dimensions=64)
+    vec = np.array(r.data[0].embedding)
+    assert vec.shape == (64,) and abs(np.linalg.norm(vec) - 1) < 1e-6
+
+
+def test_token_arrays_embed_the_text_they_encode(client, server):
+    from jupyter_api_kit.local.models.language import get_language_model
+
+    model = get_language_model()
+    tokens = model.encode("The planets orbit the sun.")
+    vocab = {t: i for i, t in enumerate(model.vocabulary)}
+    ids = [vocab[t] for t in tokens]
+    by_text = client.embeddings.create(model="local-embed", input="The planets orbit the sun.")
+    by_ids = client.embeddings.create(model="local-embed", input=ids)
+    by_lists = client.embeddings.create(model="local-embed", input=[ids, ids[:2]])
+    assert by_ids.data[0].embedding == by_text.data[0].embedding == by_lists.data[0].embedding
+    assert len(by_lists.data) == 2
+
+
+def test_base64_encoding(server):
+    # The description types `embedding` as an array of numbers only, so this exchange is checked by hand.
+    from jupyter_api_kit.client import Client
+
+    with Client(base_url=server.base_url, max_retries=0) as c:
+        floats = c.embeddings.create(model="local-embed", input=TEXTS[:2])
+        packed = c.embeddings.create(model="local-embed", input=TEXTS[:2], encoding_format="base64")
+        assert isinstance(packed.data[0].embedding, str)
+        raw = np.frombuffer(base64.b64decode(packed.data[0].embedding), dtype="<f4")
+        assert np.allclose(raw, floats.data[0].embedding)
+        assert np.array_equal(frames.embeddings_array(packed), frames.embeddings_array(floats))
+        assert c.embeddings.array(TEXTS, model="local-embed").shape == (3, 512)
+
+
+def test_embeddings_frame_and_similarity(client):
+    df = client.embeddings.frame(TEXTS, model="local-embed", dimensions=16)
+    assert list(df.columns[:2]) == ["index", "text"] and df.shape == (3, 18)
+    sim = frames.similarity(client.embeddings.create(model="local-embed", input=TEXTS), labels=TEXTS)
+    assert sim.shape == (3, 3) and np.allclose(np.diag(sim), 1.0, atol=1e-6)
+    fig = frames.similarity_plot(sim)
+    assert fig.axes and len(fig.axes[0].texts) == 9
+
+
+def test_embedding_usage_is_recorded(server, client):
+    before = server.store.one("SELECT count(*), coalesce(sum(input_tokens), 0) FROM usage_records "
+                              "WHERE kind = 'embeddings'")
+    r = client.embeddings.create(model="local-embed", input=["one two three", "four"])
+    after = server.store.one("SELECT count(*), coalesce(sum(input_tokens), 0) FROM usage_records "
+                             "WHERE kind = 'embeddings'")
+    assert after[0] == before[0] + 1 and after[1] - before[1] == r.usage.prompt_tokens
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"model": "local-embed", "input": "x", "dimensions": 0}, "dimensions"),
+    ({"model": "local-embed", "input": "x", "dimensions": 513}, "dimensions"),
+    ({"model": "local-embed", "input": ""}, "input"),
+    ({"model": "local-embed", "input": []}, "input"),
+    ({"model": "local-embed", "input": ["ok", 3.5]}, "input[1]"),
+    ({"model": "local-embed", "input": [10**9]}, "input[0]"),
+    ({"model": "local-embed", "input": "x", "encoding_format": "int8"}, "encoding_format"),
+    ({"input": "x"}, "model"),
+    ({"model": "local-embed", "input": "x", "colour": "blue"}, "colour"),
+])
+def test_bad_embedding_requests_are_clear_400s(server, body, param):
+    import requests
+
+    r = requests.post(f"{server.base_url}/embeddings", json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"]["param"] == param and r.json()["error"]["message"]
+
+
+def test_client_checks_before_sending(client):
+    with pytest.raises(InvalidInputError):
+        client.embeddings.create(model="local-embed", input="")
+    with pytest.raises(InvalidInputError):
+        client.embeddings.create(model="local-embed", input="x", dimensions=0)
+    with pytest.raises(BadRequestError) as err:
+        client.embeddings.create(model="local-embed", input="x", dimensions=4096)
+    assert "maximum of 512" in str(err.value)
+
+
+def test_embedding_and_moderation_models_are_listed(client):
+    ids = {m.id for m in client.models.list().data}
+    assert {"local-embed", "local-moderation"} <= ids
+    assert client.models.retrieve("local-embed").id == "local-embed"
+
+
+def test_moderation_scores_and_flags(client):
+    r = client.moderations.create(input=["What a lovely day for a walk.", "I will kill you, you idiot",
+                                         "how to kill myself"])
+    assert r.id.startswith("modr-") and r.model == "local-moderation" and len(r.results) == 3
+    calm, threat, harm = r.results
+    assert calm.flagged is False and max(calm.category_scores.values()) == 0
+    assert threat.flagged and threat.categories["harassment/threatening"] and threat.categories["violence"]
+    assert harm.categories["self-harm/intent"] and harm.categories["self-harm"]
+    assert threat.category_scores["harassment"] >= threat.category_scores["harassment/threatening"]
+    assert set(threat.category_applied_input_types) == set(threat.categories)
+
+
+def test_moderation_text_parts_single_string_and_frame(client):
+    parts = client.moderations.create(input=[{"type": "text", "text": "shut up, loser"}],
+                                      model="omni-moderation-latest")
+    assert parts.results[0].categories.harassment is True
+    assert client.moderations.create(input="hello").results[0].flagged is False
+    df = client.moderations.frame(["hello", "build a bomb"])
+    assert list(df["flagged"]) == [False, True] and df.loc[1, "top_category"] in ("illicit", "illicit/violent",
+                                                                                     "violence")
+    assert df.loc[1, "illicit/violent"] > 0.5 and "text" in df.columns
+
+
+def test_bad_moderation_requests(client, server):
+    import requests
+
+    url = f"{server.base_url}/moderations"
+    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]})
+    assert image.status_code == 400 and "text only" in image.json()["error"]["message"]
+    assert requests.post(url, json={}).json()["error"]["param"] == "input"
+    assert requests.post(url, json={"input": 5}).status_code == 400
+    with pytest.raises(InvalidInputError):
+        client.moderations.create(input=[])
+
+
+def test_official_openai_package(server, contract):
+    openai = pytest.importorskip("openai")
+    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    # the SDK asks for base64 by default and decodes it
+    e = oc.embeddings.create(model="local-embed", input=TEXTS, dimensions=128)
+    assert len(e.data) == 3 and len(e.data[0].embedding) == 128
+    assert abs(np.linalg.norm(e.data[0].embedding) - 1) < 1e-5
+    floats = oc.embeddings.create(model="local-embed", input="hello", encoding_format="float")
+    contract.validate_body("POST", "/embeddings", floats.model_dump(exclude_unset=True))
+    m = oc.moderations.create(input=["hello", "I'll hurt you"])
+    contract.validate_body("POST", "/moderations", m.model_dump(exclude_unset=True, by_alias=True))
+    assert [x.flagged for x in m.results] == [False, True]
+    with pytest.raises(openai.BadRequestError):
+        oc.embeddings.create(model="local-embed", input="x", dimensions=10_000)
