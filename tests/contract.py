@@ -199,6 +199,10 @@ def prepare_spec(doc: dict) -> dict[str, int]:
       ``metadata[key]=value`` (the parameter's own description says so), and openapi-core's default
       ``form`` style would ignore those keys silently. Its schema becomes the object branch alone, as
       openapi-core only decodes ``deepObject`` for a schema whose ``type`` is exactly ``object``.
+    * The items of ``ChatCompletionMessageList`` (the stored messages of a completion) reuse the
+      assistant-message schema, whose ``role`` enum is ``["assistant"]``; but those messages are the
+      request's, and the API returns them with their own roles (``user``, ``system``, ...). The enum is
+      widened to the request roles rather than making a server lie about who spoke.
     """
     notes: dict[str, int] = {
         "beta path keys removed": 0,
@@ -208,6 +212,7 @@ def prepare_spec(doc: dict) -> dict[str, int]:
         "nullable without type -> anyOf [schema, null]": 0,
         "query object parameter -> deepObject": 0,
         "parameter nullable dropped": 0,
+        "stored message roles widened": 0,
     }
     paths = doc.get("paths", {})
     for key in [k for k in paths if "?" in k]:
@@ -238,6 +243,16 @@ def prepare_spec(doc: dict) -> dict[str, int]:
                     param["style"], param["explode"] = "deepObject", True
                     param["schema"] = copy.deepcopy(objects[0])
                     notes["query object parameter -> deepObject"] += 1
+
+    items = doc.get("components", {}).get("schemas", {}).get("ChatCompletionMessageList", {}) \
+        .get("properties", {}).get("data", {}).get("items", {})
+    if isinstance(items.get("allOf"), list):
+        items["allOf"].append({"type": "object", "properties": {"role": {
+            "type": "string", "enum": ["system", "developer", "user", "assistant", "tool", "function"]}}})
+        first = _resolve_ref(doc, items["allOf"][0])
+        items["allOf"][0] = {k: v for k, v in copy.deepcopy(first).items()}
+        items["allOf"][0]["properties"] = {k: v for k, v in first.get("properties", {}).items() if k != "role"}
+        notes["stored message roles widened"] += 1
 
     stack: list[Any] = [doc.get("paths"), doc.get("components"), doc.get("webhooks")]
     while stack:

@@ -243,8 +243,11 @@ def test_cached_tokens_on_a_follow_up_turn(client):
     assert 0 < second.usage.prompt_tokens_details.cached_tokens < second.usage.prompt_tokens
 
 
-def test_bad_request_error_carries_param_and_request_id(client):
+def test_bad_request_error_carries_param_and_request_id(client, recorder):
     with pytest.raises(BadRequestError) as info:
         client.chat.completions.create(model="local-ngram", messages=USER, n=0)
+    # The request was invalid on purpose, so the contract check rightly flagged it.
+    assert any("n: 0" in v for v in map(str, recorder.violations))
+    recorder.clear()
     err = info.value
     assert err.param == "n" and err.request_id.startswith("req_") and err.status == 400
