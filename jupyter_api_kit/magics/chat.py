@@ -1,0 +1,297 @@
+"""`%%chat`: talk to a model from a cell, the answer streaming in as it arrives.
+
+The conversation continues from cell to cell (the magic keeps the messages, the system prompt
+included) until `--new`. `{name}` in the cell is filled from the notebook's variables.
+
+Example (in a notebook)::
+
+    %load_ext jupyter_api_kit
+    %%chat -s "You answer briefly."
+    What is a planet?
+
+    %%chat --logprobs --top-logprobs 5 -o answer
+    And a moon?
+
+    %config ChatMagics.temperature = 0.7
+"""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
+from traitlets.config.configurable import Configurable
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.magics.common import (Connection, check_output_name, check_ranges, checked_metadata,
+                                           interpolate, parse_options, parse_pairs, range_problem,
+                                           shown_errors)
+from jupyter_api_kit.magics.display import AnswerFooter, LiveAnswer, final_view
+
+# (option, low, high): the API's documented ranges, checked for traits and options alike.
+RANGES = {"temperature": (0, 2), "top_p": (0, 1), "max_tokens": (1, None), "n": (1, 128),
+          "top_logprobs": (0, 20)}
+
+
+class ChunkAssembler:
+    """Builds the complete `chat.completion` from the chunks of a stream: content, refusal, tool
+    calls, finish reasons, logprobs and the usage chunk (`stream_options.include_usage`).
+
+    Example:
+        >>> a = ChunkAssembler()
+        >>> for delta in ({"role": "assistant", "content": ""}, {"content": "Hi"}, {"content": "!"}):
+        ...     a.add({"id": "c1", "created": 1, "model": "m", "choices": [{"index": 0, "delta": delta}]})
+        >>> a.add({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        >>> done = a.completion()
+        >>> done["object"], done["choices"][0]["message"]["content"], done["choices"][0]["finish_reason"]
+        ('chat.completion', 'Hi!', 'stop')
+    """
+
+    def __init__(self):
+        self.head: dict = {}
+        self.choices: dict[int, dict] = {}
+        self.usage = None
+
+    def _choice(self, index: int) -> dict:
+        return self.choices.setdefault(index, {"index": index, "role": "assistant", "content": None,
+                                               "refusal": None, "tool_calls": {}, "logprobs": None,
+                                               "finish_reason": None})
+
+    def add(self, chunk) -> None:
+        for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
+            if chunk.get(key) is not None:
+                self.head[key] = chunk[key]
+        if chunk.get("usage"):
+            self.usage = chunk["usage"]
+        for part in chunk.get("choices") or ():
+            choice = self._choice(part.get("index", 0))
+            delta = part.get("delta") or {}
+            choice["role"] = delta.get("role") or choice["role"]
+            for field in ("content", "refusal"):
+                if delta.get(field) is not None:
+                    choice[field] = (choice[field] or "") + delta[field]
+            for call in delta.get("tool_calls") or ():
+                self._add_tool_call(choice, call)
+            if part.get("logprobs"):
+                logprobs = choice["logprobs"] = choice["logprobs"] or {"content": None, "refusal": None}
+                for field in ("content", "refusal"):
+                    if part["logprobs"].get(field):
+                        logprobs[field] = (logprobs[field] or []) + list(part["logprobs"][field])
+            if part.get("finish_reason"):
+                choice["finish_reason"] = part["finish_reason"]
+
+    @staticmethod
+    def _add_tool_call(choice: dict, call) -> None:
+        slot = choice["tool_calls"].setdefault(call.get("index", 0), {"id": None, "type": "function",
+                                                                      "function": {"name": "", "arguments": ""}})
+        slot["id"] = call.get("id") or slot["id"]
+        slot["type"] = call.get("type") or slot["type"]
+        function = call.get("function") or {}
+        slot["function"]["name"] += function.get("name") or ""
+        slot["function"]["arguments"] += function.get("arguments") or ""
+
+    def texts(self) -> list[str]:
+        return [self.choices[i]["content"] or "" for i in sorted(self.choices)]
+
+    def completion(self, request_id: str | None = None) -> APIObject:
+        choices = []
+        for index in sorted(self.choices):
+            c = self.choices[index]
+            message = {"role": c["role"], "content": c["content"], "refusal": c["refusal"], "annotations": []}
+            if c["tool_calls"]:
+                message["tool_calls"] = [c["tool_calls"][i] for i in sorted(c["tool_calls"])]
+            choices.append({"index": index, "message": message, "logprobs": c["logprobs"],
+                            "finish_reason": c["finish_reason"]})
+        body = {"id": self.head.get("id"), "object": "chat.completion", "created": self.head.get("created"),
+                "model": self.head.get("model"), "choices": choices, "usage": self.usage}
+        body.update({k: self.head[k] for k in ("service_tier", "system_fingerprint") if k in self.head})
+        return APIObject(body, request_id=request_id)
+
+
+def _range_trait(change_name: str):
+    """A traitlets validator enforcing RANGES[name], with a one-line error."""
+
+    def check(self, proposal):
+        problem = range_problem(f"ChatMagics.{change_name}", proposal["value"], *RANGES[change_name])
+        if problem:
+            raise TraitError(problem)
+        return proposal["value"]
+
+    return validate(change_name)(check)
+
+
+@magics_class
+class ChatMagics(Magics, Configurable):
+    """`%%chat` and its settings (`%config ChatMagics` lists them)."""
+
+    model = Unicode("", help="Model for %%chat. Empty: local-ngram, or gpt-4o-mini on the real API.").tag(config=True)
+    system = Unicode("", help="System prompt that starts every new conversation (-s overrides).").tag(config=True)
+    temperature = Float(None, allow_none=True, help="Sampling temperature, 0 to 2 (None: the server's default)."
+                        ).tag(config=True)
+    top_p = Float(None, allow_none=True, help="Nucleus sampling mass, 0 to 1 (None: the server's default)."
+                  ).tag(config=True)
+    max_tokens = Int(None, allow_none=True, help="Most tokens per answer (max_completion_tokens; None: no limit)."
+                     ).tag(config=True)
+    stream = Bool(True, help="Stream answers into the output as they arrive.").tag(config=True)
+    store = Bool(False, help="Store every completion on the server (--store/--no-store override).").tag(config=True)
+    show_usage = Bool(True, help="Show the model and token counts under each answer.").tag(config=True)
+    update_interval = Float(0.1, help="Seconds between live updates of a streaming answer.").tag(config=True)
+    base_url = Unicode("", help="Server for %%chat and %completions. Empty: OPENAI_BASE_URL, else the real API "
+                                "when OPENAI_API_KEY is set, else the embedded local server.").tag(config=True)
+
+    _check_temperature = _range_trait("temperature")
+    _check_top_p = _range_trait("top_p")
+    _check_max_tokens = _range_trait("max_tokens")
+
+    @validate("update_interval")
+    def _check_update_interval(self, proposal):
+        if proposal["value"] < 0:
+            raise TraitError(f"ChatMagics.update_interval must be at least 0, got {proposal['value']}")
+        return proposal["value"]
+
+    @observe("base_url")
+    def _base_url_changed(self, change):
+        self.connection.base_url = change["new"] or None
+
+    def __init__(self, shell=None, connection: Connection | None = None, **kwargs):
+        # Set before Configurable.__init__, which may apply config and fire the base_url observer.
+        self.connection = connection or Connection()
+        super().__init__(shell, **kwargs)
+        self.connection.base_url = self.base_url or None
+        self.messages: list[dict] = []
+        self.last_result = None
+
+    def reset(self) -> None:
+        """Forget the conversation (what `--new` does)."""
+        self.messages = []
+
+    @magic_arguments()
+    @argument("-m", "--model", help="model id (default: ChatMagics.model)")
+    @argument("-s", "--system", help="system prompt (replaces the conversation's)")
+    @argument("-t", "--temperature", type=float, help="sampling temperature, 0 to 2")
+    @argument("--top-p", type=float, help="nucleus sampling mass, 0 to 1")
+    @argument("-n", type=int, help="number of choices, shown side by side")
+    @argument("--max-tokens", type=int, help="most tokens in the answer")
+    @argument("--seed", type=int, help="seed for reproducible sampling")
+    @argument("--stop", action="append", help="stop sequence (repeatable)")
+    @argument("--logprobs", action="store_true", help="return token log probabilities and show them as a table")
+    @argument("--top-logprobs", type=int, metavar="K", help="alternatives per token, 0 to 20 (implies --logprobs)")
+    @argument("--store", dest="store", action="store_const", const=True, default=None,
+              help="store the completion on the server")
+    @argument("--no-store", dest="store", action="store_const", const=False, help="do not store it")
+    @argument("--metadata", action="append", metavar="KEY=VALUE", help="metadata pair (repeatable)")
+    @argument("-o", "--output", metavar="NAME", help="store the chat.completion in variable NAME")
+    @argument("--new", action="store_true", help="start a fresh conversation")
+    @cell_magic
+    def chat(self, line: str, cell: str):
+        """Send the cell to the model as the next user message and show the answer.
+
+        Example::
+
+            %%chat -t 0.2 --store --metadata topic=demo -o answer
+            Summarise {text} in one sentence.
+        """
+        args = parse_options(self.chat, line)
+        request = self._request(args, cell)
+        with shown_errors():
+            client = self.connection.client
+            request.setdefault("model", self.connection.default_model())
+            if self.stream:
+                completion = self._streamed(client, request)
+            else:
+                completion = client.chat.completions.create(**request)
+                self._display(completion, request)
+        self._after(args, request, completion)
+
+    def _request(self, args, cell: str) -> dict:
+        """The request body from the options, traits and cell; every user mistake stops here,
+        before anything is sent."""
+        check_output_name(args.output)
+        check_ranges([("--temperature", args.temperature, *RANGES["temperature"]),
+                      ("--top-p", args.top_p, *RANGES["top_p"]), ("-n", args.n, *RANGES["n"]),
+                      ("--max-tokens", args.max_tokens, *RANGES["max_tokens"]),
+                      ("--top-logprobs", args.top_logprobs, *RANGES["top_logprobs"])])
+        metadata = checked_metadata(parse_pairs(args.metadata)) if args.metadata else None
+        text = interpolate(cell, self.shell.user_ns).strip()
+        if not text:
+            raise UsageError("the cell is empty: write your message under %%chat")
+        store = self.store if args.store is None else args.store
+        logprobs = args.logprobs or args.top_logprobs is not None
+        options = {
+            "model": args.model or self.model or None,
+            "temperature": _first(args.temperature, self.temperature),
+            "top_p": _first(args.top_p, self.top_p), "n": args.n,
+            "max_completion_tokens": _first(args.max_tokens, self.max_tokens),
+            "seed": args.seed, "stop": args.stop, "logprobs": True if logprobs else None,
+            "top_logprobs": args.top_logprobs, "store": True if store else None, "metadata": metadata,
+        }
+        request = {k: v for k, v in options.items() if v is not None}
+        request["messages"] = self._conversation(args) + [{"role": "user", "content": text}]
+        return request
+
+    def _conversation(self, args) -> list[dict]:
+        """The messages so far, with the system prompt this cell asks for."""
+        history = [] if args.new else list(self.messages)
+        system = self.system if args.system is None else args.system
+        has_system = bool(history) and history[0].get("role") == "system"
+        if not history:
+            return [{"role": "system", "content": system}] if system else []
+        if args.system is not None:  # -s in a later turn replaces (or adds) the system prompt
+            history = history[1:] if has_system else history
+            return ([{"role": "system", "content": system}] if system else []) + history
+        return history
+
+    def _streamed(self, client, request: dict) -> APIObject:
+        """Stream the answer into a display handle and assemble the complete object from the chunks."""
+        live = LiveAnswer(n=request.get("n") or 1, interval=self.update_interval)
+        assembler = ChunkAssembler()
+        stream = client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
+        live.start()  # after the request was accepted, so a refused one leaves only its error line
+        try:
+            with stream:
+                for chunk in stream:
+                    assembler.add(chunk)
+                    for part in chunk.get("choices") or ():
+                        content = (part.get("delta") or {}).get("content")
+                        if content:
+                            live.add(part.get("index", 0), content)
+        finally:
+            # On an error or an interrupt, what arrived stays visible, without the typing cursor.
+            live.finish(assembler.texts() or None)
+        completion = assembler.completion(request_id=stream.request_id)
+        self._extras(completion, request)
+        return completion
+
+    def _display(self, completion, request: dict) -> None:
+        from IPython.display import display
+
+        texts = [(c.get("message") or {}).get("content") or "" for c in completion.get("choices") or []]
+        display(final_view(texts or [""]))
+        self._extras(completion, request)
+
+    def _extras(self, completion, request: dict) -> None:
+        """What follows the answer: the token table (--logprobs) and the footer."""
+        from IPython.display import display
+
+        if any(c.get("logprobs") for c in completion.get("choices") or []):
+            from jupyter_api_kit import frames
+
+            display(frames.logprobs(completion))
+        if self.show_usage:
+            display(AnswerFooter(completion, stored=bool(request.get("store"))))
+
+    def _after(self, args, request: dict, completion) -> None:
+        """Keep the turn in the conversation (choice 0 continues it) and the result where asked."""
+        choices = completion.get("choices") or []
+        answer = (choices[0].get("message") or {}) if choices else {}
+        self.messages = request["messages"] + [{"role": "assistant", "content": answer.get("content") or ""}]
+        self.last_result = completion
+        if completion.get("id"):
+            self.connection.last_completion_id = completion["id"]
+        if args.output:
+            self.shell.user_ns[args.output] = completion
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
