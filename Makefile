@@ -24,10 +24,11 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed
+	@echo "Starting the local server at $(LOCAL_URL) and JupyterLab on notebooks/ (the URL to open follows)."
 	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) & server=$$!; \
 	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
-	JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) $(VENV)/bin/jupyter lab --no-browser \
-		--ServerApp.port=$(LAB_PORT) --ServerApp.root_dir=notebooks quickstart.ipynb
+	cd notebooks && JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) ../$(VENV)/bin/jupyter lab --no-browser \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) $$([ "$$(id -u)" = 0 ] && echo --allow-root) quickstart.ipynb
 
 test: $(VENV)/.test-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
