@@ -1,0 +1,54 @@
+"""Assistants: create, retrieve, update, list, delete.
+
+Example:
+    >>> tutor = client.assistants.create(model="local-ngram", name="Tutor",
+    ...     instructions="You explain astronomy simply.")                       # doctest: +SKIP
+    >>> client.assistants.update(tutor.id, metadata={"course": "astro101"})     # doctest: +SKIP
+    >>> client.assistants.list(limit=10).to_frame()                             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.resource import Resource, path_id
+from jupyter_api_kit.errors import InvalidInputError
+
+
+class Assistants(Resource):
+    def create(self, *, model: str, **params) -> APIObject:
+        """Create an assistant. Every API field passes through as a keyword: `name`, `description`,
+        `instructions`, `tools`, `tool_resources`, `metadata`, `temperature`, `top_p`,
+        `response_format`, `reasoning_effort`.
+
+        Example:
+            >>> client.assistants.create(model="local-ngram", instructions="Answer briefly.",
+            ...     tools=[{"type": "function", "function": {"name": "get_weather",
+            ...            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])  # doctest: +SKIP
+        """
+        if not isinstance(model, str) or not model:
+            raise InvalidInputError("model must be a non-empty string, e.g. 'local-ngram'", param="model")
+        return self._post("assistants", {"model": model, **params})
+
+    def retrieve(self, assistant_id: str) -> APIObject:
+        """An assistant by id."""
+        return self._get(f"assistants/{path_id(assistant_id, 'assistant_id')}")
+
+    def update(self, assistant_id: str, **params) -> APIObject:
+        """Change some of an assistant's fields (the same keywords as `create`); the others stay.
+
+        Example:
+            >>> client.assistants.update("asst_...", instructions="Answer in one sentence.")  # doctest: +SKIP
+        """
+        return self._post(f"assistants/{path_id(assistant_id, 'assistant_id')}", params)
+
+    def list(self, *, after=None, before=None, limit=None, order=None):
+        """Assistants, newest first by default, as a lazily paging page.
+
+        Example:
+            >>> client.assistants.list(limit=20).to_frame()  # doctest: +SKIP
+        """
+        return self._list("assistants", {"after": after, "before": before, "limit": limit, "order": order})
+
+    def delete(self, assistant_id: str) -> APIObject:
+        """Delete an assistant (runs made with it keep their copy of its settings)."""
+        return self._delete(f"assistants/{path_id(assistant_id, 'assistant_id')}")

@@ -1,0 +1,201 @@
+"""Runs of a thread and their steps: create (plain, streamed, or polled to the end), retrieve,
+update, list, cancel, submit tool outputs; `steps.list` / `steps.retrieve`.
+
+Example:
+    >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id, timeout=30)  # doctest: +SKIP
+    >>> run.status, run.usage.total_tokens                                                      # doctest: +SKIP
+    >>> with client.threads.runs.stream(thread.id, assistant_id=tutor.id) as stream:             # doctest: +SKIP
+    ...     for piece in stream.text_deltas():
+    ...         print(piece, end="")
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.resource import Resource, path_id, query_params
+from jupyter_api_kit.client.run_stream import RunStream
+from jupyter_api_kit.client.streaming import Stream
+from jupyter_api_kit.client.validation import check_metadata, drop_unset
+from jupyter_api_kit.errors import InvalidInputError, JupyterAPIKitError
+
+#: a poll stops at these: the run ended, or it waits for tool outputs
+STOP_STATES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete", "requires_action"})
+DEFAULT_POLL_SECONDS = 1.0
+
+
+class RunTimeoutError(JupyterAPIKitError, TimeoutError):
+    """A run did not reach a terminal state (or `requires_action`) within the timeout.
+
+    `run` is the run as last seen; it goes on on the server (cancel it if it should not).
+    """
+
+    def __init__(self, message: str, run: APIObject | None = None):
+        super().__init__(message)
+        self.run = run
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class _Progress:
+    """A status line for a run being waited on (a tqdm bar in notebooks), or nothing."""
+
+    def __init__(self, enabled, run_id: str):
+        show = _in_notebook() if enabled == "auto" else bool(enabled)
+        self.bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=None, bar_format="{desc} [{elapsed}]", desc=f"{run_id}: queued")
+
+    def update(self, run) -> None:
+        if self.bar is not None:
+            self.bar.set_description_str(f"{run['id']}: {run['status']}")
+            self.bar.update(0)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Steps(Resource):
+    def list(self, run_id: str, *, thread_id: str, include=None, after=None, before=None, limit=None, order=None):
+        """The steps of a run (`message_creation`, `tool_calls`), newest first by default, with their usage.
+
+        Example:
+            >>> client.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").to_frame()  # doctest: +SKIP
+        """
+        return self._list(f"threads/{path_id(thread_id, 'thread_id')}/runs/{path_id(run_id, 'run_id')}/steps",
+                          {"include": include, "after": after, "before": before, "limit": limit, "order": order})
+
+    def retrieve(self, step_id: str, *, thread_id: str, run_id: str, include=None) -> APIObject:
+        """One run step."""
+        return self._get(f"threads/{path_id(thread_id, 'thread_id')}/runs/{path_id(run_id, 'run_id')}/steps/"
+                         f"{path_id(step_id, 'step_id')}", {"include": include})
+
+
+class Runs(Resource):
+    def __init__(self, transport, client=None):
+        super().__init__(transport, client)
+        self.steps = Steps(transport, client)
+
+    def _path(self, thread_id: str, run_id: str | None = None, action: str | None = None) -> str:
+        path = f"threads/{path_id(thread_id, 'thread_id')}/runs"
+        if run_id is not None:
+            path += f"/{path_id(run_id, 'run_id')}"
+        return f"{path}/{action}" if action else path
+
+    def _post_maybe_stream(self, path: str, body: dict, stream: bool, params=None, on_thread=None):
+        body = drop_unset(body)
+        if "metadata" in body:
+            check_metadata(body["metadata"])
+        query = query_params(params or {})
+        if not stream:
+            return self._transport.json("POST", path, json_body=body, params=query)
+        response = self._transport.request("POST", path, json_body={**body, "stream": True}, params=query,
+                                           stream=True, headers={"Accept": "text/event-stream"})
+        return RunStream(Stream(response), on_thread=on_thread)
+
+    def create(self, thread_id: str, *, assistant_id: str, stream: bool = False, include=None,
+               **params) -> APIObject | RunStream:
+        """Start a run of `assistant_id` on a thread. API fields pass through as keywords:
+        `model`, `instructions`, `additional_instructions`, `additional_messages`, `tools`,
+        `tool_choice`, `temperature`, `top_p`, `max_prompt_tokens`, `max_completion_tokens`,
+        `truncation_strategy`, `parallel_tool_calls`, `response_format`, `metadata`.
+        With `stream=True` the result is a `RunStream` of typed events.
+
+        Example:
+            >>> run = client.threads.runs.create(thread.id, assistant_id=tutor.id,
+            ...     additional_messages=[{"role": "user", "content": "And Mars?"}])  # doctest: +SKIP
+        """
+        if not isinstance(assistant_id, str) or not assistant_id:
+            raise InvalidInputError("assistant_id must be a non-empty string", param="assistant_id")
+        return self._post_maybe_stream(self._path(thread_id), {"assistant_id": assistant_id, **params}, stream,
+                                       {"include": include})
+
+    def stream(self, thread_id: str, *, assistant_id: str, **params) -> RunStream:
+        """`create(..., stream=True)`: the run's events as they happen."""
+        return self.create(thread_id, assistant_id=assistant_id, stream=True, **params)
+
+    def retrieve(self, run_id: str, *, thread_id: str) -> APIObject:
+        """A run by id."""
+        return self._get(self._path(thread_id, run_id))
+
+    def update(self, run_id: str, *, thread_id: str, metadata: dict) -> APIObject:
+        """Replace a run's metadata."""
+        check_metadata(metadata)
+        return self._post(self._path(thread_id, run_id), {"metadata": metadata})
+
+    def list(self, thread_id: str, *, after=None, before=None, limit=None, order=None):
+        """The runs of a thread, newest first by default."""
+        return self._list(self._path(thread_id), {"after": after, "before": before, "limit": limit, "order": order})
+
+    def cancel(self, run_id: str, *, thread_id: str) -> APIObject:
+        """Ask a queued, running or waiting run to stop; it answers `cancelling`, then becomes `cancelled`."""
+        return self._post(self._path(thread_id, run_id, "cancel"), {})
+
+    def submit_tool_outputs(self, run_id: str, *, thread_id: str, tool_outputs: list, stream: bool = False):
+        """Answer every function call a `requires_action` run waits for; the run goes on.
+
+        Example:
+            >>> call = run.required_action.submit_tool_outputs.tool_calls[0]                   # doctest: +SKIP
+            >>> client.threads.runs.submit_tool_outputs(run.id, thread_id=thread.id,
+            ...     tool_outputs=[{"tool_call_id": call.id, "output": "sunny, 21 C"}])           # doctest: +SKIP
+        """
+        if not isinstance(tool_outputs, list) or not tool_outputs:
+            raise InvalidInputError("tool_outputs must be a non-empty list of {'tool_call_id', 'output'} dicts",
+                                    param="tool_outputs")
+        return self._post_maybe_stream(self._path(thread_id, run_id, "submit_tool_outputs"),
+                                       {"tool_outputs": tool_outputs}, stream)
+
+    def poll(self, run_id: str, *, thread_id: str, timeout: float = 120.0, interval: float | None = None,
+             progress="auto") -> APIObject:
+        """Wait until the run ends or needs tool outputs, and return it.
+
+        `interval` is the pause between looks (default: what the server suggests in its
+        `openai-poll-after-ms` header, else 1 s). `progress` shows the run's status while waiting:
+        "auto" (in notebooks), True or False. Raises `RunTimeoutError` after `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        bar = _Progress(progress, run_id)
+        path = self._path(thread_id, run_id)
+        try:
+            while True:
+                response = self._transport.request("GET", path)
+                run = APIObject(response.json(), request_id=response.headers.get("x-request-id"))
+                bar.update(run)
+                if run.get("status") in STOP_STATES:
+                    return run
+                wait = interval
+                if wait is None:
+                    hint = response.headers.get("openai-poll-after-ms")
+                    wait = int(hint) / 1000 if hint and hint.isdigit() else DEFAULT_POLL_SECONDS
+                if time.monotonic() + wait > deadline:
+                    raise RunTimeoutError(f"run {run_id} is still {run.get('status')} after {timeout:g} s; it goes "
+                                          "on on the server (cancel it if it should stop)", run=run)
+                time.sleep(wait)
+        finally:
+            bar.close()
+
+    def create_and_poll(self, thread_id: str, *, assistant_id: str, timeout: float = 120.0, interval=None,
+                        progress="auto", **params) -> APIObject:
+        """`create` then `poll`: the run once it has ended or waits for tool outputs.
+
+        Example:
+            >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id)  # doctest: +SKIP
+            >>> run.status                                                                  # doctest: +SKIP
+            'completed'
+        """
+        run = self.create(thread_id, assistant_id=assistant_id, **params)
+        return self.poll(run["id"], thread_id=thread_id, timeout=timeout, interval=interval, progress=progress)
+
+    def submit_tool_outputs_and_poll(self, run_id: str, *, thread_id: str, tool_outputs: list,
+                                     timeout: float = 120.0, interval=None, progress="auto") -> APIObject:
+        """`submit_tool_outputs` then `poll`."""
+        self.submit_tool_outputs(run_id, thread_id=thread_id, tool_outputs=tool_outputs)
+        return self.poll(run_id, thread_id=thread_id, timeout=timeout, interval=interval, progress=progress)
