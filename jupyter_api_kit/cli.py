@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -19,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     serve.add_argument("--db", default=None, help="SQLite file, or :memory: (default: the user data directory)")
     serve.add_argument("--api-key", default=None, help="require this key on every request")
+    serve.add_argument("--admin-key", default=None, help="admin key of the organization endpoints (default: "
+                       "OPENAI_ADMIN_KEY, else a new one printed at start)")
     return parser
 
 
@@ -33,11 +36,18 @@ def main(argv=None) -> int:
             print(f"jupyter-api-kit: {exc}", file=sys.stderr)
             return 2
 
+        admin_key = args.admin_key or os.environ.get("OPENAI_ADMIN_KEY")
+        if not admin_key:
+            from jupyter_api_kit.local.org_keys import new_secret
+
+            admin_key = new_secret("sk-admin-")
+            print(f"jupyter-api-kit: admin key for this run (organization endpoints): {admin_key}", file=sys.stderr)
+
         def ready(url):
             print(url, flush=True)
 
         try:
-            serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready)
+            serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready, admin_key=admin_key)
         except OSError as exc:
             print(f"jupyter-api-kit: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
             return 1

@@ -1,0 +1,219 @@
+"""Projects and project members of the local organization, as SQLite state.
+
+Every change is one transaction that also writes its audit log event.
+
+Example:
+    >>> from jupyter_api_kit.local.store import Store
+    >>> from jupyter_api_kit.local.org_keys import admin_principal
+    >>> store = Store(":memory:")
+    >>> project = create_project(store, admin_principal(), {"name": "Research"})
+    >>> project["object"], project["status"], project["name"]
+    ('organization.project', 'active', 'Research')
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+from jupyter_api_kit.local import audit
+from jupyter_api_kit.local.errors import BadRequest, NotFound
+from jupyter_api_kit.local.paging import Cursor, list_object
+from jupyter_api_kit.local.params import Params, new_id
+from jupyter_api_kit.local.principal import Principal
+
+RESIDENCIES = ("GLOBAL", "US_STORAGE_PROCESSING", "EU_STORAGE_PROCESSING", "JP_STORAGE", "KR_STORAGE", "CA_STORAGE",
+               "SG_STORAGE", "IN_STORAGE", "AU_STORAGE", "GB_STORAGE", "AE_STORAGE", "AE_STORAGE_PROCESSING")
+PROJECT_ROLES = ("owner", "member")
+MAX_NAME = 256
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def page_where(store, table: str, cursor: Cursor, to_object: Callable, *, where: str, params=(),
+               id_column: str = "id") -> dict:
+    """One page of `table` rows matching `where`, ordered by `seq`, with the `after`/`before` cursor
+    looked up inside the same `where` (ids such as user ids repeat across projects)."""
+    clauses, args = [f"({where})"], list(params)
+    desc = cursor.order == "desc"
+    for name, value, op in (("after", cursor.after, "<" if desc else ">"),
+                            ("before", cursor.before, ">" if desc else "<")):
+        if value is None:
+            continue
+        row = store.one(f"SELECT seq FROM {table} WHERE ({where}) AND {id_column} = ?", (*params, value))
+        if row is None:
+            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
+        clauses.append(f"seq {op} ?")
+        args.append(row["seq"])
+    rows = store.all(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} ORDER BY seq "
+                     f"{'DESC' if desc else 'ASC'} LIMIT ?", (*args, cursor.limit + 1))
+    return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
+
+
+def _name(p: Params, required: bool) -> str | None:
+    name = p.str("name", required=required, max_length=MAX_NAME)
+    if name is not None and not name.strip():
+        raise BadRequest("Invalid 'name': empty string. Give the project a name.", param="name")
+    return name
+
+
+# ---- projects -------------------------------------------------------------------------------------
+
+def project_object(row) -> dict:
+    return {"id": row["id"], "object": "organization.project", "name": row["name"], "created_at": row["created_at"],
+            "archived_at": row["archived_at"], "status": "archived" if row["archived_at"] else "active",
+            "external_key_id": row["external_key_id"], "residency": row["residency"] or "GLOBAL"}
+
+
+def get_project(store, project_id: str):
+    row = store.one("SELECT * FROM projects WHERE id = ?", (project_id,))
+    if row is None:
+        raise NotFound(f"No project found with id '{project_id}'.", param="project_id")
+    return row
+
+
+def active_project(store, project_id: str):
+    """The project, or a 400 if archived: archived projects cannot be used or updated."""
+    row = get_project(store, project_id)
+    if row["archived_at"] is not None:
+        raise BadRequest(f"Project '{project_id}' is archived; archived projects cannot be used or updated.",
+                         param="project_id", code="project_archived")
+    return row
+
+
+def create_project(store, principal: Principal, body: dict) -> dict:
+    p = Params(body)
+    name = _name(p, True)
+    residency = p.str("residency", choices=RESIDENCIES)
+    external_key_id = p.str("external_key_id", max_length=MAX_NAME)
+    project_id = new_id("proj_")
+    with store.tx() as db:
+        db.execute("INSERT INTO projects (id, name, created_at, external_key_id, residency) VALUES (?, ?, ?, ?, ?)",
+                   (project_id, name, int(time.time()), external_key_id, residency))
+        audit.record(db, "project.created", principal, project=(project_id, name), resource_id=project_id,
+                     details={"id": project_id, "data": {"name": name}})
+    return project_object(get_project(store, project_id))
+
+
+def list_projects(store, query) -> dict:
+    cursor = Cursor.from_query(query, default_order="asc")
+    where = "1" if Params(query).bool("include_archived") else "archived_at IS NULL"
+    return page_where(store, "projects", cursor, project_object, where=where)
+
+
+def modify_project(store, principal: Principal, project_id: str, body: dict) -> dict:
+    row = active_project(store, project_id)
+    p = Params(body)
+    unknown = sorted(set(body) - {"name", "external_key_id"})
+    if unknown:
+        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. A project's 'name' and "
+                         "'external_key_id' can be modified.", param=unknown[0])
+    changes = {}
+    if p.has("name"):
+        changes["name"] = _name(p, False)
+    if p.has("external_key_id"):
+        changes["external_key_id"] = p.str("external_key_id", max_length=MAX_NAME)
+    with store.tx() as db:
+        for column, value in changes.items():  # column names come from the fixed set above
+            db.execute(f"UPDATE projects SET {column} = ? WHERE id = ?", (value, project_id))
+        audit.record(db, "project.updated", principal, project=(project_id, changes.get("name", row["name"])),
+                     resource_id=project_id, details={"id": project_id, "changes_requested": changes})
+    return project_object(get_project(store, project_id))
+
+
+def archive_project(store, principal: Principal, project_id: str) -> dict:
+    row = get_project(store, project_id)
+    if row["archived_at"] is None:
+        with store.tx() as db:
+            db.execute("UPDATE projects SET archived_at = ? WHERE id = ?", (int(time.time()), project_id))
+            audit.record(db, "project.archived", principal, project=(project_id, row["name"]),
+                         resource_id=project_id, details={"id": project_id})
+    return project_object(get_project(store, project_id))
+
+
+# ---- project users --------------------------------------------------------------------------------
+
+USER_COLUMNS = ("SELECT pu.seq, pu.project_id, pu.role, pu.added_at, u.id, u.email, u.name "
+                "FROM project_users pu JOIN org_users u ON u.id = pu.user_id")
+
+
+def user_object(row) -> dict:
+    return {"object": "organization.project.user", "id": row["id"], "name": row["name"], "email": row["email"],
+            "role": row["role"], "added_at": row["added_at"]}
+
+
+def get_user(store, project_id: str, user_id: str):
+    get_project(store, project_id)
+    row = store.one(f"{USER_COLUMNS} WHERE pu.project_id = ? AND pu.user_id = ?", (project_id, user_id))
+    if row is None:
+        raise NotFound(f"No user '{user_id}' in project '{project_id}'.", param="user_id")
+    return row
+
+
+def _org_member(db, user_id: str | None, email: str | None) -> str:
+    """The organization member to add: by id (must exist) or by email (joins the local org)."""
+    if user_id:
+        row = db.execute("SELECT id FROM org_users WHERE id = ?", (user_id,)).fetchone()
+        if row is None:
+            raise BadRequest(f"Invalid 'user_id': '{user_id}' is not a member of the organization; add the user "
+                             "by 'email' instead.", param="user_id")
+        return row["id"]
+    row = db.execute("SELECT id FROM org_users WHERE email = ?", (email.lower(),)).fetchone()
+    if row is not None:
+        return row["id"]
+    new = new_id("user-")
+    db.execute("INSERT INTO org_users (id, email, name, created_at) VALUES (?, ?, ?, ?)",
+               (new, email.lower(), email.split("@")[0], int(time.time())))
+    return new
+
+
+def add_user(store, principal: Principal, project_id: str, body: dict) -> dict:
+    project = active_project(store, project_id)
+    p = Params(body)
+    role = p.str("role", required=True, choices=PROJECT_ROLES)
+    user_id, email = p.str("user_id"), p.str("email", max_length=MAX_NAME)
+    if not user_id and not email:
+        raise BadRequest("Missing required parameter: give 'user_id' (an organization member) or 'email'.",
+                         param="user_id")
+    if email and not EMAIL.match(email):
+        raise BadRequest(f"Invalid 'email': '{email[:60]}' is not an email address.", param="email")
+    with store.tx() as db:
+        member = _org_member(db, user_id, email)
+        if db.execute("SELECT 1 FROM project_users WHERE project_id = ? AND user_id = ?",
+                      (project_id, member)).fetchone():
+            raise BadRequest(f"User '{member}' is already a member of project '{project_id}'; modify their role "
+                             "instead.", param="user_id")
+        db.execute("INSERT INTO project_users (project_id, user_id, role, added_at) VALUES (?, ?, ?, ?)",
+                   (project_id, member, role, int(time.time())))
+        audit.record(db, "user.added", principal, project=(project_id, project["name"]), resource_id=member,
+                     details={"id": member, "data": {"role": role}})
+    return user_object(get_user(store, project_id, member))
+
+
+def list_users(store, project_id: str, query) -> dict:
+    get_project(store, project_id)
+    cursor = Cursor.from_query(query, default_order="asc")
+    table = f"({USER_COLUMNS})"
+    return page_where(store, table, cursor, user_object, where="project_id = ?", params=(project_id,))
+
+
+def modify_user(store, principal: Principal, project_id: str, user_id: str, body: dict) -> dict:
+    project = active_project(store, project_id)
+    get_user(store, project_id, user_id)
+    role = Params(body).str("role", required=True, choices=PROJECT_ROLES)
+    with store.tx() as db:
+        db.execute("UPDATE project_users SET role = ? WHERE project_id = ? AND user_id = ?",
+                   (role, project_id, user_id))
+        audit.record(db, "user.updated", principal, project=(project_id, project["name"]), resource_id=user_id,
+                     details={"id": user_id, "changes_requested": {"role": role}})
+    return user_object(get_user(store, project_id, user_id))
+
+
+def delete_user(store, principal: Principal, project_id: str, user_id: str) -> dict:
+    project = active_project(store, project_id)
+    get_user(store, project_id, user_id)
+    with store.tx() as db:
+        db.execute("DELETE FROM project_users WHERE project_id = ? AND user_id = ?", (project_id, user_id))
+        audit.record(db, "user.deleted", principal, project=(project_id, project["name"]), resource_id=user_id,
+                     details={"id": user_id})
+    return {"object": "organization.project.user.deleted", "id": user_id, "deleted": True}

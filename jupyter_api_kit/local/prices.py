@@ -1,0 +1,130 @@
+"""Costs for `GET /organization/costs`: recorded usage priced with a price table for the local models.
+
+The prices below are illustrative US-dollar figures written for this project so that the costs
+endpoint answers with real arithmetic over real usage; they are not OpenAI's prices. Every costs
+response says so in its `x-price-table` header. Change them with a JSON file named by
+`JUPYTER_API_KIT_PRICES` (read when the server starts; entries are merged over these), e.g.
+
+    {"local-ngram": {"input": 2.0, "cached input": 0.5, "output": 8.0}}
+
+or, in-process, by setting `app.state.prices = PriceTable({...})`. Token prices are per million
+tokens; `"*"` prices any model the table does not name. Other kinds are priced per unit
+(`UNIT_PRICES`).
+
+Example:
+    >>> table = PriceTable()
+    >>> table.token_price("local-ngram", "output") > table.token_price("local-ngram", "input")
+    True
+    >>> [line for line, _q, _u, _v in table.lines("completions", "local-ngram", 1000, 200, 500, 0)]
+    ['local-ngram, input', 'local-ngram, cached input', 'local-ngram, output']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from jupyter_api_kit.local.usage_buckets import Kind, bucket_rows, empty_buckets, parse_window
+
+PRICES_ENV = "JUPYTER_API_KIT_PRICES"
+NOTE = ("local price table: illustrative USD prices for the local models, not OpenAI's prices "
+        f"(set {PRICES_ENV} to a JSON file to change them)")
+
+#: USD per million tokens, per model and token type
+TOKEN_PRICES = {
+    "local-ngram": {"input": 0.40, "cached input": 0.10, "output": 1.60},
+    "local-ngram-small": {"input": 0.10, "cached input": 0.025, "output": 0.40},
+    "local-embed": {"input": 0.02},
+    "local-moderation": {"input": 0.0},
+    "*": {"input": 0.50, "cached input": 0.125, "output": 2.00},
+}
+#: kinds that are not priced per token: (line item label, quantity source, unit, USD per unit)
+UNIT_PRICES = {
+    "images": ("images", "quantity", "images", 0.02),
+    "audio_speeches": ("speech", "quantity", "characters", 0.000015),
+    "audio_transcriptions": ("transcription", "quantity", "duration_seconds", 0.0001),
+    "vector_stores": ("vector store storage", "quantity", "gibibyte_hours", 0.10 / 24),
+    "code_interpreter_sessions": ("code interpreter", "requests", "sessions", 0.03),
+    "file_search_calls": ("file search", "requests", "calls", 0.0025),
+    "web_search_calls": ("web search", "requests", "calls", 0.01),
+}
+TOKEN_KINDS = ("completions", "embeddings", "moderations")
+
+COSTS = Kind("organization.costs.result", {}, {"project_id": "project_id", "line_item": None,
+                                              "api_key_id": "api_key_id"},
+             {"project_ids": "project_id", "api_key_ids": "api_key_id"}, widths=("1d",), limits={"1d": (7, 180)})
+
+
+class PriceTable:
+    """Token prices per model plus unit prices per kind; `overrides` are merged over the defaults."""
+
+    def __init__(self, overrides: dict | None = None):
+        self.tokens = {model: dict(prices) for model, prices in TOKEN_PRICES.items()}
+        for model, prices in (overrides or {}).items():
+            if not isinstance(prices, dict) or not all(isinstance(v, (int, float)) for v in prices.values()):
+                raise ValueError(f"price table entry {model!r} must map token types to USD per million tokens")
+            self.tokens.setdefault(model, {}).update(prices)
+
+    @classmethod
+    def from_environment(cls) -> "PriceTable":
+        path = os.environ.get(PRICES_ENV)
+        if not path:
+            return cls()
+        return cls(json.loads(Path(path).expanduser().read_text(encoding="utf-8")))
+
+    def token_price(self, model: str | None, token_type: str) -> float:
+        prices = self.tokens.get(model or "*") or self.tokens["*"]
+        return float(prices.get(token_type, self.tokens["*"].get(token_type, 0.0)))
+
+    def lines(self, kind: str, model: str | None, input_tokens: int, cached: int, output_tokens: int,
+              quantity: float, requests: int = 0):
+        """The priced line items of one aggregate: `(line_item, quantity, unit, usd)`."""
+        name = model or kind
+        if kind in TOKEN_KINDS:
+            parts = [("input", input_tokens - cached), ("cached input", cached), ("output", output_tokens)]
+            for token_type, count in parts:
+                if count:
+                    yield f"{name}, {token_type}", count, "tokens", count * self.token_price(model, token_type) / 1e6
+        elif kind in UNIT_PRICES:
+            label, source, unit, price = UNIT_PRICES[kind]
+            amount = quantity if source == "quantity" else requests
+            if kind == "vector_stores":
+                amount = quantity / 2**30 * 24  # bytes held through a day, as GiB-hours
+            if amount:
+                yield f"{name}, {label}", amount, unit, amount * price
+
+
+def costs_page(store, prices: PriceTable, query, now: int | None = None) -> dict:
+    """The `page` object `GET /organization/costs` answers for `query`."""
+    window = parse_window("costs", COSTS, query, now)
+    grouped = [g for g in window.group_by if g != "line_item"]
+    by_line = "line_item" in window.group_by
+    columns = {"input_tokens": "sum(input_tokens)", "cached": "sum(input_cached_tokens)",
+               "output_tokens": "sum(output_tokens)", "quantity": "sum(quantity)",
+               "requests": "sum(num_model_requests)"}
+    # Aggregate per kind, model and who in SQL; price and regroup the (few) aggregates here.
+    rows = bucket_rows(store, window, columns, ["kind", "model", "project_id", "api_key_id"])
+    totals: dict[tuple, dict] = {}
+    for row in rows:
+        kind, model, project_id, api_key_id = row["g0"], row["g1"], row["g2"], row["g3"]
+        who = {"project_id": project_id, "api_key_id": api_key_id}
+        for line, qty, unit, usd in prices.lines(kind, model, row["input_tokens"], row["cached"],
+                                                 row["output_tokens"], row["quantity"], row["requests"]):
+            key = (row["b"], *(who[g] for g in grouped), line if by_line else None)
+            entry = totals.setdefault(key, {"value": 0.0, "quantity": 0.0, "unit": unit,
+                                            "who": {g: who[g] for g in grouped}, "line": line if by_line else None})
+            entry["value"] += usd
+            entry["quantity"] += qty
+    buckets = empty_buckets(window)
+    for key in sorted(totals, key=lambda k: tuple("" if v is None else str(v) for v in k[1:])):
+        entry = totals[key]
+        result = {"object": "organization.costs.result",
+                  "amount": {"value": round(entry["value"], 10), "currency": "usd"},
+                  "line_item": entry["line"], "project_id": None, "api_key_id": None,
+                  "quantity": entry["quantity"] if by_line else None,
+                  "quantity_unit": entry["unit"] if by_line else None}
+        result.update(entry["who"])
+        buckets[key[0]]["results"].append(result)
+    return {"object": "page", "data": buckets, "has_more": window.next_page is not None,
+            "next_page": window.next_page}
