@@ -1,0 +1,209 @@
+"""What a prompt contributes to the local language model: chat rendering, the cache and the topic.
+
+A prompt influences the next-token distribution in two ways, both real mixture components:
+
+* the *cache*: a unigram distribution over the content words of the conversation (the last user
+  message counts most), so words that were asked about become more probable anywhere in the answer;
+* the *topic*: a small n-gram model trained on the few corpus paragraphs that share the most content
+  words with the conversation (tf-idf), so the answer tends to be phrased like answers on that topic.
+
+Content words are compared by a crude stem ("planets" ~ "planet"); function words never count.
+
+Example:
+    >>> render_messages([{"role": "user", "content": "Hi"}])
+    'user: Hi\\n\\nassistant:'
+    >>> stem(" Planets"), stem(" the")
+    ('planet', None)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from jupyter_api_kit.local.models.tokenizer import pretokenize
+
+# Function words and the vocabulary of asking ("tell me about ...") carry no topic.
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each even ever every few for from
+further get gets got had has have having he her here hers herself him himself his how i if in into is
+it its itself just know let like lot make many may me might more most much must my myself need no
+nor not now of off often on once one only or other our ours ourselves out over own please really
+same say she should so some such tell than thank thanks that the their theirs them themselves then
+there these they thing things this those through to too under until up us very want was way we well
+were what when where which while who whom why will with would write yes yet you your yours yourself
+explain describe show give good help something anything little quick short sure okay ok called
+""".split())
+
+ROLE_WEIGHTS = {"system": 0.5, "developer": 0.5, "user": 0.4, "assistant": 0.2, "tool": 0.5,
+                "function": 0.5}
+LAST_USER_WEIGHT = 1.0
+MAX_DYNAMIC_WORDS = 32
+NEIGHBOUR_SHARE = 0.5
+
+
+def stem(token: str) -> str | None:
+    """The comparison key of a word token, or None for punctuation, numbers and function words.
+
+    Example:
+        >>> [stem(w) for w in (" cooking", " berries", " glasses", "Tomatoes", " of")]
+        ['cook', 'berry', 'glass', 'tomato', None]
+    """
+    word = token.strip().lower()
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) < 2 or not word.isalpha() or word in STOPWORDS:
+        return None
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "ches", "shes", "xes", "oes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def message_text(message: dict) -> str:
+    """The plain text of one chat message: string content, text parts, and tool call arguments.
+
+    Example:
+        >>> message_text({"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "image_url"}]})
+        'Hi'
+    """
+    content = message.get("content")
+    if isinstance(content, str):
+        parts = [content]
+    elif isinstance(content, list):
+        parts = [p.get("text", "") if isinstance(p, dict) else str(p) for p in content
+                 if not isinstance(p, dict) or isinstance(p.get("text"), str)]
+    else:
+        parts = []
+    for call in message.get("tool_calls") or ():
+        function = (call or {}).get("function") or {}
+        parts.append(f"{function.get('name', '')}({function.get('arguments', '')})")
+    return "\n".join(p for p in parts if p)
+
+
+def render_messages(messages: Sequence[dict]) -> str:
+    """The chat transcript the model reads, ending where the assistant's answer begins.
+
+    Example:
+        >>> render_messages([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+        'system: Be brief.\\n\\nuser: Hi\\n\\nassistant:'
+    """
+    parts = [f"{m.get('role', 'user')}: {message_text(m)}\n\n" for m in messages]
+    return "".join(parts) + "assistant:"
+
+
+def weighted_texts(context: str | Sequence[dict]) -> list[tuple[str, float]]:
+    """(text, weight) pairs of a prompt for the cache: the last user message weighs most.
+
+    Example:
+        >>> weighted_texts([{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
+        [('a', 0.4), ('b', 1.0)]
+    """
+    if isinstance(context, str):
+        return [(context, 1.0)]
+    last_user = max((i for i, m in enumerate(context) if m.get("role") == "user"), default=-1)
+    out = []
+    for i, m in enumerate(context):
+        weight = LAST_USER_WEIGHT if i == last_user else ROLE_WEIGHTS.get(m.get("role", "user"), 0.3)
+        out.append((message_text(m), weight))
+    return out
+
+
+def query_stems(context: str | Sequence[dict]) -> tuple[Counter, list[str]]:
+    """Weighted content-word stems of a prompt, and its distinct content words in order of appearance.
+
+    Example:
+        >>> q, words = query_stems("Tell me about the planets and the planet Mars")
+        >>> q["planet"], words
+        (2.0, [' planets', ' planet', ' Mars'])
+    """
+    weights: Counter = Counter()
+    words: dict[str, None] = {}
+    for text, weight in weighted_texts(context):
+        for piece in pretokenize(text):
+            key = stem(piece)
+            if key is None:
+                continue
+            weights[key] += weight
+            if weight >= 0.5:
+                words.setdefault(" " + piece.strip(), None)
+    return weights, list(words)
+
+
+@dataclass
+class Document:
+    """One answer the topic model can draw on: its content stems and its token-id sequences."""
+
+    stems: Counter
+    sequences: list[list[int]]
+
+
+@dataclass
+class TopicIndex:
+    """A tf-idf index over documents (corpus paragraphs, plus fine-tuning answers).
+
+    Example:
+        >>> idx = TopicIndex([Document(Counter({"moon": 1}), [[1]]), Document(Counter({"soup": 1}), [[2]])])
+        >>> idx.search(Counter({"soup": 1.0}))
+        [1]
+    """
+
+    documents: list[Document]
+    postings: dict[str, list[tuple[int, float]]] = field(init=False)
+    idf: dict[str, float] = field(init=False)
+
+    def __post_init__(self):
+        n = len(self.documents)
+        df: Counter = Counter()
+        for doc in self.documents:
+            df.update(doc.stems.keys())
+        self.idf = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+        self.postings = defaultdict(list)
+        for i, doc in enumerate(self.documents):
+            # Length-normalized so that long paragraphs do not win just by having more words.
+            norm = math.sqrt(sum((self.idf[s] * (1 + math.log(c))) ** 2 for s, c in doc.stems.items()))
+            for s, c in doc.stems.items():
+                self.postings[s].append((i, self.idf[s] * (1 + math.log(c)) / max(norm, 1e-9)))
+
+    def search(self, query: Counter, k: int = 4, relative: float = 0.5) -> list[int]:
+        """Indices of the best-matching documents (at most k, each within `relative` of the best).
+
+        Ties are broken by document order, so the answer is deterministic.
+        """
+        scores: dict[int, float] = defaultdict(float)
+        for s, w in query.items():
+            idf = self.idf.get(s)
+            if idf is None:
+                continue
+            for i, v in self.postings[s]:
+                scores[i] += w * idf * v
+        if not scores:
+            return []
+        # Neighbouring paragraphs of the corpus are on the same topic: a paragraph whose neighbours
+        # also match is more likely *about* the query than one that mentions a query word in passing.
+        smoothed = {i: sc + NEIGHBOUR_SHARE * (scores.get(i - 1, 0.0) + scores.get(i + 1, 0.0))
+                    for i, sc in scores.items()}
+        ranked = sorted(smoothed.items(), key=lambda kv: (-kv[1], kv[0]))
+        best = ranked[0][1]
+        return [i for i, sc in ranked[:k] if sc >= relative * best]
+
+
+def document_from_text(text: str, sequences: list[list[int]], extra: Iterable[str] = ()) -> Document:
+    """A document whose stems come from `text` (and `extra` texts such as a training prompt).
+
+    Example:
+        >>> document_from_text("Soup is warm.", [[1, 2]]).stems
+        Counter({'soup': 1, 'warm': 1})
+    """
+    stems: Counter = Counter()
+    for t in (text, *extra):
+        stems.update(s for s in map(stem, pretokenize(t)) if s)
+    return Document(stems, sequences)

@@ -1,0 +1,257 @@
+"""Sampling tokens from the local language model, lazily, with stop sequences and logprobs.
+
+`Generation` is an iterator of `Token`s. Every token carries the log-probability the model really
+assigned to it (temperature 1, no nucleus cut), and optionally the most probable alternatives at the
+same position. Sampling applies temperature and top_p to that distribution; the reported numbers never
+change with them, as with the OpenAI API.
+
+Stop sequences: the yielded text never contains one. Tokens that could be the start of a stop
+sequence are held back until it is clear whether the sequence completes. When a stop sequence begins
+in the middle of a token, that token is yielded truncated to the part before the stop sequence; its
+`logprob`, `top` and everything else still describe the full token the model chose.
+
+Example:
+    >>> from jupyter_api_kit.local.models.language import get_language_model
+    >>> gen = get_language_model("local-ngram").generate("Hello!", max_tokens=5, seed=1)
+    >>> tokens = list(gen)
+    >>> gen.text == "".join(t.text for t in tokens), gen.finish_reason in ("stop", "length")
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.local.models.tokenizer import token_bytes
+
+DEFAULT_MAX_TOKENS = 256
+MAX_TOP_LOGPROBS = 20
+# Nucleus sampling first looks at this many best tokens and sorts everything only if they do not
+# reach top_p: sorting the whole vocabulary at every step would dominate generation time.
+_NUCLEUS_WINDOW = 64
+
+
+@dataclass(slots=True)
+class Token:
+    """One generated token: its text, log-probability, UTF-8 bytes and the top alternatives."""
+
+    text: str
+    logprob: float
+    bytes: list[int]
+    top: list[tuple[str, float, list[int]]] = field(default_factory=list)
+
+
+def validate_sampling(max_tokens, temperature, top_p, stop, top_logprobs) -> list[str]:
+    """Check sampling parameters against the API's ranges; returns the stop sequences as a list.
+
+    Example:
+        >>> validate_sampling(None, 0.7, 1.0, "END", 0)
+        ['END']
+    """
+    if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
+                                   or max_tokens < 1):
+        raise InvalidInputError("max_tokens must be a positive integer", param="max_tokens")
+    if not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
+        raise InvalidInputError("temperature must be between 0 and 2", param="temperature")
+    if not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
+        raise InvalidInputError("top_p must be in (0, 1]", param="top_p")
+    if not isinstance(top_logprobs, int) or not 0 <= top_logprobs <= MAX_TOP_LOGPROBS:
+        raise InvalidInputError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}",
+                                param="top_logprobs")
+    if stop is None:
+        return []
+    stops = [stop] if isinstance(stop, str) else list(stop)
+    if not all(isinstance(s, str) for s in stops):
+        raise InvalidInputError("stop must be a string or a list of strings", param="stop")
+    return [s for s in stops if s]
+
+
+def choose(p: np.ndarray, logp: np.ndarray, temperature: float, top_p: float,
+           rng: np.random.Generator) -> int:
+    """Pick a token id from distribution `p` with temperature and nucleus sampling.
+
+    Temperature 0 is greedy (lowest id on ties). Exactly one uniform number is drawn otherwise, so
+    a seeded generator gives the same choices for the same distributions.
+
+    Example:
+        >>> p = np.array([0.1, 0.6, 0.3])
+        >>> choose(p, np.log(p), 0, 1.0, np.random.default_rng(0))
+        1
+        >>> choose(p, np.log(p), 1.0, 0.5, np.random.default_rng(0))
+        1
+    """
+    if temperature == 0:
+        return int(np.argmax(p))
+    if temperature == 1:
+        q = p
+    else:
+        q = np.exp((logp - logp.max()) / temperature)
+    u = rng.random()
+    if top_p < 1:
+        ids = _nucleus(q, top_p)
+        w = q[ids]
+        cdf = np.cumsum(w)
+        return int(ids[min(int(np.searchsorted(cdf, u * cdf[-1], side="right")), len(ids) - 1)])
+    cdf = np.cumsum(q)
+    return int(min(int(np.searchsorted(cdf, u * cdf[-1], side="right")), len(q) - 1))
+
+
+def _nucleus(q: np.ndarray, top_p: float) -> np.ndarray:
+    """Ids of the smallest most-probable set of tokens whose mass reaches top_p of q."""
+    total = q.sum()
+    target = top_p * total
+    n = len(q)
+    if n > _NUCLEUS_WINDOW:
+        cand = np.argpartition(-q, _NUCLEUS_WINDOW - 1)[:_NUCLEUS_WINDOW]
+        cand = cand[np.lexsort((cand, -q[cand]))]
+        if q[cand].sum() < target:
+            cand = np.lexsort((np.arange(n), -q))
+    else:
+        cand = np.lexsort((np.arange(n), -q))
+    cum = np.cumsum(q[cand])
+    # Floating error must not let the cut fall past the set; at least one token always stays.
+    keep = int(np.searchsorted(cum, target * (1 - 1e-12), side="left")) + 1
+    return cand[:min(keep, len(cand))]
+
+
+def top_alternatives(p: np.ndarray, k: int, tokens: Sequence[str]) -> list[tuple[str, float, list[int]]]:
+    """The k most probable tokens as (text, logprob, bytes), most probable first.
+
+    Example:
+        >>> top_alternatives(np.array([0.2, 0.5, 0.3]), 2, ["a", "b", "c"])[0][0]
+        'b'
+    """
+    if k <= 0:
+        return []
+    k = min(k, len(p))
+    ids = np.argpartition(-p, k - 1)[:k] if k < len(p) else np.arange(len(p))
+    ids = ids[np.lexsort((ids, -p[ids]))]
+    return [(tokens[i], float(np.log(p[i])), token_bytes(tokens[i])) for i in ids]
+
+
+class Generation:
+    """A lazy stream of `Token`s; after exhaustion `finish_reason` is "stop" or "length".
+
+    Attributes: finish_reason (None while running), prompt_tokens, completion_tokens (tokens
+    yielded so far), text (their concatenation), tokens (the yielded Token objects).
+    """
+
+    def __init__(self, model, conditioning, *, max_tokens: int | None, temperature: float,
+                 top_p: float, seed: int | None, stop: list[str], top_logprobs: int):
+        self.model = model
+        self.finish_reason: str | None = None
+        self.prompt_tokens: int = conditioning.prompt_tokens
+        self.tokens: list[Token] = []
+        self.max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
+        self._cond = conditioning
+        self._temperature = float(temperature)
+        self._top_p = float(top_p)
+        # Any integer is a valid API seed; numpy wants a non-negative one.
+        self._rng = np.random.default_rng(None if seed is None else int(seed) % 2**64)
+        self._stops = stop
+        self._top_logprobs = top_logprobs
+        self._iter = self._run()
+
+    @property
+    def completion_tokens(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def text(self) -> str:
+        return "".join(t.text for t in self.tokens)
+
+    def __iter__(self) -> Iterator[Token]:
+        return self
+
+    def __next__(self) -> Token:
+        return next(self._iter)
+
+    def _emit(self, token: Token) -> Token:
+        self.tokens.append(token)
+        return token
+
+    def _run(self) -> Iterator[Token]:
+        cond = self._cond
+        vocab = cond.tokens
+        eos = self.model.eos_id
+        history = list(cond.history)
+        pending: list[Token] = []
+        pending_text = ""
+        produced = 0
+        while True:
+            if produced >= self.max_tokens:
+                for tok in pending:
+                    yield self._emit(tok)
+                self.finish_reason = "length"
+                return
+            p = self.model.distribution(cond, history)
+            logp = np.log(p)
+            choice = choose(p, logp, self._temperature, self._top_p, self._rng)
+            produced += 1
+            if choice == eos:
+                for tok in pending:
+                    yield self._emit(tok)
+                self.finish_reason = "stop"
+                return
+            history.append(choice)
+            text = vocab[choice]
+            tok = Token(text, float(logp[choice]), token_bytes(text),
+                        top_alternatives(p, self._top_logprobs, vocab))
+            if not self._stops:
+                yield self._emit(tok)
+                continue
+            pending.append(tok)
+            pending_text += text
+            hit = _first_stop(pending_text, self._stops)
+            if hit is not None:
+                for t in _cut(pending, hit):
+                    yield self._emit(t)
+                self.finish_reason = "stop"
+                return
+            safe = _safe_prefix(pending_text, self._stops)
+            done = 0
+            used = 0
+            for t in pending:
+                if used + len(t.text) > safe:
+                    break
+                used += len(t.text)
+                done += 1
+            for t in pending[:done]:
+                yield self._emit(t)
+            pending = pending[done:]
+            pending_text = pending_text[used:]
+
+
+def _first_stop(text: str, stops: list[str]) -> int | None:
+    """Start of the earliest complete stop sequence in text, if any."""
+    found = [i for i in (text.find(s) for s in stops) if i >= 0]
+    return min(found) if found else None
+
+
+def _safe_prefix(text: str, stops: list[str]) -> int:
+    """Length of the prefix of text that no stop sequence could still start in."""
+    for i in range(len(text)):
+        tail = text[i:]
+        if any(s.startswith(tail) for s in stops):
+            return i
+    return len(text)
+
+
+def _cut(pending: list[Token], end: int) -> list[Token]:
+    """The pending tokens up to text position `end`, the last one truncated if it straddles it."""
+    out: list[Token] = []
+    pos = 0
+    for t in pending:
+        if pos >= end:
+            break
+        if pos + len(t.text) <= end:
+            out.append(t)
+        else:
+            part = t.text[:end - pos]
+            out.append(Token(part, t.logprob, token_bytes(part), t.top))
+        pos += len(t.text)
+    return out

@@ -1,0 +1,165 @@
+"""What a local language model knows: vocabulary, tokenizer, general n-gram and topic index.
+
+The base knowledge is trained from `corpus.txt` on first use, once per process; a paragraph of the
+corpus is one answer, ended by the end-of-answer token. Fine-tuning builds an extended `Knowledge`
+that shares the base n-gram.
+
+Example:
+    >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.")
+    >>> k.vocabulary[0], k.tokenizer.encode("Hello there")
+    ('<|endoftext|>', ['Hello', ' there'])
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from jupyter_api_kit.local.models.context import Document, TopicIndex, document_from_text, stem
+from jupyter_api_kit.local.models.ngram import NGramModel
+from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
+
+CORPUS_PATH = Path(__file__).with_name("corpus.txt")
+# The topic model is of higher order than the general one: the few retrieved paragraphs are
+# followed more faithfully, which keeps greedy answers from looping between two common phrases.
+TOPIC_EXTRA_ORDER = 2
+_TOPIC_CACHE_SIZE = 128
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a text (blank-line separated), without surrounding blank lines.
+
+    Example:
+        >>> split_paragraphs("One.\\n\\nTwo.\\nStill two.\\n")
+        ['One.', 'Two.\\nStill two.']
+    """
+    return [p.strip("\n") for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+
+
+def last_paragraph(tokens: list[str]) -> list[str]:
+    """Tokens after the last blank line: a paragraph break starts a fresh answer.
+
+    Example:
+        >>> last_paragraph(["A", ".", "\\n", "\\n", "B"])
+        ['B']
+    """
+    for i in range(len(tokens) - 1, 0, -1):
+        if tokens[i] == "\n" and tokens[i - 1] == "\n":
+            return tokens[i + 1:]
+    return tokens
+
+
+class Knowledge:
+    """Vocabulary, tokenizer, n-gram and topic index of a model (base or fine-tuned).
+
+    Built once per process and shared by every request; nothing in it changes after construction,
+    which is what makes concurrent requests safe.
+    """
+
+    def __init__(self, order: int, tokenizer: Tokenizer, ngram: NGramModel,
+                 documents: list[Document], token_counts: Counter):
+        self.order = order
+        self.tokenizer = tokenizer
+        self.vocabulary = tokenizer.vocabulary
+        self.ngram = ngram
+        self.topics = TopicIndex(documents)
+        self.documents = documents
+        self.token_counts = token_counts
+        # stem -> (token ids, weights): a cached word spreads its mass over the mid-sentence forms
+        # the model uses (" planet", " planets") in proportion to how often it used them. Forms
+        # without a leading space only start answers, which is the topic model's business: cached,
+        # they would be glued to the previous word anywhere in the answer.
+        groups: dict[str, list[tuple[int, int]]] = {}
+        for token, count in token_counts.items():
+            key = stem(token) if token.startswith(" ") else None
+            if key is not None and count > 0 and token in tokenizer.index:
+                groups.setdefault(key, []).append((tokenizer.index[token], count))
+        self.stem_forms = {k: (np.array([i for i, _ in v]), np.array([c for _, c in v], float) /
+                               sum(c for _, c in v)) for k, v in groups.items()}
+        self._topic_models: OrderedDict[tuple[int, ...], NGramModel] = OrderedDict()
+        self._topic_lock = threading.Lock()
+
+    def topic_model(self, doc_ids: Sequence[int]) -> NGramModel:
+        key = tuple(doc_ids)
+        with self._topic_lock:
+            model = self._topic_models.get(key)
+            if model is not None:
+                self._topic_models.move_to_end(key)
+                return model
+        seqs = [s for i in key for s in self.documents[i].sequences]
+        model = NGramModel(seqs, vocab_size=len(self.vocabulary), order=self.order + TOPIC_EXTRA_ORDER)
+        with self._topic_lock:
+            self._topic_models[key] = model
+            while len(self._topic_models) > _TOPIC_CACHE_SIZE:
+                self._topic_models.popitem(last=False)
+        return model
+
+
+def _fallback_pieces(words: Counter) -> list[str]:
+    """Sub-word pieces so unknown words split into a few pieces rather than single characters."""
+    pieces: dict[str, None] = {}
+    for c in map(chr, range(32, 127)):
+        pieces[c] = None
+        if c.isalnum():
+            pieces[" " + c] = None
+    grams: Counter = Counter()
+    for word, count in words.items():
+        bare = word.strip()
+        if bare.isalpha():
+            pieces[bare] = None
+            pieces[bare.lower()] = None
+            low = bare.lower()
+            for n in (2, 3):
+                for i in range(len(low) - n + 1):
+                    grams[low[i:i + n]] += count
+    for gram, _ in grams.most_common(600):
+        pieces[gram] = None
+    return list(pieces)
+
+
+def build_knowledge(order: int, corpus: str) -> Knowledge:
+    """Train the base model of the given n-gram order on a corpus text (paragraph = one answer).
+
+    Example:
+        >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.")
+        >>> k.vocabulary[0], " there" in k.tokenizer.index
+        ('<|endoftext|>', True)
+    """
+    paragraphs = split_paragraphs(corpus)
+    split = [pretokenize(p) for p in paragraphs]
+    counts: Counter = Counter(t for toks in split for t in toks)
+    vocab: dict[str, None] = {END_OF_TEXT: None}
+    for toks in split:
+        for t in toks:
+            vocab.setdefault(t, None)
+    for piece in _fallback_pieces(counts):
+        vocab.setdefault(piece, None)
+    tokenizer = Tokenizer(vocab)
+    index = tokenizer.index
+    seqs = [[index[t] for t in toks] + [0] for toks in split]
+    ngram = NGramModel(seqs, vocab_size=len(tokenizer), order=order)
+    documents = [document_from_text(p, [s]) for p, s in zip(paragraphs, seqs)]
+    return Knowledge(order, tokenizer, ngram, documents, counts)
+
+
+_knowledge: dict[int, Knowledge] = {}
+_lock = threading.Lock()
+
+
+def base_knowledge(order: int) -> Knowledge:
+    """The shared base model of an order, trained on first use (once per process, thread-safe)."""
+    knowledge = _knowledge.get(order)
+    if knowledge is None:
+        with _lock:
+            knowledge = _knowledge.get(order)
+            if knowledge is None:
+                knowledge = build_knowledge(order, CORPUS_PATH.read_text(encoding="utf-8"))
+                _knowledge[order] = knowledge
+    return knowledge
