@@ -1,0 +1,101 @@
+"""Helpers shared by the assistants/threads/runs tests: contract-checked clients for any server,
+the official `openai` package pointed at a local server with every exchange checked, and a local
+language model that breaks on purpose (registered through the server's public resolver hook)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+
+import pytest
+import requests
+
+WEATHER_TOOL = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"},
+                                                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+                   "required": ["city", "unit"]}}}
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def recording_client(server, recorder):
+    """Our client on `server`, every exchange checked against the contract by `recorder`."""
+    from jupyter_api_kit.client import Client
+
+    c = Client(base_url=server.base_url, max_retries=0)
+    c.transport.session.hooks["response"].append(recorder)
+    return c
+
+
+def openai_for(server, contract, violations: list):
+    """The official `openai` client on `server`; request and response of every non-streamed
+    exchange are validated against the contract (violations are collected in `violations`)."""
+    import openai
+
+    try:  # the http library the installed openai package is built on
+        import httpx2 as httpx
+    except ImportError:
+        import httpx
+
+    def check(response: httpx.Response) -> None:
+        request = response.request
+        prepared = requests.Request(request.method, str(request.url), data=request.content or None,
+                                    headers={"Content-Type": request.headers.get("content-type", "application/json")}
+                                    ).prepare()
+        try:
+            contract.validate_request(prepared)
+            if response.headers.get("content-type", "").startswith("text/event-stream"):
+                return
+            response.read()
+            contract.validate_body(request.method, str(request.url), json.loads(response.content or b"null"),
+                                   response.status_code)
+        except AssertionError as exc:
+            violations.append(exc)
+
+    http = httpx.Client(event_hooks={"response": [check]}, timeout=30)
+    return openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+
+
+@pytest.fixture()
+def openai_client(server, contract):
+    violations: list = []
+    client = openai_for(server, contract, violations)
+    yield client
+    client.close()
+    assert not violations, "\n".join(str(v) for v in violations)
+
+
+class BrokenModel:
+    """A local model that fails after two tokens, as a corrupt model file would."""
+
+    id = "local-broken"
+
+    def __init__(self, base):
+        self.base = base
+
+    def count_tokens(self, text: str) -> int:
+        return self.base.count_tokens(text)
+
+    def generate(self, context, **kwargs):
+        def tokens():
+            yield from itertools.islice(self.base.generate(context, **kwargs), 2)
+            raise RuntimeError("the model file is damaged")
+
+        return tokens()
+
+
+def install_broken_model(app) -> str:
+    from jupyter_api_kit.local.models.language import get_language_model
+
+    broken = BrokenModel(get_language_model("local-ngram"))
+    app.state.language_model_resolvers.append(lambda _app, name: broken if name == broken.id else None)
+    return broken.id
+
+
+def stream_events(stream) -> list:
+    """(event name, data) of every event of a RunStream."""
+    return [(e.event, e.data) for e in stream]
