@@ -212,6 +212,7 @@ def prepare_spec(doc: dict) -> dict[str, int]:
         "nullable without type -> anyOf [schema, null]": 0,
         "query object parameter -> deepObject": 0,
         "parameter nullable dropped": 0,
+        "$recursiveRef -> $ref": 0,
         "stored message roles widened": 0,
     }
     paths = doc.get("paths", {})
@@ -253,6 +254,23 @@ def prepare_spec(doc: dict) -> dict[str, int]:
         items["allOf"][0] = {k: v for k, v in copy.deepcopy(first).items()}
         items["allOf"][0]["properties"] = {k: v for k, v in first.get("properties", {}).items() if k != "role"}
         notes["stored message roles widened"] += 1
+
+    # ``$recursiveRef: "#"`` (2019-09) is unknown to the 2020-12 validator, which then reads it as ``{}``:
+    # every comparison inside a compound filter would match both ``oneOf`` branches. Point it at the
+    # schema that carries the ``$recursiveAnchor`` (CompoundFilter), which is what it means.
+    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        if isinstance(schema, dict) and schema.get("$recursiveAnchor") is True:
+            nodes: list[Any] = [schema]
+            while nodes:
+                node = nodes.pop()
+                if isinstance(node, dict):
+                    if node.get("$recursiveRef") == "#":
+                        del node["$recursiveRef"]
+                        node["$ref"] = f"#/components/schemas/{name}"
+                        notes["$recursiveRef -> $ref"] += 1
+                    nodes.extend(v for k, v in node.items() if k not in _DATA_KEYS)
+                elif isinstance(node, list):
+                    nodes.extend(node)
 
     stack: list[Any] = [doc.get("paths"), doc.get("components"), doc.get("webhooks")]
     while stack:

@@ -21,6 +21,7 @@ from jupyter_api_kit.frames.chat import choices, usage
 from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_frame, moderation_scores, similarity,
                                                similarity_plot)
 from jupyter_api_kit.frames.lists import to_frame
+from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 
 __all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]

@@ -1,0 +1,257 @@
+"""Vector stores in SQLite: the API objects, attaching files, and processing them in the background.
+
+A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
+chunks (`chunking`), embeds the chunks with `local-embed` and stores them, and the file becomes
+`completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+`usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
+are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
+plus their embeddings (4 bytes per dimension).
+
+Example:
+    >>> check_attributes({"topic": "space", "year": 2024, "draft": False})
+    {'topic': 'space', 'year': 2024, 'draft': False}
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from jupyter_api_kit.local.chunking import chunk_text
+from jupyter_api_kit.local.errors import BadRequest, HTTPError, NotFound
+from jupyter_api_kit.local.file_storage import read_file_bytes
+from jupyter_api_kit.local.models.embedding import get_embedding_model
+from jupyter_api_kit.local.paging import Cursor, list_object
+from jupyter_api_kit.local.params import now, type_name
+from jupyter_api_kit.local.store import dumps, loads
+from jupyter_api_kit.local.usage_log import record
+
+log = logging.getLogger("jupyter_api_kit.local")
+DAY = 86400
+STATUSES = ("in_progress", "completed", "failed", "cancelled")
+MAX_ATTRIBUTES, MAX_KEY, MAX_VALUE = 16, 64, 512
+
+
+def check_attributes(value, param: str = "attributes") -> dict | None:
+    """File attributes as the API limits them: up to 16 keys of at most 64 characters; values are
+    strings (at most 512 characters), numbers or booleans."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.", param=param)
+    if len(value) > MAX_ATTRIBUTES:
+        raise BadRequest(f"Invalid '{param}': {len(value)} keys; at most {MAX_ATTRIBUTES} are allowed.", param=param)
+    for key, item in value.items():
+        if len(key) > MAX_KEY:
+            raise BadRequest(f"Invalid '{param}': key '{key[:20]}...' is longer than {MAX_KEY} characters.",
+                             param=param)
+        if not isinstance(item, (str, int, float, bool)):
+            raise BadRequest(f"Invalid type for '{param}.{key}': expected a string, number or boolean, got "
+                             f"{type_name(item)}.", param=f"{param}.{key}")
+        if isinstance(item, str) and len(item) > MAX_VALUE:
+            raise BadRequest(f"Invalid '{param}.{key}': value is longer than {MAX_VALUE} characters.",
+                             param=f"{param}.{key}")
+    return dict(value)
+
+
+def check_expires_after(value, param: str = "expires_after") -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("anchor") != "last_active_at":
+        raise BadRequest(f"Invalid '{param}': expected {{'anchor': 'last_active_at', 'days': N}}.", param=param)
+    days = value.get("days")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise BadRequest(f"Invalid '{param}.days': {days!r}; expected an integer from 1 to 365.",
+                         param=f"{param}.days")
+    return {"anchor": "last_active_at", "days": days}
+
+
+# -- objects ----------------------------------------------------------------------------------------
+
+def counts(store, where: str, args) -> dict:
+    rows = store.all(f"SELECT status, count(*) AS n FROM vector_store_files WHERE {where} GROUP BY status", args)
+    out = {s: 0 for s in STATUSES}
+    for r in rows:
+        out[r["status"]] = r["n"]
+    out["total"] = sum(out[s] for s in STATUSES)
+    return out
+
+
+def store_row(store, vector_store_id: str):
+    row = store.one("SELECT * FROM vector_stores WHERE id = ?", (vector_store_id,))
+    if row is None:
+        raise NotFound(f"No vector store found with id '{vector_store_id}'.", param="vector_store_id")
+    return row
+
+
+def expires_at(row) -> int | None:
+    after = loads(row["expires_after"])
+    return row["last_active_at"] + after["days"] * DAY if after else None
+
+
+def store_object(store, row) -> dict:
+    file_counts = counts(store, "vector_store_id = ?", (row["id"],))
+    usage = store.one("SELECT coalesce(sum(usage_bytes), 0) FROM vector_store_files WHERE vector_store_id = ?",
+                      (row["id"],))[0]
+    ends = expires_at(row)
+    status = ("expired" if ends is not None and ends <= now()
+              else "in_progress" if file_counts["in_progress"] else "completed")
+    obj = {"id": row["id"], "object": "vector_store", "created_at": row["created_at"], "name": row["name"],
+           "usage_bytes": usage, "file_counts": file_counts, "status": status, "expires_at": ends,
+           "last_active_at": row["last_active_at"], "metadata": loads(row["metadata"]) or {}}
+    if row["expires_after"]:
+        obj["expires_after"] = loads(row["expires_after"])
+    return obj
+
+
+def file_object(row) -> dict:
+    return {"id": row["file_id"], "object": "vector_store.file", "usage_bytes": row["usage_bytes"],
+            "created_at": row["created_at"], "vector_store_id": row["vector_store_id"], "status": row["status"],
+            "last_error": loads(row["last_error"]), "chunking_strategy": loads(row["chunking_strategy"]),
+            "attributes": loads(row["attributes"]) or {}}
+
+
+def file_row(store, vector_store_id: str, file_id: str):
+    row = store.one("SELECT * FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?",
+                    (vector_store_id, file_id))
+    if row is None:
+        raise NotFound(f"No file '{file_id}' in vector store '{vector_store_id}'.", param="file_id")
+    return row
+
+
+def batch_row(store, vector_store_id: str, batch_id: str):
+    row = store.one("SELECT * FROM vector_store_file_batches WHERE id = ? AND vector_store_id = ?",
+                    (batch_id, vector_store_id))
+    if row is None:
+        raise NotFound(f"No file batch '{batch_id}' in vector store '{vector_store_id}'.", param="batch_id")
+    return row
+
+
+def batch_object(store, row) -> dict:
+    file_counts = counts(store, "batch_id = ?", (row["id"],))
+    if row["cancelled"]:
+        status = "cancelled"
+    elif file_counts["in_progress"]:
+        status = "in_progress"
+    elif file_counts["total"] and file_counts["failed"] == file_counts["total"]:
+        status = "failed"
+    else:
+        status = "completed"
+    return {"id": row["id"], "object": "vector_store.files_batch", "created_at": row["created_at"],
+            "vector_store_id": row["vector_store_id"], "status": status, "file_counts": file_counts}
+
+
+def keyed_page(store, table: str, where: str, args, cursor: Cursor, to_object, key: str = "id") -> dict:
+    """A cursor page over `table` rows matching `where`, ordered by `seq`, whose cursor is the `key`
+    column (unique only within `where`, e.g. a file id within one store)."""
+    clauses, params = [f"({where})"], list(args)
+    for value, forward in ((cursor.after, True), (cursor.before, False)):
+        if value is None:
+            continue
+        row = store.one(f"SELECT seq FROM {table} WHERE ({where}) AND {key} = ?", (*args, value))
+        if row is None:
+            name = "after" if forward else "before"
+            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
+        clauses.append("seq > ?" if forward == (cursor.order == "asc") else "seq < ?")
+        params.append(row["seq"])
+    direction = "ASC" if cursor.order == "asc" else "DESC"
+    rows = store.all(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
+                     (*params, cursor.limit + 1))
+    return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
+
+
+# -- attaching and processing ------------------------------------------------------------------------
+
+def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, batch_id=None) -> None:
+    """Attach (or re-attach) a file, `in_progress`, inside the caller's transaction `db`."""
+    db.execute("DELETE FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ?",
+               (vector_store_id, file_id))
+    db.execute(
+        "INSERT INTO vector_store_files (vector_store_id, file_id, batch_id, created_at, status, last_error, "
+        "usage_bytes, attributes, chunking_strategy) VALUES (?, ?, ?, ?, 'in_progress', NULL, 0, ?, ?) "
+        "ON CONFLICT (vector_store_id, file_id) DO UPDATE SET batch_id = excluded.batch_id, "
+        "status = 'in_progress', last_error = NULL, usage_bytes = 0, attributes = excluded.attributes, "
+        "chunking_strategy = excluded.chunking_strategy",
+        (vector_store_id, file_id, batch_id, now(), dumps(attributes) if attributes is not None else None,
+         dumps(strategy)))
+    db.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
+
+
+class Unreadable(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def decode_text(data: bytes, filename: str) -> str:
+    """The text of a file, or `Unreadable` (the local server indexes UTF-8/UTF-16 text only)."""
+    try:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable("unsupported_file", f"{filename} is not UTF-8 text; the local server indexes text "
+                                             "files only (txt, md, json, csv, code, ...).") from None
+    if "\x00" in text:
+        raise Unreadable("unsupported_file", f"{filename} looks binary; the local server indexes text only.")
+    if not text.strip():
+        raise Unreadable("invalid_file", f"{filename} has no text to index.")
+    return text
+
+
+def process_files(app, vector_store_id: str, file_ids: list[str]) -> None:
+    """Background task: process each still-`in_progress` file in turn (cancelled ones are skipped)."""
+    delay = float(getattr(app.state, "vector_store_file_delay", 0.0) or 0.0)
+    for file_id in file_ids:
+        if delay and app.state.background.sleep(delay):
+            return  # the server is stopping; files stay in_progress and can be re-added
+        if app.state.background.stopping.is_set():
+            return
+        try:
+            process_one(app, vector_store_id, file_id)
+        except Exception:  # one bad file must not stop the others
+            log.exception("processing %s for vector store %s failed", file_id, vector_store_id)
+            _finish(app.state.store, vector_store_id, file_id, "failed",
+                    error={"code": "server_error", "message": "The file could not be processed."})
+
+
+def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chunks=()) -> bool:
+    """Write a file's outcome if it is still in progress (it may have been cancelled or deleted)."""
+    try:
+        with store.tx() as db:
+            changed = db.execute(
+                "UPDATE vector_store_files SET status = ?, last_error = ?, usage_bytes = ? "
+                "WHERE vector_store_id = ? AND file_id = ? AND status = 'in_progress'",
+                (status, dumps(error) if error else None, usage, vector_store_id, file_id)).rowcount
+            if changed and chunks:
+                db.executemany("INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, tokens, "
+                               "embedding) VALUES (?, ?, ?, ?, ?, ?)", chunks)
+            return bool(changed)
+    except sqlite3.IntegrityError:
+        return False  # the file or the store was deleted meanwhile
+
+
+def process_one(app, vector_store_id: str, file_id: str) -> None:
+    store = app.state.store
+    row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
+                    "JOIN files f ON f.id = v.file_id WHERE v.vector_store_id = ? AND v.file_id = ?",
+                    (vector_store_id, file_id))
+    if row is None or row["status"] != "in_progress":
+        return
+    try:
+        text = decode_text(read_file_bytes(app, file_id), row["filename"])
+    except Unreadable as exc:
+        _finish(store, vector_store_id, file_id, "failed", error={"code": exc.code, "message": exc.message})
+        return
+    except HTTPError as exc:
+        _finish(store, vector_store_id, file_id, "failed", error={"code": "invalid_file", "message": exc.message})
+        return
+    pieces = chunk_text(text, loads(row["chunking_strategy"]))
+    model = get_embedding_model()
+    vectors = model.embed([c.text for c in pieces])
+    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, vec.astype("<f4").tobytes())
+              for i, (c, vec) in enumerate(zip(pieces, vectors))]
+    usage = sum(len(c.text.encode("utf-8")) for c in pieces) + sum(len(ch[5]) for ch in chunks)
+    if _finish(store, vector_store_id, file_id, "completed", usage=usage, chunks=chunks):
+        record(store, "embeddings", model=model.id, input_tokens=sum(c.tokens for c in pieces))
