@@ -23,5 +23,7 @@ from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_fram
 from jupyter_api_kit.frames.lists import to_frame
 from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
+from jupyter_api_kit.frames.organization import audit_events
+from jupyter_api_kit.frames.usage import costs, usage_buckets
 
 __all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]

@@ -20,8 +20,8 @@ from jupyter_api_kit.local.background import Background
 from jupyter_api_kit.local.errors import install_error_handlers
 
 #: the API groups served, one module each under jupyter_api_kit.local.routes
-ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "assistants", "threads", "runs", "evals", "projects",
-                 "project_keys", "certificates", "audit_logs", "usage"]
+ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "assistants", "threads", "runs", "evals",
+                 "projects", "project_keys", "certificates", "audit_logs", "usage"]
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
@@ -36,6 +36,7 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
     app.state.store = store
     app.state.api_key = api_key
+    app.state.admin_key = admin_key
     app.state.admin_key = admin_key
     app.state.data_dir = Path(data_dir) if data_dir else None
     app.state.background = Background()

@@ -6,8 +6,8 @@ Example:
     >>> from jupyter_api_kit.local.org_keys import admin_principal
     >>> store = Store(":memory:")
     >>> with store.tx() as db:
-    ...     record(db, "project.created", admin_principal(), project=("proj_1", "Demo"),
-    ...            resource_id="proj_1", details={"id": "proj_1", "data": {"name": "Demo"}})
+    ...     event_id = record(db, "project.created", admin_principal(), project=("proj_1", "Demo"),
+    ...                       resource_id="proj_1", details={"id": "proj_1", "data": {"name": "Demo"}})
     >>> page = list_events(store, {})
     >>> page["data"][0]["type"], page["data"][0]["project"]
     ('project.created', {'id': 'proj_1', 'name': 'Demo'})

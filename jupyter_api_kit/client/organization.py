@@ -1,0 +1,139 @@
+"""The organization endpoints: projects, audit logs, certificates, usage and costs.
+
+They use the admin key (`Client(admin_key=...)` or `OPENAI_ADMIN_KEY`), never the API key. Without
+one a `ConfigurationError` says so before anything is sent. The one exception is the embedded local
+server this process started itself: its admin key exists only in this process's memory, and clients
+of this process use it (so `%usage` works offline with no key at all).
+
+Example:
+    >>> org = Client(base_url=server.base_url, admin_key=ADMIN_KEY).organization   # doctest: +SKIP
+    >>> project = org.projects.create(name="Research")                              # doctest: +SKIP
+    >>> org.usage.completions(start_time="2025-01-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+    >>> org.costs(start_time="2025-01-01", group_by=["project_id"]).to_frame()        # doctest: +SKIP
+    >>> org.audit_logs.list(event_types=["project.created"]).to_frame()               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.resource import Resource, query_params
+from jupyter_api_kit.client.validation import drop_unset
+from jupyter_api_kit.errors import ConfigurationError
+
+MISSING_ADMIN_KEY = ("The organization endpoints need an admin key, and none is set: pass Client(admin_key=...) "
+                     "or set the OPENAI_ADMIN_KEY environment variable. Nothing was sent.")
+
+
+def embedded_admin_key(client) -> str | None:
+    """The admin key of the embedded local server, if this process started the one `client` uses."""
+    if client is None or not getattr(client, "uses_local_server", False):
+        return None
+    from jupyter_api_kit.embedded import started_server
+
+    server = started_server()
+    if server is None or server.base_url.rstrip("/") != client.base_url.rstrip("/"):
+        return None
+    return getattr(server.app.state, "admin_key", None)
+
+
+class AdminResource(Resource):
+    """A resource whose every call carries the admin key, checked before sending."""
+
+    admin = True
+
+    def _admin_headers(self) -> dict | None:
+        if self._transport.has_admin_key:
+            return None
+        key = embedded_admin_key(self._client)
+        if key:
+            return {"Authorization": f"Bearer {key}"}
+        raise ConfigurationError(MISSING_ADMIN_KEY)
+
+    def _get(self, path: str, params: Mapping | None = None) -> APIObject:
+        headers = self._admin_headers()
+        return self._transport.json("GET", path, params=query_params(drop_unset(params or {})), admin=True,
+                                    headers=headers)
+
+    def _post(self, path: str, body: Mapping | None = None, *, check=True, **kwargs) -> APIObject:
+        return super()._post(path, body, check=check, headers=self._admin_headers(), **kwargs)
+
+    def _delete(self, path: str) -> APIObject:
+        return self._transport.json("DELETE", path, admin=True, headers=self._admin_headers())
+
+    def _sub(self, cls):
+        return cls(self._transport, self._client)
+
+
+class AuditLogs(AdminResource):
+    def list(self, *, effective_at: Mapping | None = None, project_ids=None, event_types=None, actor_ids=None,
+             actor_emails=None, resource_ids=None, tenant_only: bool | None = None, limit: int | None = None,
+             after: str | None = None, before: str | None = None):
+        """Audit log events, newest first; iterate the page for every event.
+
+        `effective_at` takes `{"gt"|"gte"|"lt"|"lte": unix_seconds}`; the list filters take lists of ids.
+
+        Example:
+            >>> org.audit_logs.list(event_types=["project.created", "project.archived"]).to_frame()  # doctest: +SKIP
+        """
+        if effective_at is not None:
+            effective_at = {op: _seconds(value, f"effective_at[{op}]") for op, value in effective_at.items()}
+        return self._list("organization/audit_logs", {
+            "effective_at": effective_at, "project_ids[]": project_ids, "event_types[]": event_types,
+            "actor_ids[]": actor_ids, "actor_emails[]": actor_emails, "resource_ids[]": resource_ids,
+            "tenant_only": tenant_only, "limit": limit, "after": after, "before": before})
+
+    def frame(self, **filters):
+        """Every matching event (all pages) as a DataFrame, see `frames.audit_events`."""
+        from jupyter_api_kit.frames.organization import audit_events
+
+        return audit_events(self.list(**filters).to_list())
+
+
+def _seconds(value, name: str) -> int:
+    from jupyter_api_kit.client.usage import to_unix
+
+    return to_unix(value, name)
+
+
+class Organization(AdminResource):
+    """`client.organization`: `.projects`, `.audit_logs`, `.certificates`, `.usage`, `.costs(...)`."""
+
+    @cached_property
+    def projects(self):
+        from jupyter_api_kit.client.projects import Projects
+
+        return self._sub(Projects)
+
+    @cached_property
+    def audit_logs(self) -> AuditLogs:
+        return self._sub(AuditLogs)
+
+    @cached_property
+    def certificates(self):
+        from jupyter_api_kit.client.certificates import Certificates
+
+        return self._sub(Certificates)
+
+    @cached_property
+    def usage(self):
+        from jupyter_api_kit.client.usage import Usage
+
+        return self._sub(Usage)
+
+    def costs(self, *, start_time, end_time=None, bucket_width: str | None = None, group_by=None,
+              project_ids=None, api_key_ids=None, limit: int | None = None, page: str | None = None,
+              progress: bool = False):
+        """Costs per day (`bucket_width="1d"`), grouped by any of `project_id`, `line_item`, `api_key_id`.
+
+        Returns a `UsagePage`; iterating it, or `.to_frame()`, walks every following page.
+        On the local server the amounts come from its price table (the page's `.note` says so).
+
+        Example:
+            >>> org.costs(start_time="2025-01-01", group_by=["project_id", "line_item"]).to_frame()  # doctest: +SKIP
+        """
+        return self.usage._page("costs", "organization/costs", progress, {
+            "start_time": start_time, "end_time": end_time, "bucket_width": bucket_width, "group_by": group_by,
+            "project_ids": project_ids, "api_key_ids": api_key_ids, "limit": limit, "page": page})

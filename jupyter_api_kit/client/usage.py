@@ -1,0 +1,253 @@
+"""`client.organization.usage`: the ten usage kinds, and the `UsagePage` they (and costs) return.
+
+Times are Unix seconds, or anything `to_unix` reads: a `datetime` (naive means UTC), a `date`
+(midnight UTC), an ISO string such as "2025-03-01" or a pandas Timestamp.
+
+A usage answer is paged by `next_page`; the returned `UsagePage` holds the first page and fetches
+the following ones as you iterate, with a progress bar when asked (`progress=True`).
+
+Example:
+    >>> usage = client.organization.usage                                  # doctest: +SKIP
+    >>> page = usage.completions(start_time="2025-03-01", bucket_width="1h", group_by=["model"],
+    ...                          progress=True)                            # doctest: +SKIP
+    >>> page.to_frame()          # every bucket of every page, one row per bucket and group  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterator
+
+from jupyter_api_kit.client.objects import APIList, APIObject
+from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.resource import query_params
+from jupyter_api_kit.client.validation import drop_unset
+from jupyter_api_kit.errors import InvalidInputError
+
+KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
+         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
+WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
+DEFAULT_LIMITS = {"1m": 60, "1h": 24, "1d": 7}
+
+
+def to_unix(value, name: str = "start_time") -> int:
+    """Unix seconds from an int, a datetime/date, a pandas Timestamp or an ISO date string.
+
+    Example:
+        >>> to_unix("2025-01-02"), to_unix(dt.date(2025, 1, 2)), to_unix(1735776000)
+        (1735776000, 1735776000, 1735776000)
+    """
+    if isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be a time, got {value!r}", param=name)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInputError(f"{name}: {value!r} is not a date or time (use e.g. '2025-03-01' or "
+                                    "'2025-03-01T12:00')", param=name) from None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return int((value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).timestamp())
+    if isinstance(value, dt.date):
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp())
+    raise InvalidInputError(f"{name} must be Unix seconds, a datetime, a date or an ISO string, got "
+                            f"{type(value).__name__}", param=name)
+
+
+class UsagePage:
+    """One page of usage (or costs) buckets; iterating walks every following page via `next_page`."""
+
+    def __init__(self, kind: str, body: APIObject, fetch: Callable[[dict], APIObject], params: dict,
+                 progress: bool = False, note: str | None = None):
+        self.kind = kind
+        self.body = body
+        self._fetch = fetch
+        self._params = dict(params)
+        self.progress = progress
+        #: what the server says about its figures (the local server names its price table here)
+        self.note = note
+
+    @property
+    def data(self) -> APIList:
+        """This page's buckets."""
+        return APIList(self.body.get("data") or [])
+
+    @property
+    def has_more(self) -> bool:
+        return bool(self.body.get("has_more"))
+
+    @property
+    def next_page(self) -> str | None:
+        """The cursor of the following page (the API's `next_page` field)."""
+        return self.body.get("next_page")
+
+    @property
+    def request_id(self) -> str | None:
+        return self.body.request_id
+
+    def __len__(self) -> int:
+        return len(self.body.get("data") or [])
+
+    def get_next_page(self) -> "UsagePage | None":
+        """The following page, or None on the last one."""
+        if not self.has_more or not self.next_page:
+            return None
+        params = {**self._params, "page": self.next_page}
+        body = self._fetch(params)
+        return UsagePage(self.kind, body, self._fetch, params, self.progress, getattr(body, "note", self.note))
+
+    def _pages_expected(self) -> int | None:
+        start, end = self._params.get("start_time"), self._params.get("end_time")
+        if start is None or end is None:
+            return None
+        width_name = self._params.get("bucket_width") or "1d"
+        width = WIDTHS.get(width_name, 86400)
+        limit = self._params.get("limit") or DEFAULT_LIMITS.get(width_name, 7)
+        return max(1, math.ceil(math.ceil((end - (start - start % width)) / width) / limit))
+
+    def iter_pages(self, progress: bool | None = None) -> Iterator["UsagePage"]:
+        """This page and every following one, fetched one at a time (with a tqdm bar if `progress`)."""
+        bar = None
+        if self.progress if progress is None else progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self._pages_expected(), unit="page", desc=f"{self.kind} usage")
+        page = self
+        try:
+            while page is not None:
+                if bar is not None:
+                    bar.update(1)
+                yield page
+                page = page.get_next_page()
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def __iter__(self) -> Iterator[APIObject]:
+        """Every bucket of every page."""
+        for page in self.iter_pages():
+            yield from page.data
+
+    def buckets(self, progress: bool | None = None) -> list[APIObject]:
+        return [bucket for page in self.iter_pages(progress) for bucket in page.data]
+
+    def to_frame(self, all_pages: bool = True, progress: bool | None = None):
+        """Buckets as a tidy DataFrame (`frames.usage_buckets`, or `frames.costs` for costs)."""
+        from jupyter_api_kit.frames import costs, usage_buckets
+
+        pages = list(self.iter_pages(progress)) if all_pages else [self]
+        return costs(pages) if self.kind == "costs" else usage_buckets(pages)
+
+    def _repr_html_(self) -> str:
+        return self.to_frame(all_pages=False)._repr_html_()
+
+    def __repr__(self) -> str:
+        return f"<UsagePage {self.kind}: {len(self)} buckets, has_more={self.has_more}>"
+
+
+class Usage(AdminResource):
+    def _page(self, kind: str, path: str, progress: bool, params: dict) -> UsagePage:
+        params = drop_unset(params)
+        if "start_time" not in params:
+            raise InvalidInputError("start_time is required (Unix seconds, a datetime or an ISO date)",
+                                    param="start_time")
+        params["start_time"] = to_unix(params["start_time"], "start_time")
+        if "end_time" in params:
+            params["end_time"] = to_unix(params["end_time"], "end_time")
+        if isinstance(params.get("group_by"), str):
+            params["group_by"] = [g.strip() for g in params["group_by"].split(",") if g.strip()]
+
+        def fetch(p: dict) -> APIObject:
+            response = self._transport.request("GET", path, params=query_params(p), admin=True,
+                                               headers=self._admin_headers())
+            body = APIObject(response.json(), request_id=response.headers.get("x-request-id"))
+            body.note = response.headers.get("x-price-table")
+            return body
+
+        first = fetch(params)
+        return UsagePage(kind, first, fetch, params, progress, first.note)
+
+    def _kind(self, kind: str, progress: bool, **params) -> UsagePage:
+        return self._page(kind, f"organization/usage/{kind}", progress, params)
+
+    def get(self, kind: str, *, start_time, progress: bool = False, **params) -> UsagePage:
+        """Any usage kind by name, e.g. `usage.get("embeddings", start_time=..., group_by=["model"])`."""
+        if kind not in KINDS:
+            raise InvalidInputError(f"unknown usage kind {kind!r}; kinds: {', '.join(KINDS)}", param="kind")
+        return self._kind(kind, progress, start_time=start_time, **params)
+
+    def completions(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                    user_ids=None, api_key_ids=None, models=None, batch: bool | None = None, limit=None, page=None,
+                    progress: bool = False) -> UsagePage:
+        """Completions usage: input (cached and uncached), output and audio tokens, requests.
+
+        `group_by` takes any of project_id, user_id, api_key_id, model, batch, service_tier.
+
+        Example:
+            >>> client.organization.usage.completions(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
+        return self._kind("completions", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, models=models, batch=batch, limit=limit, page=page)
+
+    def embeddings(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                   user_ids=None, api_key_ids=None, models=None, limit=None, page=None, progress=False) -> UsagePage:
+        return self._kind("embeddings", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
+                          group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
+                          models=models, limit=limit, page=page)
+
+    def moderations(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                    user_ids=None, api_key_ids=None, models=None, limit=None, page=None, progress=False) -> UsagePage:
+        return self._kind("moderations", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, models=models, limit=limit, page=page)
+
+    def images(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+               user_ids=None, api_key_ids=None, models=None, sources=None, sizes=None, limit=None, page=None,
+               progress=False) -> UsagePage:
+        return self._kind("images", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
+                          group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
+                          models=models, sources=sources, sizes=sizes, limit=limit, page=page)
+
+    def audio_speeches(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                       user_ids=None, api_key_ids=None, models=None, limit=None, page=None,
+                       progress=False) -> UsagePage:
+        return self._kind("audio_speeches", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, models=models, limit=limit, page=page)
+
+    def audio_transcriptions(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                             user_ids=None, api_key_ids=None, models=None, limit=None, page=None,
+                             progress=False) -> UsagePage:
+        return self._kind("audio_transcriptions", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, models=models, limit=limit, page=page)
+
+    def vector_stores(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                      limit=None, page=None, progress=False) -> UsagePage:
+        return self._kind("vector_stores", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
+
+    def code_interpreter_sessions(self, *, start_time, end_time=None, bucket_width=None, group_by=None,
+                                  project_ids=None, limit=None, page=None, progress=False) -> UsagePage:
+        return self._kind("code_interpreter_sessions", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
+
+    def file_search_calls(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                          user_ids=None, api_key_ids=None, vector_store_ids=None, limit=None, page=None,
+                          progress=False) -> UsagePage:
+        return self._kind("file_search_calls", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, vector_store_ids=vector_store_ids, limit=limit, page=page)
+
+    def web_search_calls(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
+                         user_ids=None, api_key_ids=None, models=None, context_levels=None, limit=None, page=None,
+                         progress=False) -> UsagePage:
+        return self._kind("web_search_calls", progress, start_time=start_time, end_time=end_time,
+                          bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
+                          api_key_ids=api_key_ids, models=models, context_levels=context_levels, limit=limit,
+                          page=page)
