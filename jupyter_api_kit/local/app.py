@@ -37,7 +37,6 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     app.state.store = store
     app.state.api_key = api_key
     app.state.admin_key = admin_key
-    app.state.admin_key = admin_key
     app.state.data_dir = Path(data_dir) if data_dir else None
     app.state.background = Background()
     app.state.key_resolvers = []        # (token, request) -> Principal | None
