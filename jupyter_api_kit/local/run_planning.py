@@ -36,8 +36,12 @@ class PromptTooLong(Exception):
 
 
 def count_prompt(model, context: list) -> int:
-    """Prompt tokens, counted the way chat completions count them."""
-    return model.count_tokens("\n".join(f"{m['role']}: {m['content']}" for m in context))
+    """Prompt tokens, counted the way chat completions count them (function calls included)."""
+    def text(m):
+        calls = "".join(f"{c['function']['name']}({c['function']['arguments']})" for c in m.get("tool_calls") or ())
+        return f"{m['role']}: {m['content']}{calls}"
+
+    return model.count_tokens("\n".join(text(m) for m in context))
 
 
 def tool_outputs(steps: list) -> list[dict]:
@@ -49,7 +53,8 @@ def tool_outputs(steps: list) -> list[dict]:
         for call in step["step_details"]["tool_calls"]:
             function = call.get("function") or {}
             if function.get("output") is not None:
-                out.append({"name": function["name"], "arguments": function["arguments"], "output": function["output"]})
+                out.append({"id": call["id"], "name": function["name"], "arguments": function["arguments"],
+                            "output": function["output"]})
     return out
 
 
@@ -63,8 +68,13 @@ def build_context(store, run: dict, model) -> list[dict]:
     if truncation.get("type") == "last_messages" and truncation.get("last_messages"):
         convo = convo[-truncation["last_messages"]:]
     head = [{"role": "system", "content": run["instructions"]}] if run.get("instructions") else []
-    # The outputs come last: they are the newest information the answer should use.
-    tail = [{"role": "tool", "content": o["output"]} for o in tool_outputs(run_steps(store, run["id"]))]
+    # The run's function calls and their outputs come last, as in a chat conversation: the
+    # assistant's call, then the tool's answer, the newest information the reply should use.
+    tail = []
+    for o in tool_outputs(run_steps(store, run["id"])):
+        call = {"id": o["id"], "type": "function", "function": {"name": o["name"], "arguments": o["arguments"]}}
+        tail += [{"role": "assistant", "content": "", "tool_calls": [call]},
+                 {"role": "tool", "content": o["output"], "tool_call_id": o["id"]}]
     limit = run.get("max_prompt_tokens")
     if limit:
         while count_prompt(model, head + convo + tail) > limit:
