@@ -25,5 +25,6 @@ from jupyter_api_kit.frames.retrieval import search_results, vector_store_files,
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 from jupyter_api_kit.frames.organization import audit_events
 from jupyter_api_kit.frames.usage import costs, usage_buckets
+from jupyter_api_kit.frames.threads import messages as thread_messages, run_steps, runs as thread_runs, transcript
 
 __all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]
