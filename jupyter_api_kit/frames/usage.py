@@ -1,7 +1,7 @@
 """Organization usage and costs pages as tidy DataFrames: one row per bucket and group.
 
 Both converters take a usage/costs response (``{"object": "page", "data": [buckets]}``), a client
-``UsagePage``, a list of those (every page of a query), or a plain list of buckets. Nothing is
+``UsagePage``, a list or iterator of those (every page of a query), or a plain list of buckets. Nothing is
 fetched here: pass the pages you have (``UsagePage.to_frame()`` walks them for you).
 
 Example:
@@ -19,7 +19,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -31,6 +31,13 @@ __all__ = ["costs", "usage_buckets"]
 #: result fields that say who or what a row is about (the `group_by` dimensions)
 DIMENSIONS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier", "size", "source",
               "vector_store_id", "context_level", "line_item")
+
+
+def _pages(obj: Any) -> Any:
+    """A generator of pages (e.g. ``UsagePage.iter_pages()``) read once into a list."""
+    if isinstance(obj, Mapping) or hasattr(obj, "data") or isinstance(obj, (list, tuple, str, bytes)):
+        return obj
+    return list(obj) if isinstance(obj, Iterable) else obj
 
 
 def _buckets(obj: Any) -> list:
@@ -107,7 +114,7 @@ def usage_buckets(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataF
     With ``include_empty`` a bucket without results still gives a row, with counts 0, so time
     series have no gaps.
     """
-    return _frame(_rows(resp_or_pages, lambda r: r, include_empty), lambda name: 0)
+    return _frame(_rows(_pages(resp_or_pages), lambda r: r, include_empty), lambda name: 0)
 
 
 def _cost_fields(result: Mapping) -> dict:
@@ -134,6 +141,7 @@ def costs(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataFrame:
         >>> df[["project_id", "amount", "currency"]].values.tolist()
         [['proj_a', 0.25, 'usd']]
     """
+    resp_or_pages = _pages(resp_or_pages)
     df = _frame(_rows(resp_or_pages, _cost_fields, include_empty),
                 lambda name: 0.0 if name == "amount" else None)
     if "amount" in df:
