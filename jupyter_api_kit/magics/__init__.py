@@ -50,12 +50,14 @@ def load_ipython_extension(ipython) -> None:
     from jupyter_api_kit.magics.chat import ChatMagics
     from jupyter_api_kit.magics.common import Connection, shown_errors
     from jupyter_api_kit.magics.completions import CompletionsMagics
+    from jupyter_api_kit.magics.threads import register as register_threads_magics
 
     _forget(ipython)
     _drop_refused_settings(ipython, (ChatMagics, CompletionsMagics))
     connection = Connection()
     ipython.register_magics(ChatMagics(ipython, connection=connection),
                             CompletionsMagics(ipython, connection=connection))
+    register_threads_magics(ipython, connection)
     with shown_errors():
         print(connection.status_line())
 

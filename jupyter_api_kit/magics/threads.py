@@ -1,0 +1,346 @@
+"""`%threads` and `%assistants`: Assistants threads from a notebook.
+
+Example (in a notebook)::
+
+    %assistants create --name Tutor --instructions "You explain astronomy simply."
+    %threads new --metadata lesson=3          # a new thread, now the current one
+    %%threads say
+    What is a comet made of?
+    %threads run --stream                     # the reply streams in (the assistant just created)
+    %threads show                             # transcript and messages DataFrame
+    %threads steps last                       # the last run's steps and their usage
+    %threads                                  # the threads this notebook knows, as a DataFrame
+"""
+
+from __future__ import annotations
+
+import html
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets.config.configurable import Configurable
+
+from jupyter_api_kit.magics.common import (Connection, check_output_name, checked_metadata, interpolate,
+                                           parse_options, parse_pairs, range_problem, shown_errors)
+
+THREAD_ACTIONS = ("list", "new", "use", "show", "say", "run", "runs", "steps", "delete")
+THREADS_USAGE = ("%threads [list] | new [--metadata k=v] | use ID | show [ID] | %%threads say [ID] | "
+                 "run [ID] [--assistant ID] [--stream] | runs [ID] | steps RUN_ID|last | delete ID")
+ASSISTANT_ACTIONS = ("list", "create", "show", "delete")
+ASSISTANTS_USAGE = "%assistants [list] | create --name N [--model M] [--instructions TEXT] | show ID | delete ID"
+
+
+class ThreadView:
+    """A thread's messages: a readable transcript above the messages DataFrame (`.frame`, `.text`)."""
+
+    def __init__(self, thread_id: str, messages: list):
+        from jupyter_api_kit import frames
+
+        self.thread_id = thread_id
+        self.frame = frames.thread_messages(messages)
+        self.text = frames.transcript(messages)
+
+    def _repr_html_(self) -> str:
+        turns = "".join(f"<p><b>{html.escape(role)}</b>: {html.escape(text)}</p>"
+                        for role, text in zip(self.frame["role"], self.frame["text"]))
+        return (f"<div class='jak-thread'><p><code>{html.escape(self.thread_id)}</code></p>{turns or '<p>(empty)</p>'}"
+                f"</div>{self.frame._repr_html_()}")
+
+    def __repr__(self) -> str:
+        return f"{self.thread_id}\n\n{self.text or '(empty)'}"
+
+
+def run_line(run) -> str:
+    """One line about a run: status, tokens, and what it waits for.
+
+    Example:
+        >>> run_line({"id": "run_1", "status": "completed", "usage": {"prompt_tokens": 3, "completion_tokens": 4,
+        ...           "total_tokens": 7}})
+        'run_1 completed · 3 prompt + 4 completion = 7 tokens'
+    """
+    usage = run.get("usage") or {}
+    line = f"{run.get('id')} {run.get('status')}"
+    if usage:
+        line += (f" · {usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} completion = "
+                 f"{usage.get('total_tokens')} tokens")
+    if run.get("last_error"):
+        line += f" · {run['last_error'].get('message')}"
+    if run.get("incomplete_details"):
+        line += f" · incomplete: {run['incomplete_details'].get('reason')}"
+    calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
+    for call in calls:
+        line += (f" · waits for {call['function']['name']}({call['function']['arguments']}) as {call['id']}: answer "
+                 "with client.threads.runs.submit_tool_outputs")
+    return line
+
+
+@magics_class
+class ThreadsMagics(Magics, Configurable):
+    """`%threads`, `%%threads` and `%assistants` (`%config ThreadsMagics` lists the settings)."""
+
+    assistant = Unicode("", help="Assistant id `%threads run` uses without --assistant (set by "
+                                 "`%assistants create`).").tag(config=True)
+    stream = Bool(True, help="Stream `%threads run` replies as they are written (--stream/--no-stream "
+                             "override).").tag(config=True)
+    timeout = Float(120.0, help="Seconds `%threads run` waits for a run before giving up.").tag(config=True)
+    limit = Int(100, help="How many messages `%threads show` reads (1 to 100).").tag(config=True)
+    #: the thread `say`, `run`, `show` and `runs` use without an ID (set by `new` and `use`)
+    current = Unicode("", help="The current thread id.")
+
+    @validate("limit")
+    def _check_limit(self, proposal):
+        problem = range_problem("ThreadsMagics.limit", proposal["value"], 1, 100)
+        if problem:
+            raise TraitError(problem)
+        return proposal["value"]
+
+    @validate("timeout")
+    def _check_timeout(self, proposal):
+        if proposal["value"] <= 0:
+            raise TraitError(f"ThreadsMagics.timeout must be positive, got {proposal['value']}")
+        return proposal["value"]
+
+    def __init__(self, shell=None, connection: Connection | None = None, **kwargs):
+        self.connection = connection or Connection()
+        super().__init__(shell, **kwargs)
+        self.last_run = None
+
+    @property
+    def client(self):
+        return self.connection.client
+
+    # ---- %threads -----------------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("action", nargs="?", default="list", help=", ".join(THREAD_ACTIONS))
+    @argument("args", nargs="*", help="a thread id (run id for steps)")
+    @argument("--metadata", action="append", metavar="KEY=VALUE", help="metadata of a new thread (repeatable)")
+    @argument("--assistant", help="assistant id for run (default: ThreadsMagics.assistant)")
+    @argument("--stream", action="store_true", default=None, help="stream the reply")
+    @argument("--no-stream", dest="stream", action="store_false", help="wait for the reply, then show it")
+    @argument("-o", "--output", help="store the result in this variable")
+    @line_cell_magic
+    def threads(self, line: str, cell: str | None = None):
+        """Threads: list the known ones, create, pick, read, add a message, run an assistant.
+
+        Example::
+
+            %threads new
+            %%threads say
+            Why is the sky blue?
+            %threads run --assistant asst_...
+        """
+        args = parse_options(self.threads, line)
+        output = check_output_name(args.output)
+        if args.action not in THREAD_ACTIONS:
+            raise UsageError(f"unknown action {args.action!r}; use {THREADS_USAGE}")
+        text = interpolate(cell, self.shell.user_ns).strip() if cell is not None else ""
+        if cell is not None and args.action not in ("say", "run"):
+            raise UsageError(f"%%threads {args.action} takes no cell text; only say and run do")
+        if len(args.args) > 1:
+            raise UsageError(f"%threads {args.action} takes at most one ID; use {THREADS_USAGE}")
+        target = args.args[0] if args.args else None
+        with shown_errors():
+            result = self._dispatch(args, target, text)
+        if output:
+            self.shell.user_ns[output] = result
+        return result
+
+    def _dispatch(self, args, target, text):
+        action = args.action
+        if action == "list":
+            return self.known()
+        if action == "new":
+            return self.new(checked_metadata(parse_pairs(args.metadata)) if args.metadata else None)
+        if action == "steps":
+            if not target:
+                raise UsageError("%threads steps needs a RUN_ID (or 'last')")
+            return self.steps(target)
+        if action in ("use", "delete") and not target:
+            raise UsageError(f"%threads {action} needs a thread ID")
+        if action == "use":
+            return self.use(target)
+        if action == "delete":
+            return self.delete(target)
+        thread_id = self._thread(target)
+        if action == "show":
+            return self.show(thread_id)
+        if action == "runs":
+            from jupyter_api_kit import frames
+
+            return frames.thread_runs(self.client.threads.runs.list(thread_id).data)
+        if action == "say":
+            if not text:
+                raise UsageError("%%threads say needs the message as the cell's text")
+            return self.say(thread_id, text)
+        stream = self.stream if args.stream is None else args.stream
+        return self.run(thread_id, args.assistant or self.assistant, text or None, stream)
+
+    def _thread(self, thread_id: str | None) -> str:
+        if thread_id:
+            return thread_id
+        if not self.current:
+            raise UsageError("no current thread: create one with `%threads new` or pick one with `%threads use ID`")
+        return self.current
+
+    def known(self):
+        """The remembered threads of this server, as a DataFrame (deleted ones are dropped)."""
+        frame = self.client.threads.known_frame()
+        frame.insert(1, "current", [i == self.current for i in frame["id"]])
+        return frame
+
+    def new(self, metadata: dict | None = None):
+        """Create a thread and make it current."""
+        thread = self.client.threads.create(metadata=metadata)
+        self.current = thread["id"]
+        print(f"{thread['id']} created; it is now the current thread")
+        return thread
+
+    def use(self, thread_id: str):
+        """Make an existing thread current (and remember it)."""
+        thread = self.client.threads.remember(thread_id)
+        self.current = thread["id"]
+        print(f"{thread['id']} is now the current thread")
+        return thread
+
+    def delete(self, thread_id: str):
+        result = self.client.threads.delete(thread_id)
+        if self.current == thread_id:
+            self.current = ""
+        return result
+
+    def show(self, thread_id: str) -> ThreadView:
+        """The thread's messages, oldest first, as a transcript and a DataFrame."""
+        page = self.client.threads.messages.list(thread_id, order="asc", limit=self.limit)
+        return ThreadView(thread_id, list(page.data))
+
+    def say(self, thread_id: str, text: str):
+        """Add a user message; its row as a DataFrame."""
+        from jupyter_api_kit import frames
+
+        message = self.client.threads.messages.create(thread_id, role="user", content=text)
+        return frames.thread_messages([message])
+
+    def run(self, thread_id: str, assistant_id: str, text: str | None, stream: bool):
+        """Run an assistant on the thread (with the cell's text as a new user message, if any)."""
+        from IPython.display import Markdown, display
+
+        if not assistant_id:
+            raise UsageError("no assistant: pass --assistant ID, create one with `%assistants create`, or set "
+                             "%config ThreadsMagics.assistant = 'asst_...'")
+        extra = {"additional_messages": [{"role": "user", "content": text}]} if text else {}
+        runs = self.client.threads.runs
+        if stream:
+            from jupyter_api_kit.magics.display import LiveAnswer
+
+            events = runs.stream(thread_id, assistant_id=assistant_id, **extra)
+            live = LiveAnswer()
+            live.start()
+            try:
+                with events:
+                    for piece in events.text_deltas():
+                        live.add(0, piece)
+                    events.until_done()
+            finally:
+                live.finish([events.final_text] if events.messages else None)
+            run = events.run
+        else:
+            run = runs.create_and_poll(thread_id, assistant_id=assistant_id, timeout=self.timeout, **extra)
+            written = self.client.threads.messages.list(thread_id, run_id=run["id"], order="asc")
+            texts = [" ".join(p.get("text", {}).get("value", "") for p in m.get("content") or []) for m in written.data]
+            if texts:
+                display(Markdown("\n\n".join(texts)))
+        self.last_run = run
+        print(run_line(run))
+        return run
+
+    def steps(self, run_id: str):
+        """A run's steps (oldest first) with their usage, as a DataFrame."""
+        from jupyter_api_kit import frames
+
+        if run_id == "last":
+            if self.last_run is None:
+                raise UsageError("no %threads run yet in this session, so 'last' names nothing")
+            run_id, thread_id = self.last_run["id"], self.last_run["thread_id"]
+        else:
+            thread_id = self._thread(None)
+        page = self.client.threads.runs.steps.list(run_id, thread_id=thread_id, order="asc", limit=100)
+        return frames.run_steps(page.data)
+
+    # ---- %assistants --------------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("action", nargs="?", default="list", help=", ".join(ASSISTANT_ACTIONS))
+    @argument("args", nargs="*", help="an assistant id")
+    @argument("--name", help="name of a new assistant")
+    @argument("--model", help="model of a new assistant (default: local-ngram locally)")
+    @argument("--instructions", help="instructions of a new assistant")
+    @argument("--metadata", action="append", metavar="KEY=VALUE", help="metadata of a new assistant (repeatable)")
+    @argument("-o", "--output", help="store the result in this variable")
+    @line_magic
+    def assistants(self, line: str):
+        """Assistants: list, create, show, delete.
+
+        Example::
+
+            %assistants create --name Tutor --instructions "Explain simply."
+            %assistants
+        """
+        args = parse_options(self.assistants, line)
+        output = check_output_name(args.output)
+        if args.action not in ASSISTANT_ACTIONS:
+            raise UsageError(f"unknown action {args.action!r}; use {ASSISTANTS_USAGE}")
+        if args.action in ("show", "delete") and len(args.args) != 1:
+            raise UsageError(f"%assistants {args.action} needs one assistant ID")
+        if args.action in ("list", "create") and args.args:
+            raise UsageError(f"unexpected {' '.join(args.args)!r}; use {ASSISTANTS_USAGE}")
+        metadata = checked_metadata(parse_pairs(args.metadata)) if args.metadata else None
+        with shown_errors():
+            api = self.client.assistants
+            if args.action == "list":
+                result = assistants_frame(api.list(limit=100).data)
+            elif args.action == "create":
+                result = api.create(model=args.model or self.connection.default_model(), name=args.name,
+                                    instructions=args.instructions, metadata=metadata)
+                self.assistant = result["id"]
+                print(f"{result['id']} created; `%threads run` now uses it")
+            elif args.action == "show":
+                result = api.retrieve(args.args[0])
+            else:
+                result = api.delete(args.args[0])
+                if self.assistant == args.args[0]:
+                    self.assistant = ""
+        if output:
+            self.shell.user_ns[output] = result
+        return result
+
+
+def assistants_frame(items):
+    """Assistants as a DataFrame: id, name, model, instructions, tool names, created_at, metadata columns.
+
+    Example:
+        >>> assistants_frame([{"id": "asst_1", "name": "T", "model": "m", "instructions": "i", "created_at": 0,
+        ...     "tools": [{"type": "function", "function": {"name": "f"}}], "metadata": {}}])["tools"].tolist()
+        [['f']]
+    """
+    from jupyter_api_kit import frames
+
+    items = list(items)
+    full = frames.to_frame(items)
+    columns = [c for c in ("id", "name", "model", "instructions", "created_at") if c in full.columns]
+    frame = full[columns].copy()
+    frame["tools"] = [[t.get("function", {}).get("name", t.get("type")) for t in i.get("tools") or []] for i in items]
+    for name in [c for c in full.columns if c.startswith("metadata.")]:
+        frame[name] = full[name]
+    return frame
+
+
+def register(ipython, connection: Connection) -> None:
+    """Register `%threads`/`%assistants` on a shell (one instance: a reload replaces the old one)."""
+    from jupyter_api_kit.magics import _drop_refused_settings
+
+    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != "ThreadsMagics"]
+    _drop_refused_settings(ipython, (ThreadsMagics,))
+    ipython.register_magics(ThreadsMagics(ipython, connection=connection))
