@@ -1,0 +1,280 @@
+"""A panel for Assistants threads: the known threads, a transcript, a composer that adds a message
+and starts a run, the run's live status, and its steps with their usage.
+
+Every button is a method (`refresh`, `new_thread`, `select`, `send`, `cancel`, `load_older`), so a
+test or a notebook cell can do what a click does. A run streams in a background thread, so the
+kernel stays free while the reply arrives; `wait()` blocks until it is done.
+
+Example:
+    >>> from jupyter_api_kit.widgets.threads_panel import ThreadsPanel
+    >>> panel = ThreadsPanel(client=client, assistant_id=tutor.id)   # doctest: +SKIP
+    >>> panel.new_thread(); panel.send("What is a nebula?"); panel.wait()  # doctest: +SKIP
+    >>> panel.run_status, panel.steps_frame                           # doctest: +SKIP
+    >>> panel                                                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import ipywidgets as widgets
+from traitlets import Bool, List, Unicode, observe
+
+from jupyter_api_kit.errors import APIError, JupyterAPIKitError
+
+PAGE = 20  # messages fetched per page of the transcript
+
+
+def one_line(err: Exception) -> str:
+    return err.one_line() if isinstance(err, APIError) else f"{type(err).__name__}: {err}".replace("\n", " ")
+
+
+def _text(message) -> str:
+    return "\n".join(p.get("text", {}).get("value") or "" for p in message.get("content") or []
+                     if p.get("type") == "text")
+
+
+class ThreadsPanel(widgets.VBox):
+    """Threads, transcript, composer, run status and run steps in one panel.
+
+    Args:
+        client: a `jupyter_api_kit.client.Client` (default `Client()`: the local server without a key).
+        assistant_id: the assistant runs use (also chosen in the panel's dropdown).
+    """
+
+    thread_ids = List(Unicode(), help="Ids of the known threads, oldest first.")
+    selected_thread = Unicode("", help="Id of the thread shown in the transcript.")
+    assistant_id = Unicode("", help="Id of the assistant that `send` runs.")
+    run_id = Unicode("", help="Id of the latest run started from the panel.")
+    run_status = Unicode("", help="Status of that run, updated live while it streams.")
+    live_text = Unicode("", help="The reply as it streams in.")
+    status = Unicode("", help="One line about the last action, or the error it met.")
+    has_older = Bool(False, help="True when the transcript has older messages not loaded yet.")
+
+    def __init__(self, client=None, assistant_id: str = "", **kwargs):
+        if client is None:
+            from jupyter_api_kit.client import Client
+
+            client = Client()
+        self.client = client
+        self._messages: list = []  # loaded messages, oldest first
+        self._worker: threading.Thread | None = None
+        self.steps_frame = None
+        self._build()
+        super().__init__(children=[widgets.HBox([self._threads_box, self._main_box]), self._status_label], **kwargs)
+        self.add_class("jak-threads-panel")
+        self.refresh()
+        self.load_assistants()
+        if assistant_id:
+            self.assistant_id = assistant_id
+
+    # ---- widgets ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._thread_list = widgets.Select(options=[], rows=12, layout=widgets.Layout(width="260px"))
+        self._refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self._new_button = widgets.Button(description="New thread", icon="plus")
+        self._threads_box = widgets.VBox([widgets.HBox([self._refresh_button, self._new_button]), self._thread_list])
+        self._older_button = widgets.Button(description="Older messages", disabled=True)
+        self._transcript = widgets.HTML()
+        self._assistants = widgets.Dropdown(options=[], description="assistant")
+        self._composer = widgets.Textarea(placeholder="Write a message; Send adds it and runs the assistant",
+                                          layout=widgets.Layout(width="100%", height="70px"))
+        self._send_button = widgets.Button(description="Send & run", button_style="primary", icon="paper-plane")
+        self._cancel_button = widgets.Button(description="Cancel run", icon="stop", disabled=True)
+        self._run_label = widgets.HTML()
+        self._steps = widgets.HTML()
+        self._status_label = widgets.HTML()
+        self._main_box = widgets.VBox([self._older_button, self._transcript, self._assistants, self._composer,
+                                       widgets.HBox([self._send_button, self._cancel_button]), self._run_label,
+                                       self._steps], layout=widgets.Layout(flex="1"))
+        self._refresh_button.on_click(lambda _b: self.refresh())
+        self._new_button.on_click(lambda _b: self.new_thread())
+        self._older_button.on_click(lambda _b: self.load_older())
+        self._send_button.on_click(lambda _b: self.send())
+        self._cancel_button.on_click(lambda _b: self.cancel())
+        self._thread_list.observe(lambda c: c["new"] and self.select(c["new"]), "value")
+        self._assistants.observe(lambda c: setattr(self, "assistant_id", c["new"] or ""), "value")
+
+    def _guard(self, action, *args):
+        try:
+            return action(*args)
+        except JupyterAPIKitError as err:
+            self.status = one_line(err)
+            return None
+
+    # ---- trait reactions ----------------------------------------------------------------------
+
+    @observe("status")
+    def _show_status(self, change) -> None:
+        self._status_label.value = f"<span class='jak-status'>{html.escape(change['new'])}</span>"
+
+    @observe("thread_ids")
+    def _show_threads(self, change) -> None:
+        self._thread_list.options = list(change["new"])
+        if self.selected_thread in change["new"]:
+            self._thread_list.value = self.selected_thread
+
+    @observe("assistant_id")
+    def _show_assistant(self, change) -> None:
+        ids = [v for _, v in self._assistants.options]
+        if change["new"] and change["new"] not in ids:
+            self._assistants.options = [*self._assistants.options, (change["new"], change["new"])]
+        if change["new"]:
+            self._assistants.value = change["new"]
+
+    @observe("run_status", "run_id")
+    def _show_run(self, _change) -> None:
+        active = self.run_status in ("queued", "in_progress", "cancelling")
+        self._cancel_button.disabled = not active
+        self._send_button.disabled = active
+        self._run_label.value = (f"<code>{html.escape(self.run_id)}</code> {html.escape(self.run_status)}"
+                                 if self.run_id else "")
+
+    @observe("live_text")
+    def _show_live(self, _change) -> None:
+        self._render_transcript()
+
+    @observe("has_older")
+    def _show_older(self, change) -> None:
+        self._older_button.disabled = not change["new"]
+
+    # ---- actions ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the known threads (threads deleted on the server are dropped)."""
+        known = self._guard(self.client.threads.known)
+        if known is not None:
+            self.thread_ids = [t["id"] for t in known]
+            self.status = f"{len(known)} known threads"
+
+    def load_assistants(self) -> None:
+        """Fill the assistant dropdown with the server's assistants (one page)."""
+        page = self._guard(lambda: self.client.assistants.list(limit=100))
+        if page is not None:
+            self._assistants.options = [(f"{a.get('name') or a['id']} ({a['id']})", a["id"]) for a in page.data]
+            if self.assistant_id:
+                self._show_assistant({"new": self.assistant_id})
+
+    def new_thread(self, metadata: dict | None = None) -> str | None:
+        """Create a thread, list it and select it; returns its id."""
+        thread = self._guard(lambda: self.client.threads.create(metadata=metadata))
+        if thread is None:
+            return None
+        self.thread_ids = [*self.thread_ids, thread["id"]]
+        self.select(thread["id"])
+        self.status = f"created {thread['id']}"
+        return thread["id"]
+
+    def select(self, thread_id: str) -> None:
+        """Show a thread's latest messages."""
+        if thread_id == self.selected_thread and self._messages:
+            return
+        self.selected_thread = thread_id
+        self._thread_list.value = thread_id if thread_id in self._thread_list.options else None
+        self._messages = []
+        self.live_text = ""
+        self.load_older()
+
+    def load_older(self) -> None:
+        """Fetch the page of messages before the oldest one shown."""
+        if not self.selected_thread:
+            return
+        after = self._messages[0]["id"] if self._messages else None
+        page = self._guard(lambda: self.client.threads.messages.list(self.selected_thread, order="desc",
+                                                                      limit=PAGE, after=after))
+        if page is None:
+            return
+        self._messages = list(reversed(page.data)) + self._messages
+        self.has_older = page.has_more
+        self._render_transcript()
+
+    def _render_transcript(self) -> None:
+        turns = [(m.get("role"), _text(m)) for m in self._messages]
+        if self.live_text:
+            turns.append(("assistant", self.live_text + " ▌"))
+        self._transcript.value = "".join(
+            f"<p class='jak-turn jak-{html.escape(role or '')}'><b>{html.escape(role or '')}</b>: "
+            f"{html.escape(text)}</p>" for role, text in turns) or "<p><i>no messages yet</i></p>"
+
+    @property
+    def transcript(self) -> list[tuple[str, str]]:
+        """(role, text) of the messages shown, oldest first."""
+        return [(m.get("role"), _text(m)) for m in self._messages]
+
+    def send(self, text: str | None = None, background: bool = True) -> None:
+        """Add the composer's text (or `text`) as a user message and run the assistant on the thread;
+        the reply streams into the transcript. With `background=False` it returns when the run ends."""
+        text = self._composer.value if text is None else text
+        if not self.selected_thread:
+            self.status = "pick or create a thread first"
+            return
+        if not self.assistant_id:
+            self.status = "pick an assistant first"
+            return
+        if self._worker is not None and self._worker.is_alive():
+            self.status = "a run is still going; wait for it or cancel it"
+            return
+        extra = {"additional_messages": [{"role": "user", "content": text}]} if text.strip() else {}
+        stream = self._guard(lambda: self.client.threads.runs.stream(self.selected_thread,
+                                                                     assistant_id=self.assistant_id, **extra))
+        if stream is None:
+            return
+        self._composer.value = ""
+        self.run_status = "queued"
+        if background:
+            self._worker = threading.Thread(target=self._follow, args=(stream,), daemon=True)
+            self._worker.start()
+        else:
+            self._follow(stream)
+
+    def _follow(self, stream) -> None:
+        try:
+            with stream:
+                for event in stream:
+                    if event.event.startswith("thread.run.") and ".step." not in event.event:
+                        self.run_id, self.run_status = event.data["id"], event.data["status"]
+                    elif event.event == "thread.message.delta":
+                        self.live_text += event.text
+        except JupyterAPIKitError as err:
+            self.status = one_line(err)
+        run = stream.run
+        self.live_text = ""
+        self._reload_after_run()
+        if run is not None:
+            self.status = f"run {run['id']} {run['status']}"
+            self._load_steps(run)
+
+    def _reload_after_run(self) -> None:
+        self._messages = []
+        self.load_older()
+
+    def _load_steps(self, run) -> None:
+        from jupyter_api_kit import frames
+
+        page = self._guard(lambda: self.client.threads.runs.steps.list(run["id"], thread_id=run["thread_id"],
+                                                                        order="asc", limit=100))
+        if page is None:
+            return
+        self.steps_frame = frames.run_steps(page.data)
+        usage = run.get("usage") or {}
+        summary = f"<p>run usage: {usage.get('total_tokens', 0)} tokens</p>" if usage else ""
+        self._steps.value = summary + self.steps_frame.to_html(index=False, columns=[
+            "id", "type", "status", "tool_calls", "prompt_tokens", "completion_tokens", "total_tokens"])
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until the run started by `send` has finished streaming; True if it did."""
+        if self._worker is not None:
+            self._worker.join(timeout)
+            return not self._worker.is_alive()
+        return True
+
+    def cancel(self) -> None:
+        """Cancel the run in progress."""
+        if not self.run_id or self.run_status not in ("queued", "in_progress", "requires_action"):
+            self.status = "no run to cancel"
+            return
+        run = self._guard(lambda: self.client.threads.runs.cancel(self.run_id, thread_id=self.selected_thread))
+        if run is not None:
+            self.run_status = run["status"]
