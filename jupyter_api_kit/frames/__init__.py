@@ -26,5 +26,6 @@ from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 from jupyter_api_kit.frames.organization import audit_events
 from jupyter_api_kit.frames.usage import costs, usage_buckets
 from jupyter_api_kit.frames.threads import messages as thread_messages, run_steps, runs as thread_runs, transcript
+from jupyter_api_kit.frames.chat import usage  # again: importing the submodule `frames.usage` rebinds the name
 
 __all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]
