@@ -65,9 +65,10 @@ def sh(server, contract, monkeypatch):
 
 
 def test_a_lesson_from_assistant_to_steps(sh, server):
-    made = sh.run('%assistants create --name Tutor --instructions "You explain astronomy." --metadata course=a1')
-    assert made.error is None and made.result["object"] == "assistant"
-    assistant_id = made.result["id"]
+    made = sh.run('%assistants create --name Tutor --instructions "You explain astronomy." --metadata course=a1 '
+                  '-o tutor')
+    assert made.error is None and made.result is None and sh.shell.user_ns["tutor"]["object"] == "assistant"
+    assistant_id = sh.shell.user_ns["tutor"]["id"]
     assert sh.magics.assistant == assistant_id and "now uses it" in made.stdout
 
     listed = sh.run("%assistants").result
@@ -77,7 +78,7 @@ def test_a_lesson_from_assistant_to_steps(sh, server):
     new = sh.run("%threads new --metadata lesson=3 -o thread")
     assert new.error is None and sh.shell.user_ns["thread"]["metadata"] == {"lesson": "3"}
     thread_id = sh.magics.current
-    assert thread_id == new.result["id"]
+    assert thread_id == sh.shell.user_ns["thread"]["id"] and thread_id in new.stdout
 
     sh.shell.user_ns["body"] = "comets"
     said = sh.run("%%threads say\nWhat are {body} made of?")
@@ -90,8 +91,8 @@ def test_a_lesson_from_assistant_to_steps(sh, server):
     streamed = [p for p in ran.published if "text/markdown" in p["data"]]
     assert len(streamed) >= 1  # the live answer, updated in place
 
-    ran = sh.run("%%threads run --no-stream\nAnd what about meteors?")
-    assert ran.error is None and ran.result["status"] == "completed"
+    ran = sh.run("%%threads run --no-stream -o second\nAnd what about meteors?")
+    assert ran.error is None and sh.shell.user_ns["second"]["status"] == "completed" and " completed " in ran.stdout
     assert ran.data("text/markdown")  # the reply, shown once it was written
 
     view = sh.run("%threads show").result
@@ -111,7 +112,7 @@ def test_a_lesson_from_assistant_to_steps(sh, server):
     deleted = sh.run(f"%threads delete {thread_id}")
     assert deleted.error is None and sh.magics.current == ""
     assert thread_id not in list(sh.run("%threads").result["id"])
-    assert sh.run(f"%assistants delete {assistant_id}").result["deleted"] is True
+    assert "deleted" in sh.run(f"%assistants delete {assistant_id}").stdout
     assert sh.magics.assistant == ""
 
 
@@ -127,12 +128,12 @@ def test_use_an_existing_thread_and_show_another(sh, server):
 
 
 def test_a_function_call_is_reported_with_how_to_answer(sh):
-    made = sh.run("%assistants create --name Weather")
+    sh.run("%assistants create --name Weather -o weather")
     sh.run("%threads new")
-    sh.magics.client.assistants.update(made.result["id"], tools=[{"type": "function", "function": {
+    sh.magics.client.assistants.update(sh.shell.user_ns["weather"]["id"], tools=[{"type": "function", "function": {
         "name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])
-    ran = sh.run("%%threads run --no-stream\nWhat is the weather in Oslo?")
-    assert ran.error is None and ran.result["status"] == "requires_action"
+    ran = sh.run("%%threads run --no-stream -o waiting\nWhat is the weather in Oslo?")
+    assert ran.error is None and sh.shell.user_ns["waiting"]["status"] == "requires_action"
     assert "waits for get_weather(" in ran.stdout and "submit_tool_outputs" in ran.stdout
 
 

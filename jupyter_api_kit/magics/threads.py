@@ -146,7 +146,9 @@ class ThreadsMagics(Magics, Configurable):
             result = self._dispatch(args, target, text)
         if output:
             self.shell.user_ns[output] = result
-        return result
+        # Tables and transcripts are the output; new/use/run/delete have printed their one line,
+        # and their object is kept with -o rather than shown as a wall of JSON.
+        return None if args.action in ("new", "use", "run", "delete") else result
 
     def _dispatch(self, args, target, text):
         action = args.action
@@ -207,6 +209,7 @@ class ThreadsMagics(Magics, Configurable):
 
     def delete(self, thread_id: str):
         result = self.client.threads.delete(thread_id)
+        print(f"{thread_id} deleted")
         if self.current == thread_id:
             self.current = ""
         return result
@@ -310,11 +313,12 @@ class ThreadsMagics(Magics, Configurable):
                 result = api.retrieve(args.args[0])
             else:
                 result = api.delete(args.args[0])
+                print(f"{args.args[0]} deleted")
                 if self.assistant == args.args[0]:
                     self.assistant = ""
         if output:
             self.shell.user_ns[output] = result
-        return result
+        return None if args.action in ("create", "delete") else result
 
 
 def assistants_frame(items):
