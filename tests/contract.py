@@ -138,6 +138,14 @@ def _fix_schema_node(node: dict, notes: dict[str, int]) -> None:
         del node["discriminator"]
         notes["discriminator removed"] += 1
 
+    # OpenAPI 3.0's boolean ``exclusiveMinimum: true`` (beside ``minimum``) is read by 3.1 as the number
+    # 1 (True), which rejects a learning rate multiplier of 1.0 or 0.5; 3.1 spells it as the bound itself.
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(node.get(exclusive), bool):
+            if node.pop(exclusive) and bound in node:
+                node[exclusive] = node.pop(bound)
+            notes["boolean exclusive bound -> number"] += 1
+
     # ``allOf: [{$ref: X}, {nullable: true}]`` means "X or null": a member that says nothing but
     # ``nullable`` makes the whole ``allOf`` nullable.
     members = node.get("allOf")
@@ -214,6 +222,7 @@ def prepare_spec(doc: dict) -> dict[str, int]:
         "parameter nullable dropped": 0,
         "$recursiveRef -> $ref": 0,
         "stored message roles widened": 0,
+        "boolean exclusive bound -> number": 0,
     }
     paths = doc.get("paths", {})
     for key in [k for k in paths if "?" in k]:

@@ -102,10 +102,11 @@ CREATE TABLE fine_tuned_models (
     model BLOB NOT NULL
 );
 
+-- Who may use a checkpoint (or a finished fine-tuned model): one row per project.
 CREATE TABLE fine_tuning_checkpoint_permissions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    checkpoint TEXT NOT NULL REFERENCES fine_tuning_checkpoints (fine_tuned_model_checkpoint) ON DELETE CASCADE,
+    checkpoint TEXT NOT NULL,
     project_id TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     UNIQUE (checkpoint, project_id)
