@@ -21,7 +21,7 @@ from jupyter_api_kit.local.errors import install_error_handlers
 
 #: the API groups served, one module each under jupyter_api_kit.local.routes
 ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "vector_stores", "completions",
-                 "assistants", "threads", "runs", "evals", "projects", "project_keys", "certificates", "audit_logs", "usage"]
+                 "assistants", "threads", "runs", "evals", "fine_tuning", "projects", "project_keys", "certificates", "audit_logs", "usage"]
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
