@@ -20,7 +20,7 @@ from jupyter_api_kit.local.background import Background
 from jupyter_api_kit.local.errors import install_error_handlers
 
 #: the API groups served, one module each under jupyter_api_kit.local.routes
-ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "vector_stores", "completions",
+ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "vector_stores", "completions", "responses",
                  "assistants", "threads", "runs", "evals", "fine_tuning", "projects", "project_keys", "certificates", "audit_logs", "usage"]
 
 

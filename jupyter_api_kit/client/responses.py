@@ -1,0 +1,143 @@
+"""Responses: create (plain, streamed with typed events, or in the background), retrieve, delete,
+cancel, input items, input-token counts and compaction.
+
+Example:
+    >>> r = client.responses.create(model="local-ngram", input="Tell me about Mars",
+    ...                             instructions="Answer briefly.")                        # doctest: +SKIP
+    >>> r.output_text                                                                         # doctest: +SKIP
+    >>> follow = client.responses.create(model="local-ngram", input="And its moons?",
+    ...                                  previous_response_id=r.id)                         # doctest: +SKIP
+    >>> with client.responses.create(model="local-ngram", input="Hi", stream=True) as events:  # doctest: +SKIP
+    ...     for event in events:
+    ...         if event.type == "response.output_text.delta":
+    ...             print(event.delta, end="")
+"""
+
+from __future__ import annotations
+
+import time
+
+from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.resource import Resource, path_id
+from jupyter_api_kit.client.streaming import Stream
+from jupyter_api_kit.errors import InvalidInputError
+
+RUNNING = ("queued", "in_progress")
+FINAL_EVENTS = ("response.completed", "response.incomplete", "response.failed")
+
+
+class ResponseStream:
+    """The events of a streamed response, each an `APIObject` whose `.type` (and `.event`) names it.
+
+    While iterating, `text` accumulates the output text; after the last event, `response` is the
+    final response object (from `response.completed`, `.incomplete` or `.failed`).
+    """
+
+    def __init__(self, stream: Stream):
+        self._stream = stream
+        self.request_id = stream.request_id
+        self.text = ""
+        self.response: APIObject | None = None
+
+    def __iter__(self):
+        for event in self._stream:
+            kind = event.get("type") or event.event
+            if kind == "response.output_text.delta":
+                self.text += event.get("delta", "")
+            elif kind in FINAL_EVENTS:
+                self.response = event.response
+            yield event
+
+    def until_done(self) -> APIObject | None:
+        """Consume the rest of the stream; returns the final response."""
+        for _ in self:
+            pass
+        return self.response
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class InputItems(Resource):
+    def list(self, response_id: str, *, after=None, limit=None, order=None, include=None):
+        """The input items of a response (newest first unless `order="asc"`), as a page."""
+        return self._list(f"responses/{path_id(response_id, 'response_id')}/input_items",
+                          {"after": after, "limit": limit, "order": order, "include": include})
+
+
+class InputTokens(Resource):
+    def count(self, **params) -> APIObject:
+        """How many input tokens a request would use: `model`, `input`, `instructions`,
+        `previous_response_id`, `tools`, ... as for `create`.
+
+        Example:
+            >>> client.responses.input_tokens.count(model="local-ngram", input="Hello").input_tokens  # doctest: +SKIP
+        """
+        return self._post("responses/input_tokens", params)
+
+
+class Responses(Resource):
+    def __init__(self, transport, client=None):
+        super().__init__(transport, client)
+        self.input_items = InputItems(transport, client)
+        self.input_tokens = InputTokens(transport, client)
+
+    def create(self, *, model: str, input=None, stream: bool = False, **params) -> APIObject | ResponseStream:
+        """Create a response. `input` is a string or a list of items; other API parameters pass through:
+        `instructions`, `previous_response_id`, `store`, `metadata`, `max_output_tokens`, `temperature`,
+        `top_p`, `text={"format": ...}`, `tools`, `tool_choice`, `include`, `background`.
+        With `stream=True` the result is a `ResponseStream` of typed events.
+
+        Example:
+            >>> client.responses.create(model="local-ngram", input="Hi", background=True).status  # doctest: +SKIP
+            'queued'
+        """
+        if input is None and not params.get("previous_response_id"):
+            raise InvalidInputError("input is required: a string or a list of input items", param="input")
+        if isinstance(input, list) and not input:
+            raise InvalidInputError("input is an empty list: pass at least one item", param="input")
+        body = {"model": model, "input": input, **params}
+        if stream:
+            return ResponseStream(self._stream("responses", {**body, "stream": True}))
+        return self._post("responses", body)
+
+    def retrieve(self, response_id: str, *, include: list[str] | None = None) -> APIObject:
+        return self._get(f"responses/{path_id(response_id, 'response_id')}", {"include": include})
+
+    def delete(self, response_id: str) -> APIObject:
+        return self._delete(f"responses/{path_id(response_id, 'response_id')}")
+
+    def cancel(self, response_id: str) -> APIObject:
+        """Cancel a background response that is still queued or in progress."""
+        return self._post(f"responses/{path_id(response_id, 'response_id')}/cancel")
+
+    def poll(self, response_id: str, *, timeout: float = 120.0, interval: float = 0.05) -> APIObject:
+        """Wait until a background response leaves `queued`/`in_progress`; returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self.retrieve(response_id)
+            if response.status not in RUNNING or time.monotonic() > deadline:
+                return response
+            time.sleep(interval)
+
+    def compact(self, *, model: str, input=None, previous_response_id: str | None = None,
+                instructions: str | None = None) -> APIObject:
+        """A shorter stand-in for a conversation: its user messages plus one compaction item, to pass as
+        `input` of a later request.
+
+        Example:
+            >>> c = client.responses.compact(model="local-ngram", previous_response_id=r.id)   # doctest: +SKIP
+            >>> client.responses.create(model="local-ngram", input=c.output + [
+            ...     {"role": "user", "content": "Go on"}])                                     # doctest: +SKIP
+        """
+        if input is None and previous_response_id is None:
+            raise InvalidInputError("pass input, previous_response_id or both", param="input")
+        return self._post("responses/compact", {"model": model, "input": input,
+                                                "previous_response_id": previous_response_id,
+                                                "instructions": instructions})

@@ -1,0 +1,99 @@
+"""Stored responses: the response object, its input and output items, and the conversation a
+`previous_response_id` chain stands for.
+
+Example:
+    >>> from jupyter_api_kit.local.store import Store
+    >>> store = Store(":memory:")
+    >>> save(store, {"id": "resp_1", "created_at": 1, "status": "completed", "output": []}, {},
+    ...      [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+    >>> load(store, "resp_1")["status"], len(input_items(store, "resp_1"))
+    ('completed', 1)
+"""
+
+from __future__ import annotations
+
+from jupyter_api_kit.local.errors import BadRequest, NotFound
+from jupyter_api_kit.local.store import dumps, loads
+
+TERMINAL = ("completed", "failed", "cancelled", "incomplete")
+MAX_CHAIN = 1000
+
+
+def save(store, response: dict, request: dict, inputs: list[dict]) -> None:
+    """Insert a new response with its input items (output items are written by `update`)."""
+    with store.tx() as db:
+        db.execute("INSERT INTO responses (id, created_at, status, previous_response_id, stored, response, request) "
+                   "VALUES (?, ?, ?, ?, 1, ?, ?)",
+                   (response["id"], int(response["created_at"]), response["status"],
+                    response.get("previous_response_id"), dumps(response), dumps(request)))
+        db.executemany("INSERT INTO response_items (id, response_id, kind, position, item) VALUES (?, ?, 'input', ?, ?)",
+                       [(item["id"], response["id"], i, dumps(item)) for i, item in enumerate(inputs)])
+        _write_outputs(db, response)
+
+
+def _write_outputs(db, response: dict) -> None:
+    db.execute("DELETE FROM response_items WHERE response_id = ? AND kind = 'output'", (response["id"],))
+    db.executemany("INSERT INTO response_items (id, response_id, kind, position, item) VALUES (?, ?, 'output', ?, ?)",
+                   [(item["id"], response["id"], i, dumps(item)) for i, item in enumerate(response.get("output") or [])])
+
+
+def update(store, response: dict, *, unless_cancelled: bool = True) -> bool:
+    """Write a response's new state and outputs; a response already cancelled keeps that state."""
+    with store.tx() as db:
+        guard = " AND status != 'cancelled'" if unless_cancelled else ""
+        changed = db.execute(f"UPDATE responses SET status = ?, response = ? WHERE id = ?{guard}",
+                             (response["status"], dumps(response), response["id"])).rowcount
+        if changed:
+            _write_outputs(db, response)
+        return bool(changed)
+
+
+def load(store, response_id: str) -> dict:
+    row = store.one("SELECT response FROM responses WHERE id = ?", (response_id,))
+    if row is None:
+        raise NotFound(f"Response with id '{response_id}' not found.", param="response_id")
+    return loads(row["response"])
+
+
+def delete(store, response_id: str) -> None:
+    if not store.execute("DELETE FROM responses WHERE id = ?", (response_id,)):
+        raise NotFound(f"Response with id '{response_id}' not found.", param="response_id")
+
+
+def input_items(store, response_id: str) -> list[dict]:
+    rows = store.all("SELECT item FROM response_items WHERE response_id = ? AND kind = 'input' ORDER BY position",
+                     (response_id,))
+    return [loads(r["item"]) for r in rows]
+
+
+def history(store, previous_response_id: str | None) -> list[dict]:
+    """Every item of the conversation up to and including `previous_response_id`'s output, oldest
+    first (each response's input, then its output)."""
+    chain, current = [], previous_response_id
+    while current:
+        row = store.one("SELECT status, request FROM responses WHERE id = ?", (current,))
+        if row is None:
+            raise NotFound(f"Previous response with id '{current}' not found.", param="previous_response_id")
+        if row["status"] not in TERMINAL:
+            raise BadRequest(f"Previous response '{current}' is still {row['status']}; wait until it completes.",
+                             param="previous_response_id")
+        chain.append(current)
+        if len(chain) > MAX_CHAIN:
+            raise BadRequest("The previous_response_id chain is too long.", param="previous_response_id")
+        current = (loads(row["request"]) or {}).get("previous_response_id")
+    items = []
+    for rid in reversed(chain):
+        rows = store.all("SELECT item FROM response_items WHERE response_id = ? ORDER BY kind = 'output', position",
+                         (rid,))
+        items.extend(loads(r["item"]) for r in rows)
+    return items
+
+
+def items_page(store, response_id: str, cursor) -> dict:
+    """A cursor page of a response's input items."""
+    from jupyter_api_kit.local.response_input import public_item
+    from jupyter_api_kit.local.vector_store_db import keyed_page
+
+    load(store, response_id)
+    return keyed_page(store, "response_items", "response_id = ? AND kind = 'input'", (response_id,), cursor,
+                      lambda r: public_item(loads(r["item"])))
