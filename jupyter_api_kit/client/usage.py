@@ -140,7 +140,7 @@ class UsagePage:
         from jupyter_api_kit.frames import costs, usage_buckets
 
         pages = list(self.iter_pages(progress)) if all_pages else [self]
-        return costs(pages) if self.kind == "costs" else usage_buckets(pages)
+        return costs(pages) if self.kind == "costs" else usage_buckets(pages, kind=self.kind)
 
     def _repr_html_(self) -> str:
         return self.to_frame(all_pages=False)._repr_html_()

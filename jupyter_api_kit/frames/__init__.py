@@ -24,7 +24,7 @@ from jupyter_api_kit.frames.lists import to_frame
 from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 from jupyter_api_kit.frames.organization import audit_events
-from jupyter_api_kit.frames.usage import costs, usage_buckets
+from jupyter_api_kit.frames.usage import costs, usage_buckets, usage_plot
 from jupyter_api_kit.frames.threads import messages as thread_messages, run_steps, runs as thread_runs, transcript
 from jupyter_api_kit.frames.chat import usage  # again: importing the submodule `frames.usage` rebinds the name
 

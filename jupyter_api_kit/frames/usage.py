@@ -26,7 +26,7 @@ import pandas as pd
 
 from jupyter_api_kit.frames.lists import _as_mapping, _text, _utc
 
-__all__ = ["costs", "usage_buckets"]
+__all__ = ["costs", "usage_buckets", "usage_plot"]
 
 #: result fields that say who or what a row is about (the `group_by` dimensions)
 DIMENSIONS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier", "size", "source",
@@ -38,6 +38,23 @@ def _pages(obj: Any) -> Any:
     if isinstance(obj, Mapping) or hasattr(obj, "data") or isinstance(obj, (list, tuple, str, bytes)):
         return obj
     return list(obj) if isinstance(obj, Iterable) else obj
+
+
+#: the counts each usage kind reports, so that a frame has them even when every bucket is empty
+KIND_FIELDS = {
+    "completions": ("input_tokens", "output_tokens", "input_cached_tokens", "input_uncached_tokens",
+                    "input_text_tokens", "output_text_tokens", "input_audio_tokens", "output_audio_tokens",
+                    "num_model_requests"),
+    "embeddings": ("input_tokens", "num_model_requests"),
+    "moderations": ("input_tokens", "num_model_requests"),
+    "images": ("images", "num_model_requests"),
+    "audio_speeches": ("characters", "num_model_requests"),
+    "audio_transcriptions": ("seconds", "num_model_requests"),
+    "vector_stores": ("usage_bytes",),
+    "code_interpreter_sessions": ("num_sessions",),
+    "file_search_calls": ("num_requests",),
+    "web_search_calls": ("num_model_requests", "num_requests"),
+}
 
 
 def _buckets(obj: Any) -> list:
@@ -74,10 +91,12 @@ def _rows(obj: Any, flatten, include_empty: bool) -> list[dict]:
     return rows
 
 
-def _frame(rows: list[dict], numeric_fill) -> pd.DataFrame:
+def _frame(rows: list[dict], numeric_fill, expected: tuple = ()) -> pd.DataFrame:
     if not rows:
-        return pd.DataFrame({"start_time": _utc([]), "end_time": _utc([])})
+        return pd.DataFrame({"start_time": _utc([]), "end_time": _utc([]),
+                             **{name: pd.Series([], dtype="int64") for name in expected}})
     names = [n for n in dict.fromkeys(k for row in rows for k in row) if n != "object"]
+    names += [n for n in expected if n not in names]
     dims = [n for n in names if n in DIMENSIONS and any(row.get(n) is not None for row in rows)]
     measures = [n for n in names if n not in DIMENSIONS and n not in ("start_time", "end_time")]
     columns = {"start_time": _utc([r["start_time"] for r in rows]), "end_time": _utc([r["end_time"] for r in rows])}
@@ -90,8 +109,9 @@ def _frame(rows: list[dict], numeric_fill) -> pd.DataFrame:
     for name in measures:
         values = [r.get(name) for r in rows]
         present = [v for v in values if v is not None]
-        if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-            fill = numeric_fill(name)
+        fill = numeric_fill(name)
+        if (present or fill is not None) and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                 for v in present):
             filled = [fill if v is None else v for v in values]
             if fill is not None and all(isinstance(v, int) for v in filled):
                 columns[name] = pd.Series(filled, dtype="int64")
@@ -102,7 +122,16 @@ def _frame(rows: list[dict], numeric_fill) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def usage_buckets(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataFrame:
+def _kind_of(rows: list[dict]) -> str | None:
+    for row in rows:
+        obj = row.get("object") or ""
+        if obj.startswith("organization.usage.") and obj.endswith(".result"):
+            name = obj[len("organization.usage."):-len(".result")]
+            return {"file_searches": "file_search_calls", "web_searches": "web_search_calls"}.get(name, name)
+    return None
+
+
+def usage_buckets(resp_or_pages: Any, *, include_empty: bool = True, kind: str | None = None) -> pd.DataFrame:
     """Usage buckets as one row per bucket and group.
 
     Columns: ``start_time`` and ``end_time`` (tz-aware UTC datetimes), then the grouped dimensions
@@ -112,9 +141,14 @@ def usage_buckets(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataF
     ``input_uncached_tokens``, ``input_audio_tokens``, ``output_audio_tokens``, ``num_model_requests``,
     or ``images``, ``characters``, ``seconds``, ``usage_bytes``, ``num_sessions``, ``num_requests``).
     With ``include_empty`` a bucket without results still gives a row, with counts 0, so time
-    series have no gaps.
+    series have no gaps. ``kind`` (e.g. ``"completions"``; read from the results or the client pages
+    when not given) makes the counts of that kind columns even when every bucket is empty.
     """
-    return _frame(_rows(_pages(resp_or_pages), lambda r: r, include_empty), lambda name: 0)
+    resp_or_pages = _pages(resp_or_pages)
+    rows = _rows(resp_or_pages, lambda r: r, include_empty)
+    items = resp_or_pages if isinstance(resp_or_pages, (list, tuple)) else [resp_or_pages]
+    kind = kind or _kind_of(rows) or next((k for k in (getattr(i, "kind", None) for i in items) if k), None)
+    return _frame(rows, lambda name: 0, KIND_FIELDS.get(kind or "", ()))
 
 
 def _cost_fields(result: Mapping) -> dict:
@@ -143,8 +177,66 @@ def costs(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataFrame:
     """
     resp_or_pages = _pages(resp_or_pages)
     df = _frame(_rows(resp_or_pages, _cost_fields, include_empty),
-                lambda name: 0.0 if name == "amount" else None)
+                lambda name: 0.0 if name == "amount" else None, ("amount",))
     if "amount" in df:
         df["amount"] = df["amount"].astype("float64")
     df.attrs["notes"] = _notes(resp_or_pages)
     return df
+
+
+#: what `usage_plot` charts when no metric is named: the headline count of each kind
+DEFAULT_METRICS = ("total_tokens", "amount", "input_tokens", "images", "characters", "seconds", "usage_bytes",
+                   "num_sessions", "num_requests", "num_model_requests")
+
+
+def usage_plot(frame: pd.DataFrame, metric: str | None = None, by: list | None = None, title: str | None = None):
+    """A stacked bar chart of a :func:`usage_buckets` or :func:`costs` frame, as a matplotlib Figure.
+
+    ``metric`` is a numeric column, or ``total_tokens`` (input + output); by default the first of
+    :data:`DEFAULT_METRICS` the frame has. ``by`` names the columns whose values get one colour each.
+
+    Example:
+        >>> df = usage_buckets([{"object": "bucket", "start_time": 0, "end_time": 86400, "results": [
+        ...     {"input_tokens": 3, "output_tokens": 4, "model": "a"}]}])
+        >>> usage_plot(df, by=["model"]).axes[0].get_ylabel()
+        'total_tokens'
+    """
+    from matplotlib.figure import Figure
+
+    data = frame.copy()
+    if "input_tokens" in data and "output_tokens" in data:
+        data["total_tokens"] = data["input_tokens"] + data["output_tokens"]
+    if metric is None:
+        metric = next((m for m in DEFAULT_METRICS if m in data.columns), None)
+    if metric not in data.columns:
+        numeric = [c for c in data.columns if pd.api.types.is_numeric_dtype(data[c]) and c not in DIMENSIONS]
+        raise ValueError(f"no column {metric!r} to plot; numeric columns: {', '.join(numeric) or 'none'}")
+    by = [c for c in (by or []) if c in data.columns]
+    if by:
+        data["group"] = data[by].astype("string").fillna("(none)").agg(" / ".join, axis=1)
+        table = data.pivot_table(index="start_time", columns="group", values=metric, aggfunc="sum", fill_value=0)
+    else:
+        table = data.groupby("start_time")[[metric]].sum()
+    # Empty buckets carry no group; their zero row keeps the time axis whole but needs no colour.
+    table = table.drop(columns=[c for c in table.columns if c == "(none)" and not table[c].any()], errors="ignore")
+    fig = Figure(figsize=(8, 3.6))
+    ax = fig.add_subplot()
+    labels = [_tick(t, frame) for t in table.index]
+    bottom = None
+    for column in table.columns:
+        values = table[column].to_numpy()
+        ax.bar(range(len(table)), values, bottom=bottom, label=str(column))
+        bottom = values if bottom is None else bottom + values
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(metric)
+    ax.set_title(title or f"{metric} per bucket" + (f" by {', '.join(by)}" if by else ""))
+    if by and len(table.columns):
+        ax.legend(fontsize=8, loc="upper left", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def _tick(start: pd.Timestamp, frame: pd.DataFrame) -> str:
+    width = (frame["end_time"] - frame["start_time"]).min() if len(frame) else pd.Timedelta(days=1)
+    return start.strftime("%Y-%m-%d" if width >= pd.Timedelta(days=1) else "%m-%d %H:%M")

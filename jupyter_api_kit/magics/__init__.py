@@ -51,6 +51,7 @@ def load_ipython_extension(ipython) -> None:
     from jupyter_api_kit.magics.common import Connection, shown_errors
     from jupyter_api_kit.magics.completions import CompletionsMagics
     from jupyter_api_kit.magics.threads import register as register_threads_magics
+    from jupyter_api_kit.magics.usage import register as register_usage_magics
 
     _forget(ipython)
     _drop_refused_settings(ipython, (ChatMagics, CompletionsMagics))
@@ -58,6 +59,7 @@ def load_ipython_extension(ipython) -> None:
     ipython.register_magics(ChatMagics(ipython, connection=connection),
                             CompletionsMagics(ipython, connection=connection))
     register_threads_magics(ipython, connection)
+    register_usage_magics(ipython, connection)
     with shown_errors():
         print(connection.status_line())
 
