@@ -30,7 +30,7 @@ router = APIRouter()
 
 INCLUDABLE = ("step_details.tool_calls[*].file_search.results[*].content",)
 #: how soon a poller should look again at a run that is still going (the `openai` package reads it)
-POLL_AFTER_MS = "25"
+POLL_AFTER_MS = "10"
 
 
 def setup(app) -> None:
@@ -101,9 +101,20 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                         if idle_checks >= 2:
                             break
                     continue
-                if item is END:
+                # Send every event already waiting in one write: each write is a hop to a worker
+                # thread, and a reply is many small deltas.
+                batch, ended = [], item is END
+                while not ended:
+                    batch.append(item)
+                    try:
+                        item = sub.get_nowait()
+                    except queue.Empty:
+                        break
+                    ended = item is END
+                if batch:
+                    yield "".join(batch)
+                if ended:
                     break
-                yield item
             yield sse("done", "[DONE]")
         finally:
             engine.unsubscribe(run_id, sub)
