@@ -350,3 +350,31 @@ def test_the_official_openai_package_drives_evals(sdk):
         sdk.evals.runs.create("eval_unknown", data_source={"type": "jsonl", "source": {
             "type": "file_content", "content": [{"item": {"question": "q", "answer": "a"}}]}})
     assert sdk.evals.delete(ev.id).deleted
+
+
+def test_frames_show_items_runs_and_criteria(client):
+    from jupyter_api_kit import frames
+
+    criteria = [string_check("exact", "{{sample.output_text}}", "{{item.answer}}", "eq"),
+                text_similarity("fuzzy", "{{sample.output_text}}", "{{item.answer}}", "fuzzy_match", 0.8)]
+    ev = make_eval(client, criteria)
+    first = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS),
+                                                                   name="given").id)
+    second = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(
+        [{"item": r["item"], "sample": {"output_text": r["item"]["answer"]}} for r in ROWS]), name="perfect").id)
+    items = frames.eval_output_items(client.evals.runs.output_items.list(ev.id, first.id))
+    assert list(items["datasource_item_id"]) == [0, 1, 2]
+    assert list(items["item.answer"]) == ["Paris", "Lima", "N'Djamena"]
+    assert list(items["output"]) == ["Paris", "It is lima.", "Ndjamena"]
+    assert list(items["exact.passed"]) == [True, False, False] and list(items["fuzzy.passed"]) == [True, False, True]
+    assert items["fuzzy.score"].iloc[0] == 1.0 and items["error"].isna().all()
+    runs = frames.eval_runs(client.evals.runs.list(ev.id))
+    assert list(runs["name"]) == ["given", "perfect"]
+    assert list(runs["pass_rate"]) == [pytest.approx(1 / 3), 1.0]
+    assert list(runs["fuzzy.pass_rate"]) == [pytest.approx(2 / 3), 1.0]
+    assert str(runs["created_at"].dt.tz) == "UTC"
+    long = frames.eval_criteria([first, second])
+    assert len(long) == 4 and set(long["testing_criteria"]) == {"exact", "fuzzy"}
+    figure = frames.pass_rate_plot([first, second])
+    assert len(figure.axes[0].patches) == 4
+    assert frames.eval_output_items([]).empty and frames.eval_runs([]).empty

@@ -361,3 +361,23 @@ def test_contract_reads_the_exclusive_learning_rate_bound_as_openapi_3_1(contrac
     for bad in (0, -0.5):
         with pytest.raises(ContractViolation):
             contract.validate_schema("FineTuneSupervisedHyperparameters", {"learning_rate_multiplier": bad})
+
+
+def test_frames_events_metrics_and_loss_plot(tuned, client):
+    from jupyter_api_kit import frames
+
+    page = client.fine_tuning.jobs.list_events(tuned.id, limit=100)
+    events = frames.fine_tuning_events(page)
+    assert events["message"].iloc[0].startswith("Created fine-tuning job")
+    assert events["message"].iloc[-1] == "The job has successfully completed"
+    assert frames.fine_tuning_events(client.fine_tuning.jobs.all_events(tuned.id))["id"].tolist() == events["id"].tolist()
+    assert str(events["created_at"].dt.tz) == "UTC" and "data.train_loss" in events
+    metrics = frames.fine_tuning_metrics(page)
+    assert metrics["step"].tolist() == list(range(1, 13))
+    assert {"train_loss", "train_mean_token_accuracy"} <= set(metrics.columns)
+    from_checkpoints = frames.fine_tuning_metrics(client.fine_tuning.jobs.checkpoints.list(tuned.id))
+    assert from_checkpoints["step"].tolist() == [4, 8, 12]
+    assert from_checkpoints["train_loss"].tolist() == metrics.set_index("step").loc[[4, 8, 12], "train_loss"].tolist()
+    figure = frames.loss_plot(metrics)
+    line = figure.axes[0].lines[0]
+    assert list(line.get_xdata()) == list(range(1, 13)) and line.get_ydata()[-1] < line.get_ydata()[0]

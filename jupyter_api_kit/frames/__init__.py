@@ -20,6 +20,8 @@ Example:
 from jupyter_api_kit.frames.chat import choices, usage
 from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_frame, moderation_scores, similarity,
                                                similarity_plot)
+from jupyter_api_kit.frames.evals import eval_criteria, eval_output_items, eval_runs, pass_rate_plot
+from jupyter_api_kit.frames.fine_tuning import fine_tuning_events, fine_tuning_metrics, loss_plot
 from jupyter_api_kit.frames.lists import to_frame
 from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
