@@ -235,7 +235,8 @@ class RunEngine:
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
         rng = random.Random()
-        text = "\n".join(m["content"] for m in context if m["role"] in ("user", "system"))
+        # Argument values come from what the user asked (the latest message), not from the instructions.
+        text = next((m["content"] for m in reversed(context) if m["role"] == "user"), "")
         tool_calls = []
         for tool in calls:
             arguments = json.dumps(arguments_for(tool["function"].get("parameters"), text, rng))
