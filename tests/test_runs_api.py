@@ -493,3 +493,29 @@ def test_openai_package_runs_polled_streamed_and_with_tools(openai_client):
     assert done.status == "completed"
     listed = openai_client.beta.threads.runs.list(thread_id=thread.id)
     assert len(listed.data) == 2
+
+
+def test_a_run_cut_off_by_a_server_stop_fails_on_restart(tmp_path, contract):
+    from jupyter_api_kit.local import start_local_server
+
+    first = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
+    rec = contract.recorder()
+    c = recording_client(first, rec)
+    first.app.state.run_step_delay = 5.0
+    a = c.assistants.create(model="local-ngram")
+    thread = new_thread(c)
+    run = c.threads.runs.create(thread.id, assistant_id=a.id)
+    c.close()
+    first.stop()  # the run was still queued
+
+    second = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
+    try:
+        c = recording_client(second, rec)
+        run = c.threads.runs.retrieve(run.id, thread_id=thread.id)
+        assert run.status == "failed" and "stopped" in run.last_error.message
+        assert c.threads.messages.create(thread.id, role="user", content="again").role == "user"
+        assert c.threads.runs.create_and_poll(thread.id, assistant_id=a.id, progress=False,
+                                              timeout=30).status == "completed"
+        rec.assert_clean()
+    finally:
+        second.stop()

@@ -408,6 +408,18 @@ class RunEngine:
         self._end_run(run_id, ("in_progress",), "incomplete", None, "cancelled", "cancelled_at", "run_cancelled",
                       incomplete_details={"reason": "max_prompt_tokens"})
 
+    def recover(self) -> int:
+        """Runs left queued or executing by a server that stopped (or was killed) end as `failed`,
+        so their threads take messages and runs again. Runs waiting for tool outputs keep waiting.
+        Called once when the app starts; returns how many runs it ended."""
+        rows = self.store.all("SELECT id FROM thread_runs WHERE status IN ('queued', 'in_progress', 'cancelling')")
+        error = {"code": "server_error", "message": "The local server stopped while this run was executing; "
+                                                    "start a new run."}
+        for row in rows:
+            self._end_run(row["id"], ("queued", "in_progress", "cancelling"), "failed", "failed_at", "failed",
+                          "failed_at", "run_failed", error=error, step_error=error)
+        return len(rows)
+
     def expire_due(self, thread_id: str) -> None:
         """Runs of this thread whose tool outputs came too late become `expired` (checked on access)."""
         rows = self.store.all("SELECT id FROM thread_runs WHERE thread_id = ? AND status = 'requires_action' "

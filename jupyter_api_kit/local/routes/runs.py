@@ -38,6 +38,7 @@ def setup(app) -> None:
     app.state.run_step_delay = 0.005
     app.state.run_token_delay = 0.0
     app.state.run_expiry_seconds = DEFAULT_EXPIRY
+    app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
 
 
 def _include(request: Request) -> list:
