@@ -183,6 +183,8 @@ class ChatMagics(Magics, Configurable):
     @argument("--metadata", action="append", metavar="KEY=VALUE", help="metadata pair (repeatable)")
     @argument("-o", "--output", metavar="NAME", help="store the chat.completion in variable NAME")
     @argument("--new", action="store_true", help="start a fresh conversation")
+    @argument("--api", choices=("chat", "responses"), default="chat",
+              help="send through Chat Completions (default) or the Responses API")
     @cell_magic
     def chat(self, line: str, cell: str):
         """Send the cell to the model as the next user message and show the answer.
@@ -193,6 +195,10 @@ class ChatMagics(Magics, Configurable):
             Summarise {text} in one sentence.
         """
         args = parse_options(self.chat, line)
+        if args.api == "responses":  # the Responses API path lives in magics/responses_chat.py
+            from jupyter_api_kit.magics.responses_chat import chat_via_responses
+
+            return chat_via_responses(self, args, cell)
         request = self._request(args, cell)
         with shown_errors():
             client = self.connection.client
