@@ -18,10 +18,8 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import queue
 import random
 import threading
 import time
@@ -32,6 +30,7 @@ from jupyter_api_kit.local.generation import resolve_language_model
 from jupyter_api_kit.local.params import new_id, now
 from jupyter_api_kit.local.principal import Principal
 from jupyter_api_kit.local.store import dumps, loads
+from jupyter_api_kit.local.run_events import RunEvents
 from jupyter_api_kit.local.run_planning import PromptTooLong, build_context, choose_calls, count_prompt
 from jupyter_api_kit.local.thread_store import run_steps, save
 from jupyter_api_kit.local.tool_calls import arguments_for
@@ -39,22 +38,7 @@ from jupyter_api_kit.local.usage_log import record
 
 log = logging.getLogger("jupyter_api_kit.local")
 
-#: put on a subscriber's queue when the engine stops working on a run (terminal or waiting)
-END = object()
 DEFAULT_STEP_DELAY = 0.005
-
-
-def sse(event: str, data) -> str:
-    """One server-sent event as the API frames it."""
-    return f"event: {event}\ndata: {data if isinstance(data, str) else json.dumps(data)}\n\n"
-
-
-class Subscription(queue.SimpleQueue):
-    """One stream's queue of events; `since` orders it against executions of the run."""
-
-    def __init__(self, since: int):
-        super().__init__()
-        self.since = since
 
 
 class RunEngine:
@@ -64,9 +48,9 @@ class RunEngine:
         self.app = app
         self._lock = threading.Lock()
         self._run_locks: dict[str, threading.Lock] = {}
-        self._subscribers: dict[str, list] = {}
         self._cancel: set[str] = set()
-        self._counter = itertools.count()
+        self.events = RunEvents()
+        self.publish = self.events.publish
 
     @classmethod
     def of(cls, app) -> "RunEngine":
@@ -75,40 +59,6 @@ class RunEngine:
     @property
     def store(self):
         return self.app.state.store
-
-    # ---- events -------------------------------------------------------------------------------
-
-    def subscribe(self, run_id: str) -> "Subscription":
-        """A queue that receives the run's events (as SSE text) from now on, then `END` when the
-        next execution of the run stops (an execution already under way does not end it)."""
-        with self._lock:
-            sub = Subscription(next(self._counter))
-            self._subscribers.setdefault(run_id, []).append(sub)
-        return sub
-
-    def unsubscribe(self, run_id: str, sub) -> None:
-        with self._lock:
-            subs = self._subscribers.get(run_id, [])
-            if sub in subs:
-                subs.remove(sub)
-            if not subs:
-                self._subscribers.pop(run_id, None)
-
-    def publish(self, run_id: str, event: str, data) -> None:
-        with self._lock:
-            subs = list(self._subscribers.get(run_id, ()))
-        if subs:
-            text = sse(event, data)  # serialized now: later changes to `data` must not leak in
-            for sub in subs:
-                sub.put(text)
-
-    def _end(self, run_id: str, epoch: int) -> None:
-        # Only streams that were listening before this execution began: a stream opened by a
-        # submit-tool-outputs while the previous execution was returning waits for the next one.
-        with self._lock:
-            subs = [s for s in self._subscribers.get(run_id, ()) if s.since < epoch]
-        for sub in subs:
-            sub.put(END)
 
     # ---- control ------------------------------------------------------------------------------
 
@@ -129,15 +79,14 @@ class RunEngine:
         with self._lock:
             lock = self._run_locks.setdefault(run_id, threading.Lock())
         with lock:  # one worker per run at a time (a resume and a cancel may both be queued)
-            with self._lock:
-                epoch = next(self._counter)
+            epoch = self.events.next_epoch()
             try:
                 self._execute(run_id)
             except Exception as exc:  # the run fails; the server goes on
                 log.exception("run %s failed", run_id)
                 self._fail(run_id, exc)
             finally:
-                self._end(run_id, epoch)
+                self.events.end(run_id, epoch)
                 with self._lock:
                     self._run_locks.pop(run_id, None)
 
@@ -449,4 +398,4 @@ def save_run(db, run: dict, deadline: float | None = None) -> None:
                    (dumps(run), run["status"], deadline, run["id"]))
 
 
-__all__ = ["END", "RunEngine", "delta", "insert_step", "save_run", "sse"]
+__all__ = ["RunEngine", "delta", "insert_step", "save_run"]

@@ -19,10 +19,11 @@ from jupyter_api_kit.local.generation import resolve_language_model
 from jupyter_api_kit.local.paging import Cursor, page
 from jupyter_api_kit.local.params import Params, json_body
 from jupyter_api_kit.local.principal import Principal, authenticate
-from jupyter_api_kit.local.run_engine import END, RunEngine, save_run, sse
+from jupyter_api_kit.local.run_engine import RunEngine, save_run
+from jupyter_api_kit.local.run_events import END, sse
 from jupyter_api_kit.local.run_request import DEFAULT_EXPIRY, build_run, parse_run_request, parse_tool_outputs
 from jupyter_api_kit.local.store import dumps, loads
-from jupyter_api_kit.local.thread_store import (ACTIVE_RUN_STATES, TERMINAL_RUN_STATES, active_run, get_assistant,
+from jupyter_api_kit.local.thread_store import (ACTIVE_RUN_STATES, active_run, get_assistant,
                                                 get_run, get_step, get_thread, insert_message, insert_thread,
                                                 only_keys, run_steps, save)
 
@@ -80,7 +81,7 @@ def _respond(app, run: dict, stream: bool, prelude: list):
 
 def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingResponse:
     engine = RunEngine.of(app)
-    sub = engine.subscribe(run_id)  # before the engine starts: no event can be missed
+    sub = engine.events.subscribe(run_id)  # before the engine starts: no event can be missed
     if start:
         engine.start(run_id)
 
@@ -118,7 +119,7 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                     break
             yield sse("done", "[DONE]")
         finally:
-            engine.unsubscribe(run_id, sub)
+            engine.events.unsubscribe(run_id, sub)
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
@@ -286,4 +287,4 @@ def retrieve_run_step(thread_id: str, run_id: str, step_id: str, request: Reques
     return get_step(request.app.state.store, thread_id, run_id, step_id)
 
 
-__all__ = ["TERMINAL_RUN_STATES", "create_thread_and_run", "router", "setup"]
+__all__ = ["create_thread_and_run", "router", "setup"]
