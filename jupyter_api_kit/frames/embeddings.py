@@ -107,6 +107,8 @@ def moderation_scores(response: Any, texts: Sequence[str] | None = None) -> pd.D
         ...                                 "category_scores": {"hate": 0.01}}]})
            input  flagged top_category  hate
         0      0    False         hate  0.01
+
+    ``top_category`` is None when every score is 0.
     """
     results = _as_mapping(response).get("results") or []
     rows = []
@@ -117,7 +119,8 @@ def moderation_scores(response: Any, texts: Sequence[str] | None = None) -> pd.D
         if texts is not None:
             row["text"] = texts[i] if i < len(texts) else None
         row["flagged"] = bool(result.get("flagged"))
-        row["top_category"] = max(scores, key=scores.get) if scores else None
+        top = max(scores, key=scores.get) if scores else None
+        row["top_category"] = top if top is not None and scores[top] > 0 else None
         row.update({k: float(v) for k, v in scores.items()})
         rows.append(row)
     return pd.DataFrame(rows)
