@@ -378,3 +378,43 @@ def test_frames_show_items_runs_and_criteria(client):
     figure = frames.pass_rate_plot([first, second])
     assert len(figure.axes[0].patches) == 4
     assert frames.eval_output_items([]).empty and frames.eval_runs([]).empty
+
+
+EVAL_OPERATIONS = {"listEvals", "createEval", "getEval", "updateEval", "deleteEval", "getEvalRuns", "createEvalRun",
+                   "getEvalRun", "cancelEvalRun", "deleteEvalRun", "getEvalRunOutputItems", "getEvalRunOutputItem"}
+
+
+def test_all_twelve_operations_validate_against_the_contract(client, recorder, server):
+    server.app.state.eval_item_delay = 0.01
+    try:
+        ev = make_eval(client)
+        client.evals.list(limit=1)
+        client.evals.retrieve(ev.id)
+        client.evals.update(ev.id, metadata={"k": "v"})
+        slow = client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS * 30))
+        assert client.evals.runs.cancel(ev.id, slow.id).status == "canceled"
+    finally:
+        server.app.state.eval_item_delay = 0
+    run = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS)).id)
+    client.evals.runs.list(ev.id)
+    item = client.evals.runs.output_items.list(ev.id, run.id, limit=1).data[0]
+    client.evals.runs.output_items.retrieve(ev.id, run.id, item.id)
+    client.evals.runs.delete(ev.id, slow.id)
+    client.evals.delete(ev.id)
+    assert {op for op, status in recorder.operations if status < 300} >= EVAL_OPERATIONS
+
+
+@pytest.mark.parametrize("path", ["/evals", "/evals/{eval}/runs", "/evals/{eval}"])
+def test_garbage_bodies_are_400_never_500(server, path):
+    ev = requests.post(f"{server.base_url}/evals", json={"data_source_config": CONFIG, "testing_criteria": [
+        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}).json()
+    url = server.base_url + path.format(eval=ev["id"])
+    bodies = [b"{", b"[]", b"null", b'"x"', b'{"data_source_config": 1, "testing_criteria": {}}',
+              b'{"data_source": {"type": "completions", "source": {"type": "file_content", "content": [{"item": {}}]},'
+              b' "input_messages": {"type": "template", "template": [{"role": "user", "content": 5}]}}}',
+              b'{"testing_criteria": [{"type": "string_check", "name": 5}], "data_source_config": {"type": "custom",'
+              b' "item_schema": {"properties": "x"}}}', b'{"name": ["x"]}', b'{"metadata": "m"}']
+    for raw in bodies:
+        r = requests.post(url, data=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 400, (raw, r.text)
+        assert set(r.json()["error"]) == {"message", "type", "param", "code"}

@@ -381,3 +381,41 @@ def test_frames_events_metrics_and_loss_plot(tuned, client):
     figure = frames.loss_plot(metrics)
     line = figure.axes[0].lines[0]
     assert list(line.get_xdata()) == list(range(1, 13)) and line.get_ydata()[-1] < line.get_ydata()[0]
+
+
+FINE_TUNING_OPERATIONS = {"createFineTuningJob", "listPaginatedFineTuningJobs", "retrieveFineTuningJob",
+                          "cancelFineTuningJob", "listFineTuningJobCheckpoints", "listFineTuningEvents",
+                          "pauseFineTuningJob", "resumeFineTuningJob", "listFineTuningCheckpointPermissions",
+                          "createFineTuningCheckpointPermission", "deleteFineTuningCheckpointPermission"}
+
+
+def test_all_eleven_operations_validate_against_the_contract(tuned, client, recorder, server):
+    uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
+    server.app.state.fine_tune_step_delay = 0.05
+    job = client.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
+                                         hyperparameters={"n_epochs": 20, "learning_rate_multiplier": 0.5})
+    while client.fine_tuning.jobs.retrieve(job.id).status != "running":
+        time.sleep(0.02)
+    client.fine_tuning.jobs.pause(job.id)
+    client.fine_tuning.jobs.resume(job.id)
+    client.fine_tuning.jobs.cancel(job.id)
+    client.fine_tuning.jobs.list(limit=2)
+    client.fine_tuning.jobs.list_events(job.id)
+    checkpoint = client.fine_tuning.jobs.checkpoints.list(tuned.id).data[0].fine_tuned_model_checkpoint
+    made = client.fine_tuning.checkpoints.permissions.create(checkpoint, project_ids=["proj_contract"])
+    client.fine_tuning.checkpoints.permissions.list(checkpoint, limit=5)
+    client.fine_tuning.checkpoints.permissions.delete(made.data[0].id, fine_tuned_model_checkpoint=checkpoint)
+    assert {op for op, status in recorder.operations if status < 300} >= FINE_TUNING_OPERATIONS
+
+
+@pytest.mark.parametrize("path", ["/fine_tuning/jobs", "/fine_tuning/checkpoints/{ckpt}/permissions"])
+def test_garbage_bodies_are_400_never_500(server, tuned, path):
+    checkpoint = requests.get(f"{server.base_url}/fine_tuning/jobs/{tuned.id}/checkpoints").json()["data"][0]
+    url = server.base_url + path.format(ckpt=checkpoint["fine_tuned_model_checkpoint"])
+    bodies = [b"{", b"[]", b"null", b'{"model": 5}', b'{"model": "local-ngram", "training_file": ["x"]}',
+              b'{"project_ids": "p"}', b'{"project_ids": [1]}', b'{"method": "supervised"}',
+              b'{"model": "local-ngram", "training_file": "f", "hyperparameters": []}']
+    for raw in bodies:
+        r = requests.post(url, data=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 400, (raw, r.text)
+        assert set(r.json()["error"]) == {"message", "type", "param", "code"}

@@ -114,6 +114,8 @@ def grade_item(app, source: dict, criteria: list, row: dict, index: int, princip
             sample, namespaces["sample"], usage = _sample(app, source, item, principal)
         except TemplateError as exc:
             sample, error = _given_sample(None), {"code": "template_error", "message": str(exc)}
+        except HTTPError as exc:  # e.g. referenced messages the model cannot take
+            sample, error = _given_sample(None), {"code": "invalid_input", "message": exc.message}
     else:
         given = row.get("sample") if isinstance(row.get("sample"), dict) else None
         sample = _given_sample(given)

@@ -219,11 +219,16 @@ def _check_sampling(params) -> dict:
     p.number("top_p", minimum=0, maximum=1)
     p.int("max_completion_tokens", minimum=1, maximum=4096)
     p.int("seed")
-    fmt = p.dict("response_format")
-    if fmt is not None:
-        Params(fmt, prefix=f"{where}.response_format.").str("type", required=True,
-                                                            choices=("text", "json_object", "json_schema"))
-    p.list("tools", max_items=128)
+    p.str("reasoning_effort")  # accepted for compatibility; the local models do not reason
+    # response_format and tools are checked as a chat completion would check them
+    chat = {key: params[key] for key in ("response_format", "tools") if params.get(key) is not None}
+    if chat:
+        from jupyter_api_kit.local.chat_request import parse_chat_request
+
+        try:
+            parse_chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "x"}], **chat})
+        except BadRequest as exc:
+            raise BadRequest(exc.message.replace("'", f"'{where}.", 1), param=f"{where}.{exc.param}") from None
     return params
 
 
