@@ -5,6 +5,10 @@ contract."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -242,3 +246,81 @@ def test_limit_error_names_the_maximum_for_the_width_and_pages_belong_to_their_q
     r = requests.get(f"{sdk.base_url}organization/usage/tokens?start_time=1",
                      headers={"Authorization": f"Bearer {ADMIN_KEY}"})
     assert r.status_code == 404 and "completions" in r.json()["error"]["message"]
+
+
+def _serve(*args):
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:",
+                             *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    return proc
+
+
+def _stop(proc):
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=20)
+
+
+def _ready(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/models", timeout=2)
+            return
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_the_official_package_against_jupyter_api_kit_serve(contract):
+    proc = _serve("--admin-key", "sk-admin-served")
+    try:
+        url = proc.stdout.readline().strip()
+        _ready(url)
+        checked = []
+
+        def check(response):
+            response.read()
+            contract.validate_body(response.request.method, response.request.url.path, response.json(),
+                                   response.status_code)
+            checked.append(response.status_code)
+
+        import httpx
+
+        with httpx.Client(event_hooks={"response": [check]}) as http:
+            sdk = openai.OpenAI(base_url=url, api_key="unused", admin_api_key="sk-admin-served", http_client=http,
+                                max_retries=0)
+            org = sdk.admin.organization
+            project = org.projects.create(name="served")
+            account = org.projects.service_accounts.create(project.id, name="served bot")
+            as_project = openai.OpenAI(base_url=url, api_key=account.api_key.value, max_retries=0)
+            made = as_project.chat.completions.create(model="local-ngram", max_completion_tokens=5,
+                                                      messages=[{"role": "user", "content": "Hello there"}])
+            usage = org.usage.completions(start_time=int(time.time()) - 60, group_by=["project_id", "api_key_id"])
+            results = [r for b in usage.data for r in b.results if r.project_id == project.id]
+            assert [(r.output_tokens, r.api_key_id) for r in results] == [
+                (made.usage.completion_tokens, account.api_key.id)]
+            costs = org.usage.costs(start_time=int(time.time()) - 60, group_by=["project_id"])
+            assert any(r.project_id == project.id and r.amount.value > 0 for b in costs.data for r in b.results)
+            assert [e.type for e in org.audit_logs.list(project_ids=[project.id])] == [
+                "api_key.created", "service_account.created", "project.created"]
+            with pytest.raises(openai.PermissionDeniedError):
+                openai.OpenAI(base_url=url, api_key="unused", admin_api_key=account.api_key.value,
+                              max_retries=0).admin.organization.projects.list()
+        assert checked and all(status == 200 for status in checked)
+    finally:
+        _stop(proc)
+
+
+def test_serve_without_an_admin_key_prints_a_fresh_one_that_works():
+    proc = _serve()
+    try:
+        line = proc.stderr.readline()
+        key = line.rsplit(" ", 1)[-1].strip()
+        assert "admin key" in line and key.startswith("sk-admin-")
+        url = proc.stdout.readline().strip()
+        _ready(url)
+        ok = requests.get(f"{url}/organization/projects", headers={"Authorization": f"Bearer {key}"})
+        assert ok.status_code == 200
+        assert requests.get(f"{url}/organization/projects").status_code == 401
+    finally:
+        _stop(proc)
