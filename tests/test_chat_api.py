@@ -251,3 +251,12 @@ def test_bad_request_error_carries_param_and_request_id(client, recorder):
     recorder.clear()
     err = info.value
     assert err.param == "n" and err.request_id.startswith("req_") and err.status == 400
+
+
+def test_metadata_filter_matches_keys_with_quotes_and_dots(client):
+    label = tag()
+    odd = {'say "hi"': label, "a.b": label}
+    c = client.chat.completions.create(model="local-ngram", messages=USER, store=True, max_completion_tokens=2,
+                                       metadata=odd)
+    assert [x.id for x in client.chat.completions.list(metadata={'say "hi"': label}).data] == [c.id]
+    assert [x.id for x in client.chat.completions.list(metadata={"a.b": label}).data] == [c.id]

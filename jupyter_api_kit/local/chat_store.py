@@ -58,8 +58,9 @@ def list_page(store, cursor: Cursor, model: str | None, metadata: dict) -> dict:
         where.append("model = ?")
         params.append(model)
     for key, value in metadata.items():
-        where.append("json_extract(metadata, ?) = ?")
-        params.extend([f'$."{key}"', value])
+        # json_each rather than a JSON path: a key may hold any character, quotes and dots included.
+        where.append("EXISTS (SELECT 1 FROM json_each(chat_completions.metadata) AS m WHERE m.key = ? AND m.value = ?)")
+        params.extend([key, value])
     return page(store, "chat_completions", cursor, _object, where=" AND ".join(where), params=params,
                 columns="id, seq, response, metadata")
 
