@@ -139,7 +139,7 @@ def test_config_lists_the_settings_and_reload_keeps_one_instance(nb):
 # --- %%chat ----------------------------------------------------------------------------------------
 
 def test_answer_streams_into_one_display_then_renders_as_markdown(nb, client):
-    run = nb.run("%%chat --store -o r\nTell me about the planets.\n")
+    run = nb.run("%%chat --store --seed 11 -o r\nTell me about the planets.\n")
     assert run.error is None, run.stdout + run.stderr
     first, answer_updates = run.published[0], [p for p in run.published if p["update"]]
     display_id = first["transient"]["display_id"]
@@ -157,8 +157,8 @@ def test_result_of_a_stream_is_the_complete_completion_and_matches_a_plain_reque
     assert run.error is None
     streamed = nb.shell.user_ns["streamed"]
     assert streamed.object == "chat.completion" and streamed.id.startswith("chatcmpl-")
-    assert streamed.choices[0].finish_reason == "length"
-    assert streamed.usage.completion_tokens == 6 and streamed.request_id
+    tokens, finish = streamed.usage.completion_tokens, streamed.choices[0].finish_reason
+    assert 0 < tokens <= 6 and finish == ("length" if tokens == 6 else "stop") and streamed.request_id
     assert nb.posts()[-1]["stream_options"] == {"include_usage": True}
 
     nb.run("%config ChatMagics.stream = False")
@@ -166,7 +166,7 @@ def test_result_of_a_stream_is_the_complete_completion_and_matches_a_plain_reque
     plain = nb.shell.user_ns["plain"]
     assert "stream" not in nb.posts()[-1]
     assert plain.choices[0].message.content == streamed.choices[0].message.content
-    assert plain.usage.completion_tokens == streamed.usage.completion_tokens
+    assert (plain.usage.completion_tokens, plain.choices[0].finish_reason) == (tokens, finish)
 
 
 def test_conversation_continues_across_cells_until_new(nb, client):
@@ -214,11 +214,11 @@ def test_logprobs_show_a_token_table_and_the_result_holds_them(nb):
     assert run.error is None
     answer = nb.shell.user_ns["answer"]
     content = answer.choices[0].logprobs.content
-    assert len(content) == answer.usage.completion_tokens == 8
+    assert 0 < len(content) == answer.usage.completion_tokens <= 8  # the model may stop before the limit
     assert all(len(entry.top_logprobs) == 3 for entry in content)
     assert "".join(e.token for e in content) == answer.choices[0].message.content
     table = frames.logprobs(answer)
-    assert len(table) == 8 and table["prob"].between(0, 1).all()
+    assert len(table) == len(content) and table["prob"].between(0, 1).all()
     html_tables = [h for h in run.data("text/html") if "logprob" in h and "entropy" in h]
     assert len(html_tables) == 1
 
@@ -234,7 +234,8 @@ def test_several_choices_show_side_by_side(nb):
     r = nb.shell.user_ns["r"]
     assert [c.index for c in r.choices] == [0, 1]
     final = [p for p in run.published if p["update"]][-1]["data"]["text/html"]
-    assert "grid-template-columns: repeat(2" in final and final.count("choice ") == 2
+    assert "grid-template-columns: repeat(2" in final
+    assert ">choice 0</div>" in final and ">choice 1</div>" in final and ">choice 2</div>" not in final
     # choice 0 continues the conversation
     assert nb.chat.messages[-1] == {"role": "assistant", "content": r.choices[0].message.content}
 
