@@ -83,7 +83,8 @@ def test_jsonl_run_grades_each_item_with_every_criterion(client):
     assert [i.datasource_item_id for i in items.data] == [0, 1, 2]
     chad = items.data[2]
     scores = {r["name"]: r["score"] for r in chad.results}
-    assert scores["exact"] == 0 and scores["contains"] == 0 and scores["fuzzy"] == pytest.approx(14 / 17, abs=1e-6)  # LCS "Njamena"
+    assert scores["exact"] == 0 and scores["contains"] == 0
+    assert scores["fuzzy"] == pytest.approx(14 / 17, abs=1e-6)  # 2 * LCS("Njamena") / (8 + 9)
     assert chad.datasource_item == ROWS[2]["item"] and chad.sample.output[0]["content"] == "Ndjamena"
     passed = client.evals.runs.output_items.list(ev.id, run.id, status="pass")
     assert [i.datasource_item_id for i in passed.data] == [0]
@@ -247,7 +248,8 @@ def test_template_errors_count_as_errored_items(client):
     run = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(rows)).id)
     assert run.result_counts == {"total": 2, "errored": 1, "failed": 0, "passed": 1}
     bad = client.evals.runs.output_items.list(ev.id, run.id).data[1]
-    assert bad.status == "fail" and bad.sample.error["code"] == "template_error" and "answer" in bad.sample.error["message"]
+    assert bad.status == "fail" and bad.sample.error["code"] == "template_error"
+    assert "answer" in bad.sample.error["message"]
 
 
 def test_runs_list_filter_cancel_and_delete(fresh_server, recorder):
@@ -418,3 +420,14 @@ def test_garbage_bodies_are_400_never_500(server, path):
         r = requests.post(url, data=raw, headers={"content-type": "application/json"})
         assert r.status_code == 400, (raw, r.text)
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
+
+
+@pytest.mark.parametrize("kind", ["logs", "stored_completions"])
+def test_logs_configs_have_item_and_sample_namespaces(client, kind):
+    ev = client.evals.create(data_source_config={"type": kind, "metadata": {"usecase": "chatbot"}},
+                             testing_criteria=[string_check("s", "{{sample.output_text}}", "{{item.expected}}")])
+    assert ev.data_source_config.type == kind and ev.data_source_config.metadata == {"usecase": "chatbot"}
+    assert set(ev.data_source_config.schema["properties"]) == {"item", "sample"}
+    rows = [{"item": {"expected": "yes"}, "sample": {"output_text": "yes"}}]
+    run = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(rows)).id)
+    assert run.name == "jsonl run" and run.result_counts.passed == 1

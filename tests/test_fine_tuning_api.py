@@ -370,7 +370,8 @@ def test_frames_events_metrics_and_loss_plot(tuned, client):
     events = frames.fine_tuning_events(page)
     assert events["message"].iloc[0].startswith("Created fine-tuning job")
     assert events["message"].iloc[-1] == "The job has successfully completed"
-    assert frames.fine_tuning_events(client.fine_tuning.jobs.all_events(tuned.id))["id"].tolist() == events["id"].tolist()
+    oldest_first = client.fine_tuning.jobs.all_events(tuned.id)  # a plain list, already in time order
+    assert frames.fine_tuning_events(oldest_first)["id"].tolist() == events["id"].tolist()
     assert str(events["created_at"].dt.tz) == "UTC" and "data.train_loss" in events
     metrics = frames.fine_tuning_metrics(page)
     assert metrics["step"].tolist() == list(range(1, 13))

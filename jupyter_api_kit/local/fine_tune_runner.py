@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from jupyter_api_kit.errors import InvalidInputError
@@ -33,6 +34,7 @@ ORGANIZATION = "local"
 ACTIVE = ("validating_files", "queued", "running", "paused")
 DEFAULT_STEP_DELAY = 0.02
 MAX_VALIDATION_EXAMPLES = 50
+MODEL_CACHE_SIZE = 16
 
 
 def step_delay(app) -> float:
@@ -59,12 +61,15 @@ class Training:
 
 
 class JobControl:
-    """Per-job locks and the trainings of jobs in progress (in memory; one per server)."""
+    """Per-job locks, the trainings of jobs in progress, and the tuned models loaded for chat (in memory;
+    one per server)."""
 
     def __init__(self):
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self.trainings: dict[str, Training] = {}
+        self.models: OrderedDict[str, object] = OrderedDict()
+        self.models_lock = threading.Lock()
 
     def lock(self, job_id: str) -> threading.Lock:
         with self._guard:
@@ -281,9 +286,11 @@ def load_tuned_model(app, model_id: str):
     """The stored fine-tuned model or checkpoint named `model_id`, or None (the chat resolver)."""
     if not model_id.startswith("ft:"):
         return None
-    cache = app.state.fine_tuned_cache
-    if model_id in cache:
-        return cache[model_id]
+    jobs = control(app)
+    with jobs.models_lock:
+        if model_id in jobs.models:
+            jobs.models.move_to_end(model_id)
+            return jobs.models[model_id]
     store = app.state.store
     row = store.one("SELECT model FROM fine_tuned_models WHERE id = ?", (model_id,)) or \
         store.one("SELECT model FROM fine_tuning_checkpoints WHERE fine_tuned_model_checkpoint = ?", (model_id,))
@@ -292,7 +299,9 @@ def load_tuned_model(app, model_id: str):
     from jupyter_api_kit.local.models.language import LanguageModel
 
     model = LanguageModel.from_bytes(row["model"])
-    if len(cache) >= 16:  # a few kilobytes of adapter each, but the knowledge built from them is larger
-        cache.pop(next(iter(cache)))
-    cache[model_id] = model
+    with jobs.models_lock:
+        jobs.models[model_id] = model
+        # the stored adapter is a few kilobytes, but the vocabulary and index built from it are larger
+        while len(jobs.models) > MODEL_CACHE_SIZE:
+            jobs.models.popitem(last=False)
     return model

@@ -157,7 +157,7 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(json_body),
     source = check_run_data_source(body["data_source"], item_properties)
     load_items(app, source, item_schema)  # a bad item or file line is a 400 now, not a failed run later
     run_id = new_id("evalrun_")
-    name = p.str("name", max_length=256) or f"{source['type']} run {now()}"
+    name = p.str("name", max_length=256) or f"{source.get('model') or source['type']} run"
     report_url = f"{str(request.base_url).rstrip('/')}/v1/evals/{eval_id}/runs/{run_id}"
     criteria = [{"testing_criteria": c["name"], "passed": 0, "failed": 0}
                 for c in loads(evaluation["testing_criteria"])]

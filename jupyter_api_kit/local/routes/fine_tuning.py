@@ -24,7 +24,6 @@ MAX_PROJECTS = 100
 
 def setup(app) -> None:
     app.state.fine_tune_control = runner.JobControl()
-    app.state.fine_tuned_cache = {}
     app.state.language_model_resolvers.append(runner.load_tuned_model)
     app.state.model_providers.append(_tuned_models)
     runner.recover(app)
