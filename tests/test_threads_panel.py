@@ -16,6 +16,8 @@ def test_compose_run_stream_and_steps(client, server):
 
     thread_id = panel.new_thread(metadata={"from": "panel"})
     assert thread_id in panel.thread_ids and panel.selected_thread == thread_id
+    assert (f"{thread_id} from=panel", thread_id) in panel._thread_list.options
+    assert panel._thread_list.value == thread_id
     assert client.threads.retrieve(thread_id).metadata == {"from": "panel"}
 
     panel._composer.value = "What is a nebula?"

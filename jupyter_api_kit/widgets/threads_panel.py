@@ -59,6 +59,7 @@ class ThreadsPanel(widgets.VBox):
             client = Client()
         self.client = client
         self._messages: list = []  # loaded messages, oldest first
+        self._labels: dict[str, str] = {}  # thread id -> its line in the thread list
         self._worker: threading.Thread | None = None
         self.steps_frame = None
         self._build()
@@ -77,7 +78,8 @@ class ThreadsPanel(widgets.VBox):
         self._new_button = widgets.Button(description="New thread", icon="plus")
         self._threads_box = widgets.VBox([widgets.HBox([self._refresh_button, self._new_button]), self._thread_list])
         self._older_button = widgets.Button(description="Older messages", disabled=True)
-        self._transcript = widgets.HTML()
+        # The transcript scrolls inside the panel, so a long thread does not push the composer away.
+        self._transcript = widgets.HTML(layout=widgets.Layout(max_height="360px", overflow="auto"))
         self._assistants = widgets.Dropdown(options=[], description="assistant")
         self._composer = widgets.Textarea(placeholder="Write a message; Send adds it and runs the assistant",
                                           layout=widgets.Layout(width="100%", height="70px"))
@@ -112,7 +114,7 @@ class ThreadsPanel(widgets.VBox):
 
     @observe("thread_ids")
     def _show_threads(self, change) -> None:
-        self._thread_list.options = list(change["new"])
+        self._thread_list.options = [(self._labels.get(i, i), i) for i in change["new"]]
         if self.selected_thread in change["new"]:
             self._thread_list.value = self.selected_thread
 
@@ -146,6 +148,9 @@ class ThreadsPanel(widgets.VBox):
         """Reload the known threads (threads deleted on the server are dropped)."""
         known = self._guard(self.client.threads.known)
         if known is not None:
+            # The list shows each thread's metadata after its id: that is how people tell threads apart.
+            self._labels = {t["id"]: " ".join([t["id"], *(f"{k}={v}" for k, v in (t.get("metadata") or {}).items())])
+                            for t in known}
             self.thread_ids = [t["id"] for t in known]
             self.status = f"{len(known)} known threads"
 
@@ -162,6 +167,7 @@ class ThreadsPanel(widgets.VBox):
         thread = self._guard(lambda: self.client.threads.create(metadata=metadata))
         if thread is None:
             return None
+        self._labels[thread["id"]] = " ".join([thread["id"], *(f"{k}={v}" for k, v in (metadata or {}).items())])
         self.thread_ids = [*self.thread_ids, thread["id"]]
         self.select(thread["id"])
         self.status = f"created {thread['id']}"
@@ -172,7 +178,7 @@ class ThreadsPanel(widgets.VBox):
         if thread_id == self.selected_thread and self._messages:
             return
         self.selected_thread = thread_id
-        self._thread_list.value = thread_id if thread_id in self._thread_list.options else None
+        self._thread_list.value = thread_id if thread_id in self.thread_ids else None
         self._messages = []
         self.live_text = ""
         self.load_older()
