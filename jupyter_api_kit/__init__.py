@@ -11,7 +11,7 @@ Example:
 
 __version__ = "0.1.0"
 
-__all__ = ["Client", "__version__", "load_ipython_extension"]
+__all__ = ["Client", "__version__", "load_ipython_extension", "unload_ipython_extension"]
 
 
 def __getattr__(name):
@@ -28,3 +28,10 @@ def load_ipython_extension(ipython):
     from jupyter_api_kit.magics import load_ipython_extension as _load
 
     _load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    """`%unload_ext jupyter_api_kit`: removes the magics' settings objects so a reload starts clean."""
+    from jupyter_api_kit.magics import unload_ipython_extension as _unload
+
+    _unload(ipython)
