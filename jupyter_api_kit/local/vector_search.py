@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from jupyter_api_kit.local.errors import BadRequest
@@ -120,8 +122,10 @@ def rewrite_query(query: str) -> str:
     return " ".join(w.lower() for w in words) or query.strip()
 
 
-def _stems(text: str) -> set[str]:
-    return {s for s in (stem(t) for t in pretokenize(text)) if s}
+@lru_cache(maxsize=20_000)
+def _stems(text: str) -> frozenset[str]:
+    # Cached: the same chunks are scored again by every search of their store.
+    return frozenset(s for s in (stem(t) for t in pretokenize(text)) if s)
 
 
 def load_chunks(store, vector_store_ids: list[str]):
@@ -156,14 +160,16 @@ def search(store, vector_store_ids: list[str], queries: list[str], *, max_num_re
         return []
     model = get_embedding_model()
     q = model.embed(queries, matrix.shape[1])
-    scores = np.clip(matrix @ q.T, 0.0, 1.0).max(axis=1)
+    scores = np.where(keep, np.clip(matrix @ q.T, 0.0, 1.0).max(axis=1), -1.0)
     if ranker != "none":
         wanted = set().union(*(_stems(x) for x in queries))
         if wanted:
-            overlap = np.array([len(wanted & _stems(r["text"])) / len(wanted) if k else 0.0
-                                for r, k in zip(rows, keep)])
-            scores = (1 - KEYWORD_WEIGHT) * scores + KEYWORD_WEIGHT * overlap
-    scores = np.where(keep, scores, -1.0)
+            scores = np.where(keep, (1 - KEYWORD_WEIGHT) * scores, -1.0)
+            # Keyword overlap adds at most KEYWORD_WEIGHT, so only chunks within that of the k-th best
+            # cosine part can still reach the top k: score just those (exact, and far fewer).
+            kth = np.sort(scores)[::-1][min(max_num_results, len(scores)) - 1]
+            for i in np.flatnonzero(keep & (scores + KEYWORD_WEIGHT >= kth)):
+                scores[i] += KEYWORD_WEIGHT * len(wanted & _stems(rows[i]["text"])) / len(wanted)
     order = np.argsort(-scores, kind="stable")
     results = []
     for i in order[:max_num_results]:
