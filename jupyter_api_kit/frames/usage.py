@@ -11,8 +11,8 @@ Example:
     ...          "input_cached_tokens": 6, "num_model_requests": 2, "model": "local-ngram", "project_id": None}]},
     ...     {"object": "bucket", "start_time": 1735776000, "end_time": 1735862400, "results": []}]}
     >>> df = usage_buckets(page)
-    >>> list(df.columns)
-    ['start_time', 'end_time', 'model', 'input_tokens', 'output_tokens', 'input_cached_tokens', 'num_model_requests']
+    >>> list(df.columns)[:6]
+    ['start_time', 'end_time', 'model', 'input_tokens', 'output_tokens', 'input_cached_tokens']
     >>> df["output_tokens"].tolist(), str(df.loc[1, "start_time"])
     ([4, 0], '2025-01-02 00:00:00+00:00')
 """
@@ -43,8 +43,7 @@ def _pages(obj: Any) -> Any:
 #: the counts each usage kind reports, so that a frame has them even when every bucket is empty
 KIND_FIELDS = {
     "completions": ("input_tokens", "output_tokens", "input_cached_tokens", "input_uncached_tokens",
-                    "input_text_tokens", "output_text_tokens", "input_audio_tokens", "output_audio_tokens",
-                    "num_model_requests"),
+                    "input_audio_tokens", "output_audio_tokens", "num_model_requests"),
     "embeddings": ("input_tokens", "num_model_requests"),
     "moderations": ("input_tokens", "num_model_requests"),
     "images": ("images", "num_model_requests"),
@@ -99,6 +98,7 @@ def _frame(rows: list[dict], numeric_fill, expected: tuple = ()) -> pd.DataFrame
     names += [n for n in expected if n not in names]
     dims = [n for n in names if n in DIMENSIONS and any(row.get(n) is not None for row in rows)]
     measures = [n for n in names if n not in DIMENSIONS and n not in ("start_time", "end_time")]
+    measures = [n for n in expected if n in measures] + [n for n in measures if n not in expected]
     columns = {"start_time": _utc([r["start_time"] for r in rows]), "end_time": _utc([r["end_time"] for r in rows])}
     for name in dims:
         values = [r.get(name) for r in rows]
@@ -145,10 +145,18 @@ def usage_buckets(resp_or_pages: Any, *, include_empty: bool = True, kind: str |
     when not given) makes the counts of that kind columns even when every bucket is empty.
     """
     resp_or_pages = _pages(resp_or_pages)
-    rows = _rows(resp_or_pages, lambda r: r, include_empty)
+    rows = _rows(resp_or_pages, _usage_fields, include_empty)
     items = resp_or_pages if isinstance(resp_or_pages, (list, tuple)) else [resp_or_pages]
     kind = kind or _kind_of(rows) or next((k for k in (getattr(i, "kind", None) for i in items) if k), None)
     return _frame(rows, lambda name: 0, KIND_FIELDS.get(kind or "", ()))
+
+
+def _usage_fields(result: Mapping) -> dict:
+    out = dict(result)
+    if "input_uncached_tokens" not in out and "input_cached_tokens" in out and "input_tokens" in out:
+        # Servers that leave it out still report both of its parts.
+        out["input_uncached_tokens"] = (out["input_tokens"] or 0) - (out["input_cached_tokens"] or 0)
+    return out
 
 
 def _cost_fields(result: Mapping) -> dict:

@@ -23,12 +23,16 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 
+import anyio.to_thread
+
 from jupyter_api_kit.local import audit
 from jupyter_api_kit.local.errors import BadRequest, HTTPError, NotFound
+from jupyter_api_kit.local.org_keys import live_project_key
 from jupyter_api_kit.local.org_store import active_project, get_project
 from jupyter_api_kit.local.params import Params
 from jupyter_api_kit.local.principal import Principal
@@ -65,16 +69,13 @@ def list_limits(app, project_id: str, query) -> dict:
     limit = p.int("limit", default=100, minimum=1, maximum=100)
     data = [limit_object(m, limits_for(store, project_id, m)) for m in model_ids(app)]
     ids = [d["id"] for d in data]
-    start, stop = 0, len(data)
-    for name in ("after", "before"):
-        value = p.str(name)
+    after, before = p.str("after"), p.str("before")
+    for name, value in (("after", after), ("before", before)):
         if value is not None and value not in ids:
             raise BadRequest(f"Invalid '{name}': no rate limit with id '{value}' in this project.", param=name)
-    if p.str("after"):
-        start = ids.index(p.str("after")) + 1
-    if p.str("before"):
-        stop = ids.index(p.str("before"))
-        start = max(start, stop - limit) if not p.str("after") else start
+    # A fixed, short list (one limit per model): page over it in memory, in model order.
+    stop = ids.index(before) if before else len(data)
+    start = ids.index(after) + 1 if after else (max(0, stop - limit) if before else 0)
     page = data[start:stop][:limit]
     more = start + len(page) < stop
     return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
@@ -191,8 +192,6 @@ class RateLimitMiddleware:
         async def replay():
             return messages.pop(0) if messages else await receive()
 
-        import anyio.to_thread
-
         app = scope["app"]
         verdict = await anyio.to_thread.run_sync(self._decide, app, token, body)
         if verdict is None:
@@ -204,8 +203,6 @@ class RateLimitMiddleware:
 
     @staticmethod
     def _decide(app, token: str, body: bytes):
-        from jupyter_api_kit.local.org_keys import live_project_key
-
         try:
             key = live_project_key(app.state.store, token)
         except HTTPError:
@@ -218,8 +215,6 @@ class RateLimitMiddleware:
             return None  # the endpoint explains what is wrong with the body
         if not isinstance(model, str):
             return None
-        import time
-
         project_id = key["project_id"]
         limits = limits_for(app.state.store, project_id, model)
         return model, project_id, app.state.rate_limiter.check(app.state.store, project_id, model, limits,
