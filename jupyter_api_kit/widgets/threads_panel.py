@@ -6,7 +6,7 @@ test or a notebook cell can do what a click does. A run streams in a background 
 kernel stays free while the reply arrives; `wait()` blocks until it is done.
 
 Example:
-    >>> from jupyter_api_kit.widgets.threads_panel import ThreadsPanel
+    >>> from jupyter_api_kit.widgets import ThreadsPanel
     >>> panel = ThreadsPanel(client=client, assistant_id=tutor.id)   # doctest: +SKIP
     >>> panel.new_thread(); panel.send("What is a nebula?"); panel.wait()  # doctest: +SKIP
     >>> panel.run_status, panel.steps_frame                           # doctest: +SKIP
