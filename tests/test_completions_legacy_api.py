@@ -73,7 +73,8 @@ def test_echo_scores_the_prompt(client):
     only_prompt = client.completions.create(model="local-ngram", prompt=PROMPT, max_tokens=0, echo=True, logprobs=0)
     assert only_prompt.choices[0].text == PROMPT and only_prompt.usage.completion_tokens == 0
     # the prompt is scored the same way every time: same tokens, same logprobs
-    assert only_prompt.choices[0].logprobs.token_logprobs == lp.token_logprobs[:len(only_prompt.choices[0].logprobs.tokens)]
+    scored = only_prompt.choices[0].logprobs
+    assert scored.token_logprobs == lp.token_logprobs[:len(scored.tokens)]
 
 
 def test_frames_logprobs_reads_the_legacy_shape(client):

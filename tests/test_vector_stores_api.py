@@ -109,7 +109,8 @@ def test_store_files_lifecycle(client):
     updated = client.vector_stores.files.update(vs.id, f.id, attributes={"topic": "rings", "n": 3})
     assert updated.attributes == {"topic": "rings", "n": 3}
     content = client.vector_stores.files.content(vs.id, f.id)
-    assert content.object == "vector_store.file_content.page" and content.data[0].text == "Saturn has rings made of ice."
+    assert content.object == "vector_store.file_content.page"
+    assert content.data[0].text == "Saturn has rings made of ice."
     assert client.vector_stores.files.delete(vs.id, f.id).deleted is True
     assert client.files.retrieve(f.id).id == f.id  # the upload itself stays
     assert client.vector_stores.retrieve(vs.id).file_counts.total == 0

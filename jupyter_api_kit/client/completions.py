@@ -21,7 +21,9 @@ class Completions(Resource):
         `stream_options`, ... With `stream=True` the result is a `Stream` of `text_completion` chunks.
 
         Example:
-            >>> client.completions.create(model="local-ngram", prompt=["Once", "The sun"], n=2).choices  # doctest: +SKIP
+            >>> c = client.completions.create(model="local-ngram", prompt=["Once", "The sun"], n=2)  # doctest: +SKIP
+            >>> [choice.index for choice in c.choices]                                          # doctest: +SKIP
+            [0, 1, 2, 3]
         """
         if prompt is None or (isinstance(prompt, (list, str)) and len(prompt) == 0 and not isinstance(prompt, str)):
             raise InvalidInputError("prompt must be a string, a list of strings or token arrays", param="prompt")

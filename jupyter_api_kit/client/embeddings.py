@@ -19,7 +19,9 @@ class Embeddings(Resource):
         """Embed a string, a list of strings, a token array or a list of token arrays.
 
         Example:
-            >>> client.embeddings.create(model="local-embed", input="hello", dimensions=64).data[0].embedding[:3]  # doctest: +SKIP
+            >>> r = client.embeddings.create(model="local-embed", input="hello", dimensions=64)  # doctest: +SKIP
+            >>> len(r.data[0].embedding)                                                         # doctest: +SKIP
+            64
         """
         if input is None or input == "" or input == []:
             raise InvalidInputError("input must be a non-empty string, list of strings or token arrays",

@@ -173,9 +173,11 @@ class VectorStores(Resource):
         """The chunks most similar to `query` (a string or a list of strings), best first.
 
         Example:
+            >>> space_since_2020 = {"type": "and", "filters": [
+            ...     {"type": "eq", "key": "topic", "value": "space"},
+            ...     {"type": "gte", "key": "year", "value": 2020}]}
             >>> client.vector_stores.search(vs.id, query="red planet", max_num_results=3,
-            ...     filters={"type": "and", "filters": [{"type": "eq", "key": "topic", "value": "space"},
-            ...                                         {"type": "gte", "key": "year", "value": 2020}]})  # doctest: +SKIP
+            ...                             filters=space_since_2020)              # doctest: +SKIP
         """
         if not query or (isinstance(query, list) and not all(isinstance(q, str) and q for q in query)):
             raise InvalidInputError("query must be a non-empty string or list of strings", param="query")

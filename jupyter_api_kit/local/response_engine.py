@@ -139,7 +139,8 @@ def public_tool(tool: dict) -> dict:
 
 
 def response_object(req: ResponseRequest, response_id: str, status: str) -> dict:
-    return {"id": response_id, "object": "response", "created_at": now(), "status": status, "background": req.background,
+    return {"id": response_id, "object": "response", "created_at": now(), "status": status,
+            "background": req.background,
             "completed_at": None, "error": None, "incomplete_details": None, "instructions": req.instructions,
             "max_output_tokens": req.max_output_tokens, "model": req.model.id, "output": [], "output_text": "",
             "parallel_tool_calls": req.parallel_tool_calls, "previous_response_id": req.previous_response_id,

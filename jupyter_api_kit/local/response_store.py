@@ -26,15 +26,17 @@ def save(store, response: dict, request: dict, inputs: list[dict]) -> None:
                    "VALUES (?, ?, ?, ?, 1, ?, ?)",
                    (response["id"], int(response["created_at"]), response["status"],
                     response.get("previous_response_id"), dumps(response), dumps(request)))
-        db.executemany("INSERT INTO response_items (id, response_id, kind, position, item) VALUES (?, ?, 'input', ?, ?)",
+        db.executemany("INSERT INTO response_items (id, response_id, kind, position, item) "
+                       "VALUES (?, ?, 'input', ?, ?)",
                        [(item["id"], response["id"], i, dumps(item)) for i, item in enumerate(inputs)])
         _write_outputs(db, response)
 
 
 def _write_outputs(db, response: dict) -> None:
     db.execute("DELETE FROM response_items WHERE response_id = ? AND kind = 'output'", (response["id"],))
+    outputs = response.get("output") or []
     db.executemany("INSERT INTO response_items (id, response_id, kind, position, item) VALUES (?, ?, 'output', ?, ?)",
-                   [(item["id"], response["id"], i, dumps(item)) for i, item in enumerate(response.get("output") or [])])
+                   [(item["id"], response["id"], i, dumps(item)) for i, item in enumerate(outputs)])
 
 
 def update(store, response: dict, *, unless_cancelled: bool = True) -> bool:

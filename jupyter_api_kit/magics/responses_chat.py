@@ -27,9 +27,10 @@ def responses_request(request: dict) -> dict:
     """A Responses API body from the Chat Completions body `%%chat` builds.
 
     Example:
-        >>> responses_request({"model": "m", "max_completion_tokens": 20, "messages": [
+        >>> body = responses_request({"model": "m", "max_completion_tokens": 20, "messages": [
         ...     {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]})
-        {'model': 'm', 'max_output_tokens': 20, 'store': False, 'instructions': 'Be brief.', 'input': [{'role': 'user', 'content': 'Hi'}]}
+        >>> body["instructions"], body["input"], body["max_output_tokens"], body["store"]
+        ('Be brief.', [{'role': 'user', 'content': 'Hi'}], 20, False)
     """
     body = {k: request[k] for k in ("model", "temperature", "top_p", "metadata") if k in request}
     if "max_completion_tokens" in request:
