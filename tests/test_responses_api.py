@@ -194,7 +194,7 @@ def test_function_tools(client):
     assert auto.output[0].type == "message"
 
 
-def test_file_search_tool_uses_vector_stores(client):
+def test_file_search_tool_uses_vector_stores(client, server):
     files = [client.files.create(file=text.encode(), filename=name, purpose="assistants") for name, text in (
         ("phobos.md", "Phobos is the larger moon of Mars and orbits very close to the planet."),
         ("bread.md", "Bread needs flour, water, salt and yeast."))]
@@ -202,11 +202,13 @@ def test_file_search_tool_uses_vector_stores(client):
     while client.vector_stores.retrieve(vs.id).status == "in_progress":
         time.sleep(0.05)
     tool = {"type": "file_search", "vector_store_ids": [vs.id], "max_num_results": 1}
+    searches = server.store.one("SELECT count(*) FROM usage_records WHERE kind = 'file_search_calls'")[0]
     r = client.responses.create(model="local-ngram", input="What is Phobos?", tools=[tool], max_output_tokens=30,
                                 include=["file_search_call.results"])
     search, message = r.output
     assert search.type == "file_search_call" and search.status == "completed" and search.queries == ["phobos"]
     assert [x.filename for x in search.results] == ["phobos.md"] and "Mars" in search.results[0].text
+    assert server.store.one("SELECT count(*) FROM usage_records WHERE kind = 'file_search_calls'")[0] == searches + 1
     citation = message.content[0].annotations[0]
     assert citation.type == "file_citation" and citation.file_id == files[0].id
     assert client.responses.retrieve(r.id).output[0].results is None  # results only when included

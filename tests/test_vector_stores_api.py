@@ -299,13 +299,17 @@ def test_upload_and_poll_helper_and_frames(client, tmp_path, capsys):
     assert frames.search_results({"data": []}).empty
 
 
-def test_processing_records_embedding_usage(server, client):
-    before = server.store.one("SELECT count(*) FROM usage_records WHERE kind = 'embeddings'")[0]
+def test_processing_records_embedding_and_storage_usage(server, client):
+    def total(kind, column="count(*)"):
+        return server.store.one(f"SELECT coalesce({column}, 0) FROM usage_records WHERE kind = ?", (kind,))[0]
+
+    before, stored_before = total("embeddings"), total("vector_stores", "sum(quantity)")
     f = upload(client, "usage.md", "Pluto is a dwarf planet.")
     vs = client.vector_stores.create(file_ids=[f.id])
-    wait_for(client, vs.id)
+    done = wait_for(client, vs.id)
     client.vector_stores.search(vs.id, query="Pluto")
-    assert server.store.one("SELECT count(*) FROM usage_records WHERE kind = 'embeddings'")[0] == before + 2
+    assert total("embeddings") == before + 2  # processing the file, then the query
+    assert total("vector_stores", "sum(quantity)") - stored_before == done.usage_bytes > 0
 
 
 def test_official_openai_package(server, contract):

@@ -200,8 +200,9 @@ def decode_text(data: bytes, filename: str) -> str:
     return text
 
 
-def process_files(app, vector_store_id: str, file_ids: list[str]) -> None:
-    """Background task: process each still-`in_progress` file in turn (cancelled ones are skipped)."""
+def process_files(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
+    """Background task: process each still-`in_progress` file in turn (cancelled ones are skipped).
+    Usage goes to `principal`, the caller who attached the files."""
     delay = float(getattr(app.state, "vector_store_file_delay", 0.0) or 0.0)
     for file_id in file_ids:
         if delay and app.state.background.sleep(delay):
@@ -209,7 +210,7 @@ def process_files(app, vector_store_id: str, file_ids: list[str]) -> None:
         if app.state.background.stopping.is_set():
             return
         try:
-            process_one(app, vector_store_id, file_id)
+            process_one(app, vector_store_id, file_id, principal)
         except Exception:  # one bad file must not stop the others
             log.exception("processing %s for vector store %s failed", file_id, vector_store_id)
             _finish(app.state.store, vector_store_id, file_id, "failed",
@@ -232,7 +233,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
         return False  # the file or the store was deleted meanwhile
 
 
-def process_one(app, vector_store_id: str, file_id: str) -> None:
+def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
     store = app.state.store
     row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
                     "JOIN files f ON f.id = v.file_id WHERE v.vector_store_id = ? AND v.file_id = ?",
@@ -254,4 +255,6 @@ def process_one(app, vector_store_id: str, file_id: str) -> None:
               for i, (c, vec) in enumerate(zip(pieces, vectors))]
     usage = sum(len(c.text.encode("utf-8")) for c in pieces) + sum(len(ch[5]) for ch in chunks)
     if _finish(store, vector_store_id, file_id, "completed", usage=usage, chunks=chunks):
-        record(store, "embeddings", model=model.id, input_tokens=sum(c.tokens for c in pieces))
+        # The embedding work, and the storage the file now takes (the vector_stores usage kind).
+        record(store, "embeddings", model=model.id, principal=principal, input_tokens=sum(c.tokens for c in pieces))
+        record(store, "vector_stores", principal=principal, quantity=usage)

@@ -51,6 +51,9 @@ def _record(app, run: Run, principal) -> None:
         record(app.state.store, "completions", model=run.req.model.id, principal=principal,
                input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
                input_cached_tokens=usage["input_tokens_details"]["cached_tokens"])
+    searches = sum(1 for item in run.response.get("output") or [] if item.get("type") == "file_search_call")
+    if searches:
+        record(app.state.store, "file_search_calls", principal=principal, num_model_requests=searches)
 
 
 def _save_final(app, run: Run) -> None:

@@ -45,9 +45,9 @@ def _check_files(store, file_ids, param: str) -> list[str]:
     return list(dict.fromkeys(file_ids))  # a file listed twice is attached once
 
 
-def _start(app, vector_store_id: str, file_ids: list[str]) -> None:
+def _start(app, vector_store_id: str, file_ids: list[str], principal: Principal) -> None:
     if file_ids:
-        app.state.background.submit(vdb.process_files, app, vector_store_id, file_ids)
+        app.state.background.submit(vdb.process_files, app, vector_store_id, file_ids, principal)
 
 
 def _store(request: Request, vector_store_id: str) -> dict:
@@ -79,7 +79,7 @@ def create_vector_store(request: Request, body: dict = Depends(json_body),
                                                  dumps(expires_after) if expires_after else None, created))
         for fid in file_ids:
             vdb.attach(db, vsid, fid, None, strategy)
-    _start(request.app, vsid, file_ids)
+    _start(request.app, vsid, file_ids, principal)
     return _store(request, vsid)
 
 
@@ -137,7 +137,7 @@ def create_vector_store_file(vector_store_id: str, request: Request, body: dict 
     strategy = parse_strategy(body.get("chunking_strategy"))
     with store.tx() as db:
         vdb.attach(db, vector_store_id, file_id, attributes, strategy)
-    _start(request.app, vector_store_id, [file_id])
+    _start(request.app, vector_store_id, [file_id], principal)
     return vdb.file_object(vdb.file_row(store, vector_store_id, file_id))
 
 
@@ -236,7 +236,7 @@ def create_vector_store_file_batch(vector_store_id: str, request: Request, body:
                    (batch_id, vector_store_id, now()))
         for fid, attrs, strat in entries:
             vdb.attach(db, vector_store_id, fid, attrs, strat, batch_id=batch_id)
-    _start(request.app, vector_store_id, [e[0] for e in entries])
+    _start(request.app, vector_store_id, [e[0] for e in entries], principal)
     return vdb.batch_object(store, vdb.batch_row(store, vector_store_id, batch_id))
 
 
