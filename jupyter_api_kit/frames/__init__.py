@@ -9,6 +9,12 @@ DataFrame; nothing here talks to the network or to IPython.
 - :func:`logprobs`: one row per generated token, with rank and entropy.
 - :func:`top_logprobs`: one row per reported alternative token.
 - :func:`to_frame`: one row per item of any list object.
+- threads (`frames/threads.py`): thread_messages, thread_runs, run_steps, transcript.
+- retrieval (`frames/retrieval.py`, `frames/embeddings.py`): search_results, vector_stores, vector_store_files,
+  embeddings_frame, embeddings_array, similarity, similarity_plot, moderation_scores.
+- evals and fine-tuning (`frames/evals.py`, `frames/fine_tuning.py`): eval_runs, eval_output_items, eval_criteria,
+  pass_rate_plot, fine_tuning_events, fine_tuning_metrics, loss_plot.
+- organization (`frames/usage_buckets.py`, `frames/organization.py`): usage_buckets, costs, usage_plot, audit_events.
 
 Example:
     >>> from jupyter_api_kit import frames
@@ -23,11 +29,16 @@ from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_fram
 from jupyter_api_kit.frames.evals import eval_criteria, eval_output_items, eval_runs, pass_rate_plot
 from jupyter_api_kit.frames.fine_tuning import fine_tuning_events, fine_tuning_metrics, loss_plot
 from jupyter_api_kit.frames.lists import to_frame
-from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.logprobs import logprobs, top_logprobs
 from jupyter_api_kit.frames.organization import audit_events
-from jupyter_api_kit.frames.usage import costs, usage_buckets, usage_plot
+from jupyter_api_kit.frames.retrieval import search_results, vector_store_files, vector_stores
 from jupyter_api_kit.frames.threads import messages as thread_messages, run_steps, runs as thread_runs, transcript
-from jupyter_api_kit.frames.chat import usage  # again: importing the submodule `frames.usage` rebinds the name
+from jupyter_api_kit.frames.usage_buckets import costs, usage_buckets, usage_plot
 
-__all__ = ["choices", "logprobs", "to_frame", "top_logprobs", "usage"]
+__all__ = [
+    "audit_events", "choices", "costs", "embeddings_array", "embeddings_frame", "eval_criteria", "eval_output_items",
+    "eval_runs", "fine_tuning_events", "fine_tuning_metrics", "logprobs", "loss_plot", "moderation_scores",
+    "pass_rate_plot", "run_steps", "search_results", "similarity", "similarity_plot", "thread_messages",
+    "thread_runs", "to_frame", "top_logprobs", "transcript", "usage", "usage_buckets", "usage_plot",
+    "vector_store_files", "vector_stores",
+]

@@ -155,7 +155,7 @@ class UsageMagics(Magics, Configurable):
         frame = self.fetch(kind=args.kind or self.kind, start=start, end=end, bucket=bucket, group_by=group_by,
                            projects=split_list(args.project), models=split_list(args.model), costs=args.costs)
         if args.plot:
-            from jupyter_api_kit.frames.usage import usage_plot
+            from jupyter_api_kit.frames.usage_buckets import usage_plot
 
             show_figure(usage_plot(frame, metric=args.metric, by=[g for g in group_by if g in frame.columns]))
         if args.output:

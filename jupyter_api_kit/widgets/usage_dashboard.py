@@ -181,7 +181,7 @@ class UsageDashboard(widgets.VBox):
 
     def figure(self):
         """The chart of the current frame (a matplotlib Figure), or None before the first refresh."""
-        from jupyter_api_kit.frames.usage import usage_plot
+        from jupyter_api_kit.frames.usage_buckets import usage_plot
 
         if self.frame is None:
             return None
