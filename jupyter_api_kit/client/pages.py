@@ -14,11 +14,14 @@ from collections.abc import Callable, Iterator
 from jupyter_api_kit.client.objects import APIList, APIObject
 
 
-class CursorPage:
-    """A page of a cursor-paged list (`after`, `has_more`, `last_id`).
+class Page:
+    """A page of a list that knows how to fetch the page after it.
 
-    `fetch(params)` returns the next page's JSON; it is bound by the resource that made this page.
+    `fetch(params)` returns a page's JSON; it is bound by the resource that made this page.
+    Subclasses say how the next page is asked for (`_next_params`) and how to build it (`_follow`).
     """
+
+    progress_desc = "pages"
 
     def __init__(self, body: APIObject, fetch: Callable[[dict], APIObject], params: dict):
         self.body = body
@@ -27,11 +30,64 @@ class CursorPage:
 
     @property
     def data(self) -> APIList:
+        """This page's items."""
         return APIList(self.body.get("data") or [])
 
     @property
     def has_more(self) -> bool:
         return bool(self.body.get("has_more"))
+
+    @property
+    def request_id(self) -> str | None:
+        return self.body.request_id
+
+    def __len__(self) -> int:
+        return len(self.body.get("data") or [])
+
+    def _next_params(self) -> dict | None:
+        raise NotImplementedError
+
+    def _follow(self, body: APIObject, params: dict) -> "Page":
+        return type(self)(body, self._fetch, params)
+
+    def following(self) -> "Page | None":
+        """The following page, or None on the last one."""
+        params = self._next_params()
+        return None if params is None else self._follow(self._fetch(params), params)
+
+    def _progress_total(self) -> int | None:
+        return None
+
+    def iter_pages(self, progress: bool = False) -> Iterator["Page"]:
+        """This page and every following one, fetched one at a time; `progress` shows a tqdm bar."""
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self._progress_total(), unit="page", desc=self.progress_desc)
+        page = self
+        try:
+            while page is not None:
+                if bar is not None:
+                    bar.update(1)
+                yield page
+                page = page.following()
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def __iter__(self) -> Iterator[APIObject]:
+        """Every item of every page."""
+        for page in self.iter_pages():
+            yield from page.data
+
+    def to_list(self) -> list[APIObject]:
+        """Every item of every page."""
+        return list(self)
+
+
+class CursorPage(Page):
+    """A page of a cursor-paged list (`after`, `has_more`, `last_id`)."""
 
     @property
     def first_id(self) -> str | None:
@@ -44,45 +100,14 @@ class CursorPage:
             last = self.body["data"][-1].get("id")
         return last
 
-    @property
-    def request_id(self) -> str | None:
-        return self.body.request_id
-
-    def __len__(self) -> int:
-        return len(self.body.get("data") or [])
+    def _next_params(self) -> dict | None:
+        if not self.has_more or not self.last_id:
+            return None
+        return {**self._params, "after": self.last_id}
 
     def next_page(self) -> "CursorPage | None":
         """The following page, or None on the last one."""
-        if not self.has_more or not self.last_id:
-            return None
-        params = {**self._params, "after": self.last_id}
-        return type(self)(self._fetch(params), self._fetch, params)
-
-    def iter_pages(self, progress: bool = False) -> Iterator["CursorPage"]:
-        """This page and every following one, fetched one at a time; `progress` shows a tqdm bar."""
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(unit="page", desc="pages")
-        page = self
-        try:
-            while page is not None:
-                if bar is not None:
-                    bar.update(1)
-                yield page
-                page = page.next_page()
-        finally:
-            if bar is not None:
-                bar.close()
-
-    def __iter__(self) -> Iterator[APIObject]:
-        for page in self.iter_pages():
-            yield from page.data
-
-    def to_list(self) -> list[APIObject]:
-        """Every item of every page."""
-        return list(self)
+        return self.following()
 
     def to_frame(self, all_pages: bool = False):
         """This page (or, with `all_pages=True`, every page) as a DataFrame; metadata keys become

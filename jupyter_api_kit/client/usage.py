@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 
 from jupyter_api_kit.client.objects import APIList, APIObject
 from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.pages import Page
 from jupyter_api_kit.client.resource import query_params
 from jupyter_api_kit.client.validation import drop_unset
 from jupyter_api_kit.errors import InvalidInputError
@@ -58,47 +59,34 @@ def to_unix(value, name: str = "start_time") -> int:
                             f"{type(value).__name__}", param=name)
 
 
-class UsagePage:
+class UsagePage(Page):
     """One page of usage (or costs) buckets; iterating walks every following page via `next_page`."""
 
     def __init__(self, kind: str, body: APIObject, fetch: Callable[[dict], APIObject], params: dict,
                  progress: bool = False, note: str | None = None):
+        super().__init__(body, fetch, params)
         self.kind = kind
-        self.body = body
-        self._fetch = fetch
-        self._params = dict(params)
         self.progress = progress
+        self.progress_desc = f"{kind} usage"
         #: what the server says about its figures (the local server names its price table here)
         self.note = note
-
-    @property
-    def data(self) -> APIList:
-        """This page's buckets."""
-        return APIList(self.body.get("data") or [])
-
-    @property
-    def has_more(self) -> bool:
-        return bool(self.body.get("has_more"))
 
     @property
     def next_page(self) -> str | None:
         """The cursor of the following page (the API's `next_page` field)."""
         return self.body.get("next_page")
 
-    @property
-    def request_id(self) -> str | None:
-        return self.body.request_id
+    def _next_params(self) -> dict | None:
+        if not self.has_more or not self.next_page:
+            return None
+        return {**self._params, "page": self.next_page}
 
-    def __len__(self) -> int:
-        return len(self.body.get("data") or [])
+    def _follow(self, body: APIObject, params: dict) -> "UsagePage":
+        return UsagePage(self.kind, body, self._fetch, params, self.progress, getattr(body, "note", self.note))
 
     def get_next_page(self) -> "UsagePage | None":
         """The following page, or None on the last one."""
-        if not self.has_more or not self.next_page:
-            return None
-        params = {**self._params, "page": self.next_page}
-        body = self._fetch(params)
-        return UsagePage(self.kind, body, self._fetch, params, self.progress, getattr(body, "note", self.note))
+        return self.following()
 
     def _pages_expected(self) -> int | None:
         start, end = self._params.get("start_time"), self._params.get("end_time")
@@ -109,28 +97,12 @@ class UsagePage:
         limit = self._params.get("limit") or DEFAULT_LIMITS.get(width_name, 7)
         return max(1, math.ceil(math.ceil((end - (start - start % width)) / width) / limit))
 
+    def _progress_total(self) -> int | None:
+        return self._pages_expected()
+
     def iter_pages(self, progress: bool | None = None) -> Iterator["UsagePage"]:
         """This page and every following one, fetched one at a time (with a tqdm bar if `progress`)."""
-        bar = None
-        if self.progress if progress is None else progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=self._pages_expected(), unit="page", desc=f"{self.kind} usage")
-        page = self
-        try:
-            while page is not None:
-                if bar is not None:
-                    bar.update(1)
-                yield page
-                page = page.get_next_page()
-        finally:
-            if bar is not None:
-                bar.close()
-
-    def __iter__(self) -> Iterator[APIObject]:
-        """Every bucket of every page."""
-        for page in self.iter_pages():
-            yield from page.data
+        return super().iter_pages(self.progress if progress is None else progress)
 
     def buckets(self, progress: bool | None = None) -> list[APIObject]:
         return [bucket for page in self.iter_pages(progress) for bucket in page.data]
