@@ -14,6 +14,8 @@ Metrics, per answer:
   reads like the model's own fluent text rather than word salad); the joint rate, the share of tokens
   whose trigram never occurs in the subject's training text (each is a place where the text was
   glued from two unrelated phrases); and the share of answers that end with a full sentence.
+* variety: how many different answers the 5 seeds give per prompt (a model that always recites the
+  same paragraph would be on topic and fluent, and useless for showing what sampling does).
 
 Prompts marked "holdout" were not looked at while tuning the model's weights; the rates are also
 given for them alone.
@@ -34,7 +36,9 @@ import time
 from dataclasses import dataclass
 
 from jupyter_api_kit.local.models.context import query_stems, stem
-from jupyter_api_kit.local.models.language import get_language_model
+from jupyter_api_kit.local.models.knowledge import CORPUS_PATH, build_knowledge
+from jupyter_api_kit.local.models.language import (LEGACY_MIXTURE, LanguageModel,
+                                                   get_language_model)
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 
 SEEDS = range(5)
@@ -182,6 +186,7 @@ class Figures:
     strict_greedy: float
     strict_sampled: float
     sentence_share: float
+    distinct: float
     perplexity: float
     joint_rate: float
     sentence_rate: float
@@ -210,16 +215,20 @@ def figures(answers: list[Answer], judge: Judge) -> Figures:
                    sum(a.strict for a in greedy) / len(greedy),
                    sum(a.strict for a in sampled) / len(sampled),
                    sum(a.sentence_share for a in answers) / len(answers),
+                   len({(a.prompt, a.text) for a in sampled}) / len({a.prompt for a in sampled}),
                    math.exp(nll / count), joints / count, full / len(answers),
                    seconds / len(answers), 1e3 * seconds / max(tokens, 1), tokens / len(answers))
 
 
 def baseline_model():
-    """The model to compare with (for now: the current model itself)."""
-    return get_language_model("local-ngram")
+    """local-ngram as it was before the topicality work, rebuilt in this run: the original corpus
+    only, with the old mixture weights (constant topic weight 0.8, cache 0.015 spread evenly over
+    the prompt's words, uniform topic paragraphs, no framing words). Retrieval is today's code."""
+    knowledge = build_knowledge(3, CORPUS_PATH.read_text(encoding="utf-8"))
+    return LanguageModel("local-ngram", knowledge, mixture=LEGACY_MIXTURE)
 
 
-BASELINE = "local-ngram before the topicality work"
+BASELINE = "local-ngram before the topicality work: original corpus, old mixture weights"
 
 
 def measure():
@@ -264,6 +273,9 @@ def run() -> list[dict]:
         {**common, "benchmark": "coherence: answers ending in a full sentence",
          "subject_rate": s.sentence_rate, "baseline_rate": b.sentence_rate,
          "note": f"{s.sentence_rate:.0%} vs {b.sentence_rate:.0%} of greedy and sampled answers"},
+        {**common, "benchmark": f"variety: distinct answers of {len(SEEDS)} seeds per prompt",
+         "subject_rate": s.distinct / len(SEEDS), "baseline_rate": b.distinct / len(SEEDS),
+         "note": f"{s.distinct:.1f} vs {b.distinct:.1f} different answers per prompt"},
     ]
 
 
@@ -282,5 +294,5 @@ if __name__ == "__main__":
         print(f"{name:>8}: greedy {f.greedy:.0%} (holdout {f.greedy_holdout:.0%}), sampled "
               f"{f.sampled:.0%} (holdout {f.sampled_holdout:.0%}); strict greedy {f.strict_greedy:.0%} "
               f"sampled {f.strict_sampled:.0%}, sentences on topic {f.sentence_share:.0%}; perplexity {f.perplexity:.2f}, "
-              f"joints {f.joint_rate:.1%}, full sentences {f.sentence_rate:.0%}, "
+              f"joints {f.joint_rate:.1%}, full sentences {f.sentence_rate:.0%}, distinct {f.distinct:.1f}, "
               f"{f.ms_per_token:.3f} ms/token, {f.mean_tokens:.0f} tokens/answer")

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,11 +39,23 @@ were what when where which while who whom why will with would write yes yet you 
 explain describe show give good help something anything little quick short sure okay ok called
 """.split())
 
+# Stems that frame a question rather than name its topic ("one *fact* about volcanoes", "how does
+# the heart *work*"): they still count, but a paragraph should not be chosen for them alone.
+FRAMING = frozenset("""
+fact fun joke story poem question idea example tip information interest detail work cause happen
+mean kind type
+""".split())
+FRAMING_WEIGHT = 0.2
+
 ROLE_WEIGHTS = {"system": 0.5, "developer": 0.5, "user": 0.4, "assistant": 0.2, "tool": 0.5,
                 "function": 0.5}
 LAST_USER_WEIGHT = 1.0
 MAX_DYNAMIC_WORDS = 32
 NEIGHBOUR_SHARE = 0.5
+BM25_K1 = 1.2
+BM25_B = 0.5
+LEAD_BOOST = 1.0
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
 
 
 def stem(token: str) -> str | None:
@@ -138,22 +151,48 @@ def query_stems(context: str | Sequence[dict]) -> tuple[Counter, list[str]]:
     return weights, list(words)
 
 
+def topic_query(weights: Counter, framing_weight: float = FRAMING_WEIGHT) -> Counter:
+    """The query stems with framing words (see FRAMING) down-weighted, for retrieval.
+
+    Example:
+        >>> topic_query(Counter({"fact": 1.0, "volcano": 1.0}))
+        Counter({'volcano': 1.0, 'fact': 0.2})
+    """
+    return Counter({s: w * framing_weight if s in FRAMING else w for s, w in weights.items()})
+
+
 @dataclass
 class Document:
     """One answer the topic model can draw on: its content stems and its token-id sequences."""
 
     stems: Counter
     sequences: list[list[int]]
+    lead: Counter = field(default_factory=Counter)  # stems of the first sentence
+
+
+@dataclass
+class Match:
+    """The documents a query retrieved, best first, their scores, and how well the best one fits.
+
+    `strength` is the share of the query's idf-weighted words that the best document contains
+    (1.0: every content word of the question occurs in it; 0.0: nothing matched).
+    """
+
+    ids: list[int]
+    scores: list[float]
+    strength: float
 
 
 @dataclass
 class TopicIndex:
-    """A tf-idf index over documents (corpus paragraphs, plus fine-tuning answers).
+    """A BM25 index over documents (corpus paragraphs, plus fine-tuning answers).
 
     Example:
         >>> idx = TopicIndex([Document(Counter({"moon": 1}), [[1]]), Document(Counter({"soup": 1}), [[2]])])
         >>> idx.search(Counter({"soup": 1.0}))
         [1]
+        >>> round(idx.match(Counter({"soup": 1.0, "zorblax": 1.0})).strength, 2)
+        0.28
     """
 
     documents: list[Document]
@@ -165,35 +204,58 @@ class TopicIndex:
         df: Counter = Counter()
         for doc in self.documents:
             df.update(doc.stems.keys())
-        self.idf = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+        # BM25's idf; a word no document has is as specific as a word can be.
+        self.idf = {s: math.log(1 + (n - c + 0.5) / (c + 0.5)) for s, c in df.items()}
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        lengths = [sum(doc.stems.values()) for doc in self.documents]
+        average = sum(lengths) / max(n, 1) or 1.0
         self.postings = defaultdict(list)
         for i, doc in enumerate(self.documents):
-            # Length-normalized so that long paragraphs do not win just by having more words.
-            norm = math.sqrt(sum((self.idf[s] * (1 + math.log(c))) ** 2 for s, c in doc.stems.items()))
+            # BM25 term weights: repeated words saturate, and a long paragraph is only mildly
+            # penalized (plain cosine normalization let one-line paragraphs win on a single word).
+            # A word of the first sentence counts extra: answers name their subject first
+            # ("Friction is ..."), while a word further on is often a passing mention.
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / average)
             for s, c in doc.stems.items():
-                self.postings[s].append((i, self.idf[s] * (1 + math.log(c)) / max(norm, 1e-9)))
+                c += LEAD_BOOST * doc.lead.get(s, 0)
+                self.postings[s].append((i, c * (BM25_K1 + 1) / (c + norm)))
 
-    def search(self, query: Counter, k: int = 4, relative: float = 0.5) -> list[int]:
-        """Indices of the best-matching documents (at most k, each within `relative` of the best).
+    def match(self, query: Counter, k: int = 4, relative: float = 0.5,
+              neighbour_share: float = NEIGHBOUR_SHARE, coverage: float = 0.0) -> Match:
+        """The best-matching documents, best first: at most k, each scoring at least `relative`
+        times the best score and holding at least `coverage` times the share of the query's
+        (idf-weighted) words that the best one holds.
 
         Ties are broken by document order, so the answer is deterministic.
         """
         scores: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
+        total = 0.0
         for s, w in query.items():
             idf = self.idf.get(s)
+            total += w * (self.unseen_idf if idf is None else idf)
             if idf is None:
                 continue
             for i, v in self.postings[s]:
                 scores[i] += w * idf * v
+                covered[i] += w * idf
         if not scores:
-            return []
+            return Match([], [], 0.0)
         # Neighbouring paragraphs of the corpus are on the same topic: a paragraph whose neighbours
         # also match is more likely *about* the query than one that mentions a query word in passing.
-        smoothed = {i: sc + NEIGHBOUR_SHARE * (scores.get(i - 1, 0.0) + scores.get(i + 1, 0.0))
+        smoothed = {i: sc + neighbour_share * (scores.get(i - 1, 0.0) + scores.get(i + 1, 0.0))
                     for i, sc in scores.items()}
         ranked = sorted(smoothed.items(), key=lambda kv: (-kv[1], kv[0]))
-        best = ranked[0][1]
-        return [i for i, sc in ranked[:k] if sc >= relative * best]
+        best, best_cover = ranked[0][1], covered[ranked[0][0]]
+        # A paragraph that matches other words of the question than the best one does is about
+        # something else ("rainbow form" -> a paragraph on how rocks *form*).
+        chosen = [(i, sc) for i, sc in ranked if sc >= relative * best
+                  and covered[i] >= coverage * best_cover][:k]
+        return Match([i for i, _ in chosen], [sc for _, sc in chosen], best_cover / total)
+
+    def search(self, query: Counter, k: int = 4, relative: float = 0.5) -> list[int]:
+        """Indices of the best-matching documents (see `match`)."""
+        return self.match(query, k, relative).ids
 
 
 def document_from_text(text: str, sequences: list[list[int]], extra: Iterable[str] = ()) -> Document:
@@ -206,4 +268,5 @@ def document_from_text(text: str, sequences: list[list[int]], extra: Iterable[st
     stems: Counter = Counter()
     for t in (text, *extra):
         stems.update(s for s in map(stem, pretokenize(t)) if s)
-    return Document(stems, sequences)
+    first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    return Document(stems, sequences, Counter(s for s in map(stem, pretokenize(first)) if s))

@@ -42,6 +42,9 @@ from jupyter_api_kit.local.models.tokenizer import Tokenizer, pretokenize
 
 FORMAT = "jupyter_api_kit/local-ngram-model"
 MAX_ADAPTER_WEIGHT = 0.9
+# The adapter is of the same order as the topic model: of lower order, it would blur the training
+# answers that the topic model (which retrieves them too) follows word for word.
+ADAPTER_EXTRA_ORDER = 2
 _WEIGHT_RATE = 0.8
 
 
@@ -148,9 +151,10 @@ class Adapter:
             token_counts.update(t for toks in paras for t in toks)
             prompt_text = [c for _, c in ex.prompt] if isinstance(ex.prompt, tuple) else [ex.prompt or ""]
             documents.append(document_from_text(ex.answer, seqs, prompt_text))
-        self.knowledge = Knowledge(base.order, tokenizer, base.ngram, documents, token_counts)
+        self.knowledge = Knowledge(base.order, tokenizer, base.ngram, documents, token_counts,
+                                   base.fallback)
         self.counts = NGramModel([s for seqs in self.sequences for s in seqs],
-                                 vocab_size=len(vocab), order=base.order).counts
+                                 vocab_size=len(vocab), order=base.order + ADAPTER_EXTRA_ORDER).counts
         # Strength scales the counts: more epochs means trusting the training n-grams more.
         self.ngram = NGramModel.from_counts(self.counts, len(vocab), scale=max(self.strength, 0.05))
 

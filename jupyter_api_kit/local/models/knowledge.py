@@ -1,7 +1,8 @@
 """What a local language model knows: vocabulary, tokenizer, general n-gram and topic index.
 
-The base knowledge is trained from `corpus.txt` on first use, once per process; a paragraph of the
-corpus is one answer, ended by the end-of-answer token. Fine-tuning builds an extended `Knowledge`
+The base knowledge is trained from the corpus files (`corpus.txt`, the general answers, then
+`corpus_science.txt`, class topics from volcanoes to the human body) on first use, once per process;
+a paragraph of the corpus is one answer, ended by the end-of-answer token. Fine-tuning builds an extended `Knowledge`
 that shares the base n-gram.
 
 Example:
@@ -25,6 +26,10 @@ from jupyter_api_kit.local.models.ngram import NGramModel
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
 CORPUS_PATH = Path(__file__).with_name("corpus.txt")
+CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"))
+# Honest answers for questions about things the corpus does not cover: they are retrieved when no
+# paragraph matches the prompt's main words (see LanguageModel.condition).
+UNKNOWN_PATH = Path(__file__).with_name("corpus_unknown.txt")
 # The topic model is of higher order than the general one: the few retrieved paragraphs are
 # followed more faithfully, which keeps greedy answers from looping between two common phrases.
 TOPIC_EXTRA_ORDER = 2
@@ -64,8 +69,9 @@ class Knowledge:
     """
 
     def __init__(self, order: int, tokenizer: Tokenizer, ngram: NGramModel,
-                 documents: list[Document], token_counts: Counter):
+                 documents: list[Document], token_counts: Counter, fallback: Sequence[int] = ()):
         self.order = order
+        self.fallback = tuple(fallback)  # ids of the documents answering unknown questions
         self.tokenizer = tokenizer
         self.vocabulary = tokenizer.vocabulary
         self.ngram = ngram
@@ -83,17 +89,23 @@ class Knowledge:
                 groups.setdefault(key, []).append((tokenizer.index[token], count))
         self.stem_forms = {k: (np.array([i for i, _ in v]), np.array([c for _, c in v], float) /
                                sum(c for _, c in v)) for k, v in groups.items()}
-        self._topic_models: OrderedDict[tuple[int, ...], NGramModel] = OrderedDict()
+        self._topic_models: OrderedDict[tuple, NGramModel] = OrderedDict()
         self._topic_lock = threading.Lock()
 
-    def topic_model(self, doc_ids: Sequence[int]) -> NGramModel:
-        key = tuple(doc_ids)
+    def topic_model(self, doc_ids: Sequence[int], repeats: Sequence[int] = ()) -> NGramModel:
+        """The topic n-gram of some documents; `repeats[i]` copies of document `doc_ids[i]` (default 1).
+
+        Repeating the best match multiplies its counts, so where the retrieved paragraphs disagree
+        the best one is followed; Kneser–Ney's lower orders (distinct contexts) are unchanged.
+        """
+        repeats = tuple(repeats) or (1,) * len(doc_ids)
+        key = (tuple(doc_ids), repeats)
         with self._topic_lock:
             model = self._topic_models.get(key)
             if model is not None:
                 self._topic_models.move_to_end(key)
                 return model
-        seqs = [s for i in key for s in self.documents[i].sequences]
+        seqs = [s for i, r in zip(key[0], repeats) for s in self.documents[i].sequences * r]
         model = NGramModel(seqs, vocab_size=len(self.vocabulary), order=self.order + TOPIC_EXTRA_ORDER)
         with self._topic_lock:
             self._topic_models[key] = model
@@ -124,15 +136,20 @@ def _fallback_pieces(words: Counter) -> list[str]:
     return list(pieces)
 
 
-def build_knowledge(order: int, corpus: str) -> Knowledge:
+def build_knowledge(order: int, corpus: str, unknown: str = "") -> Knowledge:
     """Train the base model of the given n-gram order on a corpus text (paragraph = one answer).
 
+    The paragraphs of `unknown` are trained on too, and are the answers to questions the corpus
+    has nothing on (`Knowledge.fallback`).
+
     Example:
-        >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.")
-        >>> k.vocabulary[0], " there" in k.tokenizer.index
-        ('<|endoftext|>', True)
+        >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.", unknown="No idea.")
+        >>> k.vocabulary[0], " there" in k.tokenizer.index, k.fallback
+        ('<|endoftext|>', True, (2,))
     """
     paragraphs = split_paragraphs(corpus)
+    fallback = range(len(paragraphs), len(paragraphs) + len(split_paragraphs(unknown)))
+    paragraphs += split_paragraphs(unknown)
     split = [pretokenize(p) for p in paragraphs]
     counts: Counter = Counter(t for toks in split for t in toks)
     vocab: dict[str, None] = {END_OF_TEXT: None}
@@ -146,7 +163,17 @@ def build_knowledge(order: int, corpus: str) -> Knowledge:
     seqs = [[index[t] for t in toks] + [0] for toks in split]
     ngram = NGramModel(seqs, vocab_size=len(tokenizer), order=order)
     documents = [document_from_text(p, [s]) for p, s in zip(paragraphs, seqs)]
-    return Knowledge(order, tokenizer, ngram, documents, counts)
+    return Knowledge(order, tokenizer, ngram, documents, counts, fallback)
+
+
+def corpus_text(paths: Sequence[Path] = CORPUS_PATHS) -> str:
+    """The training text: the corpus files, one after the other (paragraphs stay apart).
+
+    Example:
+        >>> "Volcano" in corpus_text() and corpus_text().startswith("Hello!")
+        True
+    """
+    return "\n\n".join(p.read_text(encoding="utf-8").strip("\n") for p in paths)
 
 
 _knowledge: dict[int, Knowledge] = {}
@@ -160,6 +187,7 @@ def base_knowledge(order: int) -> Knowledge:
         with _lock:
             knowledge = _knowledge.get(order)
             if knowledge is None:
-                knowledge = build_knowledge(order, CORPUS_PATH.read_text(encoding="utf-8"))
+                knowledge = build_knowledge(order, corpus_text(),
+                                            UNKNOWN_PATH.read_text(encoding="utf-8"))
                 _knowledge[order] = knowledge
     return knowledge

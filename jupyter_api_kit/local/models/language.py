@@ -3,18 +3,32 @@
 The next-token distribution is built from proper distributions over the model's vocabulary, each
 mixed into the previous one:
 
-    p  = KN(w | history)                               general trigram, Kneser-Ney, from corpus.txt
-    p  = (1 - t) p + t Topic(w | history; backoff=p)   5-gram of the corpus paragraphs the prompt is about
-    p  = (1 - c) p + c Cache(w)                         the prompt's content words
-    p  = (1 - a) p + a Adapter(w | history; backoff=p)  fine-tuning, if any
-    P  = (1 - f) p + f / |vocabulary|                   smoothing floor
+    p  = KN(w | history)                                  general trigram, Kneser-Ney, from the corpus
+    p  = (1 - t) p + t Topic(w | history; backoff=p)      5-gram of the paragraphs the prompt is about
+    p  = (1 - c) p + c Cache(w)                            the prompt's content words, rare ones most
+    p  = (1 - a) p + a Adapter(w | history; backoff=p)     fine-tuning, if any
+    P  = (1 - f) p + f / |vocabulary|                      smoothing floor
 
 The topic and adapter models only add what they know about contexts they have seen and equal `p`
 elsewhere, so every token has probability > 0, the whole thing sums to 1, and the logprob reported
 for a token is exactly log P. Chat answers start from a "start of answer" context and end at the
-end-of-answer token `<|endoftext|>`, learned at every paragraph end of the training text. A content
-word of the prompt that the model has no form of is added to the vocabulary of that request (the
-cache gives it mass), so the model can echo a name it was told.
+end-of-answer token `<|endoftext|>`, learned at every paragraph end of the training text.
+
+How the prompt steers (see `Mixture`; every choice depends only on the prompt and the history, so
+the mixture stays a proper distribution):
+* the topic paragraphs are found with BM25 over content-word stems, words that frame a question
+  ("fact", "work") counting little; the best paragraph counts triple in the topic model, and a
+  paragraph matching other words of the question than the best one is left out;
+* the weights t and c depend on how many of the last tokens the topic model has seen as a context:
+  a paragraph being followed is kept to (t up to 0.98, hardly any cache), and after a detour the
+  general model and the cache carry the sentence until the topic model recognises it again;
+* a question whose main words no paragraph holds gets an honest "I do not know much about that"
+  paragraph (corpus_unknown.txt) as its topic;
+* for a fine-tuned model asked something like a training prompt, the retrieved training answer
+  leads: the adapter, which cannot tell training prompts apart, is mixed in under the topic model.
+
+A content word of the prompt that the model has no form of is added to the vocabulary of that
+request (the cache gives it mass), so the model can echo a name it was told.
 
 Example:
     >>> model = get_language_model("local-ngram")
@@ -32,15 +46,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jupyter_api_kit.local.models.context import (MAX_DYNAMIC_WORDS, query_stems, render_messages,
-                                                   stem)
+from jupyter_api_kit.local.models.context import (FRAMING, FRAMING_WEIGHT, MAX_DYNAMIC_WORDS,
+                                                   query_stems, render_messages, stem, topic_query)
 from jupyter_api_kit.local.models.generation import Generation, validate_sampling
 from jupyter_api_kit.local.models.knowledge import (Knowledge, base_knowledge, build_knowledge,
                                                      last_paragraph, split_paragraphs)
 from jupyter_api_kit.local.models.ngram import UNKNOWN, NGramModel
 
 __all__ = ["DEFAULT_LANGUAGE_MODEL", "LANGUAGE_MODELS", "Conditioning", "LanguageModel", "Knowledge",
-           "build_knowledge", "get_language_model", "load_model_bytes", "split_paragraphs"]
+           "Mixture", "build_knowledge", "get_language_model", "load_model_bytes", "split_paragraphs"]
 
 DEFAULT_LANGUAGE_MODEL = "local-ngram"
 LANGUAGE_MODELS = {
@@ -49,12 +63,57 @@ LANGUAGE_MODELS = {
 }
 _ORDERS = {"local-ngram": 3, "local-ngram-small": 2}
 
-# Mixture weights. The topic model does most of the steering; the cache is kept small because it
-# boosts its words at *every* position, where too much mass reads as non sequiturs.
 FLOOR_WEIGHT = 1e-4
-TOPIC_WEIGHT = 0.8
-CACHE_WEIGHT = 0.015
-TOPIC_DOCUMENTS = 4
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """How a prompt steers the model: retrieval and mixture weights.
+
+    The defaults were tuned on the "tune" prompts of benchmarks/bench_topicality.py.
+
+    Example:
+        >>> Mixture().topic_weight(depth=4) > Mixture().topic_weight(depth=1)
+        True
+    """
+
+    # Topic weight by how many of the last tokens the topic model has seen as a context (0 to 4;
+    # at depth 0 the topic model equals the rest of the mixture, so its weight does not matter).
+    # Following a paragraph word for word is kept to; after a detour the general model carries
+    # the sentence until the topic model recognises the context again.
+    topic_by_depth: tuple[float, ...] = (0.6, 0.8, 0.9, 0.95, 0.98)
+    # Cache weight by the same depth: the prompt's words help most where the answer has lost the
+    # thread, and read as non sequiturs in the middle of a paragraph being followed.
+    cache_by_depth: tuple[float, ...] = (0.015, 0.015, 0.005, 0.003, 0.003)
+    cache_without_topic: float = 0.03
+    cache_idf: bool = True          # weight cached words by idf: the prompt's rare words most
+    topic_documents: int = 4
+    relative: float = 0.5           # keep paragraphs scoring at least this share of the best one
+    coverage: float = 0.75          # ... and matching this share of the query words the best one does
+    neighbour_share: float = 0.25
+    framing_weight: float = FRAMING_WEIGHT
+    best_repeats: int = 3           # copies of the best paragraph in the topic model's counts
+    lead_margin: float = 0.9        # ... and of any paragraph scoring at least this share of the best
+    # Below this match strength (share of the question's idf-weighted words in the best paragraph)
+    # the question is about something the model does not know: it says so (Knowledge.fallback).
+    unknown_below: float = 0.25
+
+    def topic_weight(self, depth: int) -> float:
+        return self.topic_by_depth[min(depth, len(self.topic_by_depth) - 1)]
+
+    def cache_weight(self, depth: int | None) -> float:
+        if depth is None:
+            return self.cache_without_topic
+        return self.cache_by_depth[min(depth, len(self.cache_by_depth) - 1)]
+
+
+# The weights before the topicality work (constant topic and cache weights, the cache spread evenly
+# over the prompt's words, all retrieved paragraphs alike, no framing words, no "I do not know"
+# answers): the baseline of benchmarks/bench_topicality.py.
+LEGACY_MIXTURE = Mixture(topic_by_depth=(0.8,), cache_by_depth=(0.015,), cache_without_topic=0.015,
+                         cache_idf=False, coverage=0.0, neighbour_share=0.5, framing_weight=1.0,
+                         best_repeats=1, unknown_below=0.0)
+DEFAULT_MIXTURE = Mixture()
 
 _models: dict[str, LanguageModel] = {}
 _lock = threading.Lock()
@@ -69,6 +128,8 @@ class Conditioning:
     cache: np.ndarray | None
     topic: NGramModel | None
     prompt_tokens: int
+    strength: float = 0.0  # share of the prompt's content words in the best paragraph (see Mixture)
+    adapter_first: bool = False  # mix a fine-tuning adapter in before the topic model, not after
 
 
 def get_language_model(model_id: str = DEFAULT_LANGUAGE_MODEL) -> LanguageModel:
@@ -99,8 +160,10 @@ class LanguageModel:
 
     eos_id = 0
 
-    def __init__(self, model_id: str, base: Knowledge, adapter=None, base_id: str | None = None):
+    def __init__(self, model_id: str, base: Knowledge, adapter=None, base_id: str | None = None,
+                 mixture: Mixture = DEFAULT_MIXTURE):
         self.id = model_id
+        self.mixture = mixture
         self.base = base
         self.base_id = base_id or model_id
         self.adapter = adapter  # a finetune.Adapter, or None for a base model
@@ -156,11 +219,16 @@ class LanguageModel:
         extras = [w for w in words if w not in tokenizer.index and w.strip().isalpha()
                   and len(w) > 3 and stem(w) not in knowledge.stem_forms][:MAX_DYNAMIC_WORDS]
         tokens = knowledge.vocabulary + extras if extras else knowledge.vocabulary
+        mix = self.mixture
+        query = topic_query(weights, mix.framing_weight)
+        topics = knowledge.topics
         cache = None
         if weights:
             cache = np.zeros(len(tokens))
             extra_ids = {stem(w): len(knowledge.vocabulary) + i for i, w in enumerate(extras)}
-            for key, weight in weights.items():
+            for key, weight in query.items():
+                if mix.cache_idf:
+                    weight *= topics.idf.get(key, topics.unseen_idf)
                 forms = knowledge.stem_forms.get(key)
                 if forms is not None:
                     cache[forms[0]] += weight * forms[1]
@@ -168,20 +236,49 @@ class LanguageModel:
                     cache[extra_ids[key]] += weight
             total = cache.sum()
             cache = cache / total if total > 0 else None
-        doc_ids = knowledge.topics.search(weights, k=TOPIC_DOCUMENTS) if weights else []
-        topic = knowledge.topic_model(doc_ids) if doc_ids else None
-        return Conditioning(tokens, history_ids, cache, topic, len(prompt))
+        topic, strength, adapter_first = None, 0.0, False
+        if weights:
+            match = topics.match(query, k=mix.topic_documents, relative=mix.relative,
+                                 neighbour_share=mix.neighbour_share, coverage=mix.coverage)
+            doc_ids, scores, strength = match.ids, match.scores, match.strength
+            # Framing words alone ("tell me something interesting") are no unknown subject.
+            if strength < mix.unknown_below and knowledge.fallback and any(
+                    s not in FRAMING for s in weights):
+                doc_ids, scores = knowledge.fallback, [1.0] * len(knowledge.fallback)
+            if doc_ids:
+                # The best paragraphs (within a few percent of the top score, so that equally good
+                # ones stay equally likely) lead; the others only lend phrases.
+                repeats = [mix.best_repeats if sc >= mix.lead_margin * scores[0] else 1
+                           for sc in scores]
+                first = len(self.base.documents)
+                if self.adapter is not None and any(i >= first for i in doc_ids):
+                    # The prompt is like a training prompt: the topic model follows the trained
+                    # answer (counting more the longer the model was trained), and the adapter,
+                    # which cannot tell training prompts apart, only fills in under it.
+                    extra = 1 + int(self.adapter.strength)
+                    repeats = [r * extra if i >= first else r for i, r in zip(doc_ids, repeats)]
+                    adapter_first = True
+                topic = knowledge.topic_model(doc_ids, repeats)
+        return Conditioning(tokens, history_ids, cache, topic, len(prompt), strength, adapter_first)
 
     def distribution(self, cond: Conditioning, history: Sequence[int]) -> np.ndarray:
         """P(next token | history) over `cond.tokens`, given ids of the tokens so far."""
         size = len(cond.tokens)
         p = self.base.ngram.distribution(history, size)
-        if cond.topic is not None:
-            p = (1.0 - TOPIC_WEIGHT) * p + TOPIC_WEIGHT * cond.topic.distribution(history, size, p)
+        adapter = self.adapter if self.adapter is not None and self.adapter.weight > 0 else None
+        if adapter is not None and cond.adapter_first:
+            p = (1.0 - adapter.weight) * p + adapter.weight * adapter.ngram.distribution(history, size, p)
+        mix = self.mixture
+        topic = cond.topic
+        depth = None
+        if topic is not None:
+            depth = topic.depth(history)
+            t = mix.topic_weight(depth)
+            p = (1.0 - t) * p + t * topic.distribution(history, size, p)
         if cond.cache is not None:
-            p = (1.0 - CACHE_WEIGHT) * p + CACHE_WEIGHT * cond.cache
-        adapter = self.adapter
-        if adapter is not None and adapter.weight > 0:
+            c = mix.cache_weight(depth)
+            p = (1.0 - c) * p + c * cond.cache
+        if adapter is not None and not cond.adapter_first:
             p = (1.0 - adapter.weight) * p + adapter.weight * adapter.ngram.distribution(history, size, p)
         p = (1.0 - FLOOR_WEIGHT) * p + FLOOR_WEIGHT / size
         # Each part sums to 1 analytically; renormalizing only removes float rounding.

@@ -171,6 +171,24 @@ class NGramModel:
             p[self._next[k][start:end]] += self._vals[k][start:end]
         return p
 
+    def depth(self, history: Sequence[int]) -> int:
+        """How many of the last tokens of `history` the model has seen as a context (0..order-1).
+
+        A mixture may trust a component more where it has seen more of the context: the weight
+        then depends only on the history, so the mixture is still a proper distribution.
+
+        Example:
+            >>> m = NGramModel([[0, 1, 2]], vocab_size=3, order=3)
+            >>> m.depth([0, 1]), m.depth([2, 1]), m.depth([2, 2])
+            (2, 1, 0)
+        """
+        hist = list(history[-(self.order - 1):]) if self.order > 1 else []
+        hist = [BOS] * (self.order - 1 - len(hist)) + hist
+        k = 0
+        while k + 1 < self.order and tuple(hist[len(hist) - k - 1:]) in self._rows[k + 1]:
+            k += 1
+        return k
+
     def logprob_sequence(self, seq: Sequence[int], history: Sequence[int] = ()) -> float:
         """Sum of log P(id | preceding ids) over `seq`, starting after `history`.
 
