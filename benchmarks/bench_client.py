@@ -8,31 +8,15 @@ the per-call figure is the median of the round times.
 
 from __future__ import annotations
 
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import time
 
 import requests
 
+from benchmarks.server_process import served
+
 ROUNDS = 15
 CALLS_PER_ROUND = 40
-
-
-def _start_server():
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
-    url = proc.stdout.readline().strip()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/models", timeout=1)
-            return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("benchmark server did not start")
 
 
 def _time_calls(fn) -> float:
@@ -47,8 +31,7 @@ def run() -> list[dict]:
 
     from jupyter_api_kit.client import Client
 
-    proc, url = _start_server()
-    try:
+    with served() as url:
         client = Client(base_url=url, max_retries=0)
         created = client.chat.completions.create(model="local-ngram", store=True, max_completion_tokens=2,
                                                  messages=[{"role": "user", "content": "benchmark"}])
@@ -75,9 +58,6 @@ def run() -> list[dict]:
             times["bare"].append(_time_calls(bare))
             times["sdk"].append(_time_calls(sdk))
         med = {k: statistics.median(v) for k, v in times.items()}
-    finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=20)
     name = "client.chat.completions.update"
     return [
         {"benchmark": f"{name} vs bare requests", "subject_s": med["subject"], "baseline_s": med["bare"],

@@ -19,17 +19,14 @@ alternating so that load from other processes affects both alike.
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
-import requests
+
+from benchmarks.server_process import served
 
 FILES = 200
 SEARCHES = 20
@@ -51,23 +48,6 @@ def _texts(seed: int = 0) -> list[str]:
 def _queries() -> list[str]:
     rng = random.Random(1)
     return [" ".join(rng.sample(_WORDS, 3)) for _ in range(SEARCHES)]
-
-
-def _start_server(data_dir: str):
-    env = {**os.environ, "JUPYTER_API_KIT_DATA_DIR": data_dir}
-    env.pop("OPENAI_API_KEY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-                            start_new_session=True)
-    url = proc.stdout.readline().strip()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/models", timeout=1)
-            return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("benchmark server did not start")
 
 
 def _upload(client, texts) -> list[str]:
@@ -131,8 +111,7 @@ def run() -> list[dict]:
 
     texts, queries = _texts(), _queries()
     with tempfile.TemporaryDirectory() as data_dir:
-        proc, url = _start_server(data_dir)
-        try:
+        with served(data_dir) as url:
             client = Client(base_url=url, max_retries=0)
             _upload_round(client, texts[:5])  # warm up: connections, model loading
             subject, uploads = [], []
@@ -140,9 +119,6 @@ def run() -> list[dict]:
                 uploads.append(_upload_round(client, texts))
                 subject.append(_subject_round(client, texts, queries))
             client.close()
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
     _in_process_index(texts[:5])
     index_runs, search_runs = [], []
     for _ in range(ROUNDS):

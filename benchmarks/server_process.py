@@ -1,0 +1,44 @@
+"""`jupyter-api-kit serve` in a process of its own, so a benchmark's client and the server do not
+share one interpreter.
+
+Example:
+    >>> with served(data_dir="/tmp/bench") as url:    # doctest: +SKIP
+    ...     requests.get(f"{url}/models")
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import requests
+
+
+@contextmanager
+def served(data_dir: str | None = None):
+    """Start the server on a free port with an in-memory database; yield its base URL; stop it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    if data_dir:
+        env["JUPYTER_API_KIT_DATA_DIR"] = data_dir
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                            start_new_session=True)
+    try:
+        url = proc.stdout.readline().strip()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{url}/models", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("benchmark server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=20)
