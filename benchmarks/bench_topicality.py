@@ -13,7 +13,8 @@ Metrics, per answer:
   the *subject's* unconditioned base trigram (the same judge for both models: lower means the answer
   reads like the model's own fluent text rather than word salad); the joint rate, the share of tokens
   whose trigram never occurs in the subject's training text (each is a place where the text was
-  glued from two unrelated phrases); and the share of answers that end with a full sentence.
+  glued from two unrelated phrases); the share of answers that end with a full sentence; and the
+  share of answers that repeat a run of 6 tokens (went round in a circle).
 * variety: how many different answers the 5 seeds give per prompt (a model that always recites the
   same paragraph would be on topic and fluent, and useless for showing what sampling does).
 
@@ -43,6 +44,7 @@ from jupyter_api_kit.local.models.tokenizer import pretokenize
 
 SEEDS = range(5)
 MAX_TOKENS = 120
+LOOP_TOKENS = 6
 # Content words of a prompt that say nothing about its topic.
 GENERIC = frozenset({"fact", "work", "cause", "happen", "world", "kind", "mean", "important", "long",
                      "longest", "tall", "tallest", "object", "ground", "human", "thing", "earth"})
@@ -177,6 +179,12 @@ class Judge:
         return nll, len(ids), joints
 
 
+def _loops(tokens: list[str], n: int = LOOP_TOKENS) -> bool:
+    """Whether an answer says some run of n tokens twice (it went round in a circle)."""
+    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+    return len(set(grams)) < len(grams)
+
+
 @dataclass
 class Figures:
     greedy: float
@@ -190,6 +198,7 @@ class Figures:
     perplexity: float
     joint_rate: float
     sentence_rate: float
+    loop_rate: float
     seconds_per_answer: float
     ms_per_token: float
     mean_tokens: float
@@ -217,6 +226,7 @@ def figures(answers: list[Answer], judge: Judge) -> Figures:
                    sum(a.sentence_share for a in answers) / len(answers),
                    len({(a.prompt, a.text) for a in sampled}) / len({a.prompt for a in sampled}),
                    math.exp(nll / count), joints / count, full / len(answers),
+                   sum(map(_loops, (a.tokens for a in answers))) / len(answers),
                    seconds / len(answers), 1e3 * seconds / max(tokens, 1), tokens / len(answers))
 
 
@@ -270,6 +280,9 @@ def run() -> list[dict]:
          "subject_perplexity": s.perplexity, "baseline_perplexity": b.perplexity,
          "note": f"joint rate {s.joint_rate:.1%} vs {b.joint_rate:.1%}; base-trigram perplexity "
                  f"{s.perplexity:.2f} vs {b.perplexity:.2f} (lower reads more fluently)"},
+        {**common, "benchmark": f"coherence: answers repeating a run of {LOOP_TOKENS} tokens",
+         "subject_rate": s.loop_rate, "baseline_rate": b.loop_rate,
+         "note": f"{s.loop_rate:.1%} vs {b.loop_rate:.1%} of greedy and sampled answers"},
         {**common, "benchmark": "coherence: answers ending in a full sentence",
          "subject_rate": s.sentence_rate, "baseline_rate": b.sentence_rate,
          "note": f"{s.sentence_rate:.0%} vs {b.sentence_rate:.0%} of greedy and sampled answers"},
@@ -294,5 +307,5 @@ if __name__ == "__main__":
         print(f"{name:>8}: greedy {f.greedy:.0%} (holdout {f.greedy_holdout:.0%}), sampled "
               f"{f.sampled:.0%} (holdout {f.sampled_holdout:.0%}); strict greedy {f.strict_greedy:.0%} "
               f"sampled {f.strict_sampled:.0%}, sentences on topic {f.sentence_share:.0%}; perplexity {f.perplexity:.2f}, "
-              f"joints {f.joint_rate:.1%}, full sentences {f.sentence_rate:.0%}, distinct {f.distinct:.1f}, "
+              f"joints {f.joint_rate:.1%}, loops {f.loop_rate:.1%}, full sentences {f.sentence_rate:.0%}, distinct {f.distinct:.1f}, "
               f"{f.ms_per_token:.3f} ms/token, {f.mean_tokens:.0f} tokens/answer")

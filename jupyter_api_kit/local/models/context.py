@@ -50,6 +50,7 @@ FRAMING_WEIGHT = 0.2
 ROLE_WEIGHTS = {"system": 0.5, "developer": 0.5, "user": 0.4, "assistant": 0.2, "tool": 0.5,
                 "function": 0.5}
 LAST_USER_WEIGHT = 1.0
+INSTRUCTION_ROLES = ("system", "developer")
 MAX_DYNAMIC_WORDS = 32
 NEIGHBOUR_SHARE = 0.5
 BM25_K1 = 1.2
@@ -151,6 +152,27 @@ def query_stems(context: str | Sequence[dict]) -> tuple[Counter, list[str]]:
     return weights, list(words)
 
 
+def question_stems(context: str | Sequence[dict]) -> Counter:
+    """Weighted content-word stems of what is being asked: the conversation without its system or
+    developer instructions (weighted as in `weighted_texts`: the last user message most).
+
+    A system prompt ("You are a friendly science teacher") shapes the answer but is not what it is
+    about: it may help to choose paragraphs, not decide whether the model knows the subject.
+
+    Example:
+        >>> question_stems([{"role": "system", "content": "Be a teacher."},
+        ...                 {"role": "user", "content": "Why is the sky blue?"}])
+        Counter({'sky': 1.0, 'blue': 1.0})
+    """
+    if not isinstance(context, str):
+        asked = [m for m in context if m.get("role") not in INSTRUCTION_ROLES]
+        context = asked or context
+    weights: Counter = Counter()
+    for text, weight in weighted_texts(context):
+        weights.update({s: weight for s in map(stem, pretokenize(text)) if s})
+    return weights
+
+
 def topic_query(weights: Counter, framing_weight: float = FRAMING_WEIGHT) -> Counter:
     """The query stems with framing words (see FRAMING) down-weighted, for retrieval.
 
@@ -221,23 +243,26 @@ class TopicIndex:
                 self.postings[s].append((i, c * (BM25_K1 + 1) / (c + norm)))
 
     def match(self, query: Counter, k: int = 4, relative: float = 0.5,
-              neighbour_share: float = NEIGHBOUR_SHARE, coverage: float = 0.0) -> Match:
+              neighbour_share: float = NEIGHBOUR_SHARE, coverage: float = 0.0,
+              focus: Counter | None = None) -> Match:
         """The best-matching documents, best first: at most k, each scoring at least `relative`
-        times the best score and holding at least `coverage` times the share of the query's
-        (idf-weighted) words that the best one holds.
+        times the best score and holding at least `coverage` times the share of the `focus` words
+        (default: the query's; idf-weighted) that the best one holds.
 
         Ties are broken by document order, so the answer is deterministic.
         """
+        focus = query if focus is None else focus
         scores: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        total = 0.0
         for s, w in query.items():
             idf = self.idf.get(s)
-            total += w * (self.unseen_idf if idf is None else idf)
-            if idf is None:
-                continue
-            for i, v in self.postings[s]:
+            for i, v in self.postings[s] if idf is not None else ():
                 scores[i] += w * idf * v
+        covered: dict[int, float] = defaultdict(float)
+        total = 0.0
+        for s, w in focus.items():
+            idf = self.idf.get(s)
+            total += w * (self.unseen_idf if idf is None else idf)
+            for i, _ in self.postings[s] if idf is not None else ():
                 covered[i] += w * idf
         if not scores:
             return Match([], [], 0.0)
@@ -251,7 +276,8 @@ class TopicIndex:
         # something else ("rainbow form" -> a paragraph on how rocks *form*).
         chosen = [(i, sc) for i, sc in ranked if sc >= relative * best
                   and covered[i] >= coverage * best_cover][:k]
-        return Match([i for i, _ in chosen], [sc for _, sc in chosen], best_cover / total)
+        return Match([i for i, _ in chosen], [sc for _, sc in chosen],
+                     best_cover / total if total else 0.0)
 
     def search(self, query: Counter, k: int = 4, relative: float = 0.5) -> list[int]:
         """Indices of the best-matching documents (see `match`)."""

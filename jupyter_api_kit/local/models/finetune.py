@@ -152,7 +152,7 @@ class Adapter:
             prompt_text = [c for _, c in ex.prompt] if isinstance(ex.prompt, tuple) else [ex.prompt or ""]
             documents.append(document_from_text(ex.answer, seqs, prompt_text))
         self.knowledge = Knowledge(base.order, tokenizer, base.ngram, documents, token_counts,
-                                   base.fallback)
+                                   base.fallback, base.small_talk)
         self.counts = NGramModel([s for seqs in self.sequences for s in seqs],
                                  vocab_size=len(vocab), order=base.order + ADAPTER_EXTRA_ORDER).counts
         # Strength scales the counts: more epochs means trusting the training n-grams more.

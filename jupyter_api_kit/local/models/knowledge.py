@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from jupyter_api_kit.local.models.context import Document, TopicIndex, document_from_text, stem
-from jupyter_api_kit.local.models.ngram import NGramModel
+from jupyter_api_kit.local.models.ngram import MAX_DISCOUNT, NGramModel
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
 CORPUS_PATH = Path(__file__).with_name("corpus.txt")
@@ -30,9 +30,14 @@ CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"))
 # Honest answers for questions about things the corpus does not cover: they are retrieved when no
 # paragraph matches the prompt's main words (see LanguageModel.condition).
 UNKNOWN_PATH = Path(__file__).with_name("corpus_unknown.txt")
+# Answers to small talk ("how are you?", "thanks!"), each group under a "> " line of the messages it
+# answers: such messages have no content words to retrieve by, so they are matched as a whole.
+SMALL_TALK_PATH = Path(__file__).with_name("corpus_small_talk.txt")
+SMALL_TALK_MATCH = 0.6  # word-set overlap (Jaccard) a message needs with one of the listed ones
 # The topic model is of higher order than the general one: the few retrieved paragraphs are
-# followed more faithfully, which keeps greedy answers from looping between two common phrases.
-TOPIC_EXTRA_ORDER = 2
+# followed more faithfully, which keeps answers from looping between two common phrases or
+# jumping back to an earlier sentence of their paragraph.
+TOPIC_EXTRA_ORDER = 4
 _TOPIC_CACHE_SIZE = 128
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
@@ -69,9 +74,12 @@ class Knowledge:
     """
 
     def __init__(self, order: int, tokenizer: Tokenizer, ngram: NGramModel,
-                 documents: list[Document], token_counts: Counter, fallback: Sequence[int] = ()):
+                 documents: list[Document], token_counts: Counter, fallback: Sequence[int] = (),
+                 small_talk: Sequence[tuple[frozenset, tuple[int, ...]]] = ()):
         self.order = order
         self.fallback = tuple(fallback)  # ids of the documents answering unknown questions
+        self.small_talk = tuple(small_talk)  # (words of a message, ids of the documents answering it)
+        self._small_talk_words = frozenset(w for key, _ in self.small_talk for w in key)
         self.tokenizer = tokenizer
         self.vocabulary = tokenizer.vocabulary
         self.ngram = ngram
@@ -92,21 +100,47 @@ class Knowledge:
         self._topic_models: OrderedDict[tuple, NGramModel] = OrderedDict()
         self._topic_lock = threading.Lock()
 
-    def topic_model(self, doc_ids: Sequence[int], repeats: Sequence[int] = ()) -> NGramModel:
+    def small_talk_answers(self, message: str) -> tuple[int, ...]:
+        """Ids of the small-talk answers to a message, or () if it is no small talk.
+
+        Example:
+            >>> k = build_knowledge(2, "Hi.", small_talk="> how are you | hi there\\nFine, thanks.")
+            >>> k.small_talk_answers("Hi, how are you?"), k.small_talk_answers("How are volcanoes?")
+            ((1,), ())
+        """
+        words = message_words(message)
+        # A content word no small talk uses ("how do you play *chess*") makes it a real question.
+        if any(w not in self._small_talk_words and stem(" " + w) for w in words):
+            return ()
+        scored = [(len(words & key) / len(words | key), answers) for key, answers in self.small_talk
+                  if words & key]
+        best = max((overlap for overlap, _ in scored), default=0.0)
+        if best < SMALL_TALK_MATCH:
+            return ()
+        ids: dict[int, None] = {}
+        for overlap, answers in scored:
+            if overlap == best:
+                ids.update(dict.fromkeys(answers))
+        return tuple(ids)
+
+    def topic_model(self, doc_ids: Sequence[int], repeats: Sequence[int] = (),
+                    extra_order: int = TOPIC_EXTRA_ORDER,
+                    max_discount: float = MAX_DISCOUNT) -> NGramModel:
         """The topic n-gram of some documents; `repeats[i]` copies of document `doc_ids[i]` (default 1).
 
         Repeating the best match multiplies its counts, so where the retrieved paragraphs disagree
         the best one is followed; Kneser–Ney's lower orders (distinct contexts) are unchanged.
         """
         repeats = tuple(repeats) or (1,) * len(doc_ids)
-        key = (tuple(doc_ids), repeats)
+        key = (tuple(doc_ids), repeats, extra_order, max_discount)
         with self._topic_lock:
             model = self._topic_models.get(key)
             if model is not None:
                 self._topic_models.move_to_end(key)
                 return model
         seqs = [s for i, r in zip(key[0], repeats) for s in self.documents[i].sequences * r]
-        model = NGramModel(seqs, vocab_size=len(self.vocabulary), order=self.order + TOPIC_EXTRA_ORDER)
+        model = NGramModel(seqs, vocab_size=len(self.vocabulary), order=self.order + extra_order,
+                           max_discount=max_discount)
         with self._topic_lock:
             self._topic_models[key] = model
             while len(self._topic_models) > _TOPIC_CACHE_SIZE:
@@ -136,20 +170,54 @@ def _fallback_pieces(words: Counter) -> list[str]:
     return list(pieces)
 
 
-def build_knowledge(order: int, corpus: str, unknown: str = "") -> Knowledge:
+def message_words(text: str) -> frozenset:
+    """The set of lower-case words of a message, for matching small talk.
+
+    Example:
+        >>> sorted(message_words("Hi, how are YOU?"))
+        ['are', 'hi', 'how', 'you']
+    """
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+
+def parse_small_talk(text: str) -> list[tuple[list[frozenset], list[str]]]:
+    """Groups of (messages as word sets, answer paragraphs) of a small-talk file.
+
+    Example:
+        >>> parse_small_talk("> hi | hello\\nHello!\\n\\nHi there!")
+        [([frozenset({'hi'}), frozenset({'hello'})], ['Hello!', 'Hi there!'])]
+    """
+    groups: list[tuple[list[frozenset], list[str]]] = []
+    for para in split_paragraphs(text):
+        if para.startswith("> "):
+            head, _, para = para.partition("\n")
+            groups.append(([message_words(m) for m in head[2:].split("|")], []))
+        if para.strip() and groups:
+            groups[-1][1].append(para)
+    return groups
+
+
+def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str = "") -> Knowledge:
     """Train the base model of the given n-gram order on a corpus text (paragraph = one answer).
 
     The paragraphs of `unknown` are trained on too, and are the answers to questions the corpus
-    has nothing on (`Knowledge.fallback`).
+    has nothing on (`Knowledge.fallback`); `small_talk` is a small-talk file (see
+    `parse_small_talk`) whose answers are trained on unless the corpus has them already.
 
     Example:
         >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.", unknown="No idea.")
         >>> k.vocabulary[0], " there" in k.tokenizer.index, k.fallback
         ('<|endoftext|>', True, (2,))
     """
-    paragraphs = split_paragraphs(corpus)
-    fallback = range(len(paragraphs), len(paragraphs) + len(split_paragraphs(unknown)))
-    paragraphs += split_paragraphs(unknown)
+    where: dict[str, int] = {}
+    for para in split_paragraphs(corpus):
+        where.setdefault(para, len(where))
+    fallback = tuple(where.setdefault(a, len(where)) for a in split_paragraphs(unknown))
+    talk = []
+    for messages, answers in parse_small_talk(small_talk):
+        ids = tuple(where.setdefault(a, len(where)) for a in answers)
+        talk += [(m, ids) for m in messages if m]
+    paragraphs = list(where)
     split = [pretokenize(p) for p in paragraphs]
     counts: Counter = Counter(t for toks in split for t in toks)
     vocab: dict[str, None] = {END_OF_TEXT: None}
@@ -163,7 +231,7 @@ def build_knowledge(order: int, corpus: str, unknown: str = "") -> Knowledge:
     seqs = [[index[t] for t in toks] + [0] for toks in split]
     ngram = NGramModel(seqs, vocab_size=len(tokenizer), order=order)
     documents = [document_from_text(p, [s]) for p, s in zip(paragraphs, seqs)]
-    return Knowledge(order, tokenizer, ngram, documents, counts, fallback)
+    return Knowledge(order, tokenizer, ngram, documents, counts, fallback, talk)
 
 
 def corpus_text(paths: Sequence[Path] = CORPUS_PATHS) -> str:
@@ -188,6 +256,7 @@ def base_knowledge(order: int) -> Knowledge:
             knowledge = _knowledge.get(order)
             if knowledge is None:
                 knowledge = build_knowledge(order, corpus_text(),
-                                            UNKNOWN_PATH.read_text(encoding="utf-8"))
+                                            UNKNOWN_PATH.read_text(encoding="utf-8"),
+                                            SMALL_TALK_PATH.read_text(encoding="utf-8"))
                 _knowledge[order] = knowledge
     return knowledge

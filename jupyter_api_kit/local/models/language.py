@@ -4,7 +4,7 @@ The next-token distribution is built from proper distributions over the model's 
 mixed into the previous one:
 
     p  = KN(w | history)                                  general trigram, Kneser-Ney, from the corpus
-    p  = (1 - t) p + t Topic(w | history; backoff=p)      5-gram of the paragraphs the prompt is about
+    p  = (1 - t) p + t Topic(w | history; backoff=p)      7-gram of the paragraphs the prompt is about
     p  = (1 - c) p + c Cache(w)                            the prompt's content words, rare ones most
     p  = (1 - a) p + a Adapter(w | history; backoff=p)     fine-tuning, if any
     P  = (1 - f) p + f / |vocabulary|                      smoothing floor
@@ -41,16 +41,19 @@ Example:
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from jupyter_api_kit.local.models.context import (FRAMING, FRAMING_WEIGHT, MAX_DYNAMIC_WORDS,
-                                                   query_stems, render_messages, stem, topic_query)
+                                                   message_text, query_stems, question_stems,
+                                                   render_messages, stem, topic_query)
 from jupyter_api_kit.local.models.generation import Generation, validate_sampling
-from jupyter_api_kit.local.models.knowledge import (Knowledge, base_knowledge, build_knowledge,
-                                                     last_paragraph, split_paragraphs)
+from jupyter_api_kit.local.models.knowledge import (TOPIC_EXTRA_ORDER, Knowledge, base_knowledge,
+                                                     build_knowledge, last_paragraph,
+                                                     split_paragraphs)
 from jupyter_api_kit.local.models.ngram import UNKNOWN, NGramModel
 
 __all__ = ["DEFAULT_LANGUAGE_MODEL", "LANGUAGE_MODELS", "Conditioning", "LanguageModel", "Knowledge",
@@ -84,7 +87,7 @@ class Mixture:
     topic_by_depth: tuple[float, ...] = (0.6, 0.8, 0.9, 0.95, 0.98)
     # Cache weight by the same depth: the prompt's words help most where the answer has lost the
     # thread, and read as non sequiturs in the middle of a paragraph being followed.
-    cache_by_depth: tuple[float, ...] = (0.015, 0.015, 0.005, 0.003, 0.003)
+    cache_by_depth: tuple[float, ...] = (0.015, 0.005, 0.001, 0.001, 0.001)
     cache_without_topic: float = 0.03
     cache_idf: bool = True          # weight cached words by idf: the prompt's rare words most
     topic_documents: int = 4
@@ -92,6 +95,8 @@ class Mixture:
     coverage: float = 0.75          # ... and matching this share of the query words the best one does
     neighbour_share: float = 0.25
     framing_weight: float = FRAMING_WEIGHT
+    topic_extra_order: int = TOPIC_EXTRA_ORDER  # the topic model's order above the general model's
+    topic_discount: float = 0.2     # its largest Kneser-Ney discount (smaller: follows more closely)
     best_repeats: int = 3           # copies of the best paragraph in the topic model's counts
     lead_margin: float = 0.9        # ... and of any paragraph scoring at least this share of the best
     # Below this match strength (share of the question's idf-weighted words in the best paragraph)
@@ -112,7 +117,7 @@ class Mixture:
 # answers): the baseline of benchmarks/bench_topicality.py.
 LEGACY_MIXTURE = Mixture(topic_by_depth=(0.8,), cache_by_depth=(0.015,), cache_without_topic=0.015,
                          cache_idf=False, coverage=0.0, neighbour_share=0.5, framing_weight=1.0,
-                         best_repeats=1, unknown_below=0.0)
+                         topic_extra_order=2, best_repeats=1, unknown_below=0.0)
 DEFAULT_MIXTURE = Mixture()
 
 _models: dict[str, LanguageModel] = {}
@@ -219,47 +224,67 @@ class LanguageModel:
         extras = [w for w in words if w not in tokenizer.index and w.strip().isalpha()
                   and len(w) > 3 and stem(w) not in knowledge.stem_forms][:MAX_DYNAMIC_WORDS]
         tokens = knowledge.vocabulary + extras if extras else knowledge.vocabulary
-        mix = self.mixture
-        query = topic_query(weights, mix.framing_weight)
-        topics = knowledge.topics
-        cache = None
-        if weights:
-            cache = np.zeros(len(tokens))
-            extra_ids = {stem(w): len(knowledge.vocabulary) + i for i, w in enumerate(extras)}
-            for key, weight in query.items():
-                if mix.cache_idf:
-                    weight *= topics.idf.get(key, topics.unseen_idf)
-                forms = knowledge.stem_forms.get(key)
-                if forms is not None:
-                    cache[forms[0]] += weight * forms[1]
-                elif key in extra_ids:
-                    cache[extra_ids[key]] += weight
-            total = cache.sum()
-            cache = cache / total if total > 0 else None
-        topic, strength, adapter_first = None, 0.0, False
-        if weights:
-            match = topics.match(query, k=mix.topic_documents, relative=mix.relative,
-                                 neighbour_share=mix.neighbour_share, coverage=mix.coverage)
-            doc_ids, scores, strength = match.ids, match.scores, match.strength
-            # Framing words alone ("tell me something interesting") are no unknown subject.
-            if strength < mix.unknown_below and knowledge.fallback and any(
-                    s not in FRAMING for s in weights):
-                doc_ids, scores = knowledge.fallback, [1.0] * len(knowledge.fallback)
-            if doc_ids:
-                # The best paragraphs (within a few percent of the top score, so that equally good
-                # ones stay equally likely) lead; the others only lend phrases.
-                repeats = [mix.best_repeats if sc >= mix.lead_margin * scores[0] else 1
-                           for sc in scores]
-                first = len(self.base.documents)
-                if self.adapter is not None and any(i >= first for i in doc_ids):
-                    # The prompt is like a training prompt: the topic model follows the trained
-                    # answer (counting more the longer the model was trained), and the adapter,
-                    # which cannot tell training prompts apart, only fills in under it.
-                    extra = 1 + int(self.adapter.strength)
-                    repeats = [r * extra if i >= first else r for i, r in zip(doc_ids, repeats)]
-                    adapter_first = True
-                topic = knowledge.topic_model(doc_ids, repeats)
+        query = topic_query(weights, self.mixture.framing_weight)
+        cache = self._cache(query, extras, len(tokens)) if weights else None
+        doc_ids, scores, strength = self._topic_documents(context, query)
+        topic, adapter_first = None, False
+        if doc_ids:
+            mix = self.mixture
+            # The best paragraphs (within a few percent of the top score, so that equally good
+            # ones stay equally likely) lead; the others only lend phrases.
+            repeats = [mix.best_repeats if sc >= mix.lead_margin * scores[0] else 1 for sc in scores]
+            first = len(self.base.documents)
+            if self.adapter is not None and any(i >= first for i in doc_ids):
+                # The prompt is like a training prompt: the topic model follows the trained
+                # answer (counting more the longer the model was trained), and the adapter,
+                # which cannot tell training prompts apart, only fills in under it.
+                extra = 1 + int(self.adapter.strength)
+                repeats = [r * extra if i >= first else r for i, r in zip(doc_ids, repeats)]
+                adapter_first = True
+            topic = knowledge.topic_model(doc_ids, repeats, mix.topic_extra_order, mix.topic_discount)
         return Conditioning(tokens, history_ids, cache, topic, len(prompt), strength, adapter_first)
+
+    def _cache(self, query: Counter, extras: list[str], size: int) -> np.ndarray | None:
+        """The cache distribution over a request's tokens: the prompt's content words, by weight
+        (times idf: rare words most), spread over each word's forms as the corpus uses them."""
+        knowledge = self.knowledge
+        topics = knowledge.topics
+        cache = np.zeros(size)
+        extra_ids = {stem(w): len(knowledge.vocabulary) + i for i, w in enumerate(extras)}
+        for key, weight in query.items():
+            if self.mixture.cache_idf:
+                weight *= topics.idf.get(key, topics.unseen_idf)
+            forms = knowledge.stem_forms.get(key)
+            if forms is not None:
+                cache[forms[0]] += weight * forms[1]
+            elif key in extra_ids:
+                cache[extra_ids[key]] += weight
+        total = cache.sum()
+        return cache / total if total > 0 else None
+
+    def _topic_documents(self, context, query: Counter) -> tuple[Sequence[int], list[float], float]:
+        """Documents the answer should be about, their scores and the match strength (see Mixture)."""
+        knowledge, mix = self.knowledge, self.mixture
+        match = None
+        if query:
+            question = topic_query(question_stems(context), mix.framing_weight)
+            match = knowledge.topics.match(query, k=mix.topic_documents, relative=mix.relative,
+                                           neighbour_share=mix.neighbour_share,
+                                           coverage=mix.coverage, focus=question)
+            if match.ids and match.ids[0] >= len(self.base.documents):
+                return match.ids, match.scores, match.strength  # like a fine-tuning prompt
+        users = [m for m in context if m.get("role") == "user"] if not isinstance(context, str) else []
+        talk = knowledge.small_talk_answers(message_text(users[-1])) if users else ()
+        if talk:  # "How are you?" has no content words: it is answered as a whole
+            return talk, [1.0] * len(talk), 1.0
+        if match is None:  # a chat question without a single content word ("what is 2+2?")
+            unclear = knowledge.fallback if users else ()
+            return unclear, [1.0] * len(unclear), 0.0
+        # Framing words alone ("tell me something interesting") are no unknown subject.
+        if (match.strength < mix.unknown_below and knowledge.fallback
+                and any(s not in FRAMING for s in question)):
+            return knowledge.fallback, [1.0] * len(knowledge.fallback), match.strength
+        return match.ids, match.scores, match.strength
 
     def distribution(self, cond: Conditioning, history: Sequence[int]) -> np.ndarray:
         """P(next token | history) over `cond.tokens`, given ids of the tokens so far."""
