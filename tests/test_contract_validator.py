@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import time
 from pathlib import Path
 
 import pytest

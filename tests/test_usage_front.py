@@ -18,7 +18,7 @@ from jupyter_api_kit import frames
 from jupyter_api_kit.client import Client
 from jupyter_api_kit.frames.organization import api_keys, project_users, projects, service_accounts
 from jupyter_api_kit.magics.common import APIErrorLine, Connection
-from jupyter_api_kit.magics.usage import UsageMagics, register
+from jupyter_api_kit.magics.usage import register
 from jupyter_api_kit.widgets.usage_dashboard import UsageDashboard
 from tests.org_support import ADMIN_KEY, admin, chat, make_project_with_key, org_server  # noqa: F401
 

@@ -19,7 +19,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterator
 
-from jupyter_api_kit.client.objects import APIList, APIObject
+from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.organization import AdminResource
 from jupyter_api_kit.client.pages import Page
 from jupyter_api_kit.client.resource import query_params

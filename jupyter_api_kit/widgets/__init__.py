@@ -16,7 +16,6 @@ _EXPORTS = {
     "CompletionsBrowser": "completions_browser",
     "MetadataEditor": "metadata_editor",
     "ThreadsPanel": "threads_panel",
-    "ThreadsPanel": "threads_panel",
     "UsageDashboard": "usage_dashboard",
 }
 
