@@ -6,7 +6,7 @@ Each API group is a module in `local/routes/` with a `router` and, if it needs o
 Example:
     >>> from jupyter_api_kit.local.store import Store
     >>> app = create_app(Store(":memory:"))
-    >>> any(r.path == "/v1/models" for r in app.routes)
+    >>> "/v1/models" in app.openapi()["paths"]
     True
 """
 
