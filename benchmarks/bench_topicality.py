@@ -8,18 +8,26 @@ Every prompt is answered greedily (temperature 0) and with seeds 0..4 at tempera
 Metrics, per answer:
 * on topic: the answer contains a keyword of the prompt, or a content word of the prompt itself
   (minus a few words that say nothing about a topic, like "fact" or "world"); words are compared by
-  the model's own stem ("volcanoes" ~ "volcano").
-* coherence, three proxies: the per-token perplexity of the answer (tokens and end-of-answer) under
+  the model's own stem ("volcanoes" ~ "volcano"). Stricter: the *first sentence* contains one of the
+  hand-written keywords; and the share of an answer's sentences that are on topic (drift).
+* coherence, four proxies: the per-token perplexity of the answer (tokens and end-of-answer) under
   the *subject's* unconditioned base trigram (the same judge for both models: lower means the answer
   reads like the model's own fluent text rather than word salad); the joint rate, the share of tokens
   whose trigram never occurs in the subject's training text (each is a place where the text was
-  glued from two unrelated phrases); the share of answers that end with a full sentence; and the
-  share of answers that repeat a run of 6 tokens (went round in a circle).
+  glued from two unrelated phrases); the share of answers that repeat a run of 6 tokens (went round
+  in a circle); and the share of answers that end with a full sentence.
 * variety: how many different answers the 5 seeds give per prompt (a model that always recites the
   same paragraph would be on topic and fluent, and useless for showing what sampling does).
 
 Prompts marked "holdout" were not looked at while tuning the model's weights; the rates are also
 given for them alone.
+
+The baseline is the model before this work rebuilt in the same run (see `baseline_model`). Run
+against the code before the change itself (same prompts and metrics, its own trigram as judge), the
+figures were: greedy 76% on topic (holdout 75%), sampled 68% (holdout 68%); first sentence with a
+keyword 60% greedy, 56% sampled; sentences on topic 57%; joints 10.4%; perplexity 3.81; answers
+going round in circles 17.9%; full sentences 99%; 5.0 different answers of 5 seeds; 35 tokens per
+answer, 0.07-0.08 ms per token.
 
 The rows keep the `make bench` shape: `subject_s` / `baseline_s` are the mean generation time per
 answer (seconds), `ratio` is baseline / subject time; the quality figures are in `note` and in the
@@ -232,8 +240,9 @@ def figures(answers: list[Answer], judge: Judge) -> Figures:
 
 def baseline_model():
     """local-ngram as it was before the topicality work, rebuilt in this run: the original corpus
-    only, with the old mixture weights (constant topic weight 0.8, cache 0.015 spread evenly over
-    the prompt's words, uniform topic paragraphs, no framing words). Retrieval is today's code."""
+    only, with the old mixture weights (see LEGACY_MIXTURE: constant topic weight 0.8, a 5-gram
+    topic model of 4 paragraphs alike, cache 0.015 spread evenly over the prompt's words, no framing
+    words). Retrieval is today's BM25 code, so it is a close, not an exact, copy of the old model."""
     knowledge = build_knowledge(3, CORPUS_PATH.read_text(encoding="utf-8"))
     return LanguageModel("local-ngram", knowledge, mixture=LEGACY_MIXTURE)
 

@@ -134,7 +134,8 @@ def test_tokenizer_is_gpt_like(model):
 
 @pytest.mark.parametrize("context", [
     "", "The planets", "Once upon a time, in a small town", chat("Hello!"),
-    chat("Tell me about Zorblax and Quuxville."), ["The", " cat"],
+    chat("Tell me about Zorblax and Quuxville."), ["The", " cat"], chat("How are you?"),
+    chat("What is 2+2?"), chat("Why is the sky blue?", system="You are a science teacher."),
 ])
 def test_distribution_sums_to_one(model, context):
     p = model.next_distribution(context)
@@ -145,7 +146,9 @@ def test_distribution_sums_to_one(model, context):
     assert abs(p2.sum() - 1.0) < 1e-9 and (p2 > 0).all()
 
 
-@pytest.mark.parametrize("context", [chat("Tell me about the planets."), "Water your plants"])
+@pytest.mark.parametrize("context", [chat("Tell me about the planets."), "Water your plants",
+                                     chat("Tell me one fact about volcanoes."),
+                                     chat("Tell me about narwhals.")])
 def test_reported_logprob_is_the_models_probability(model, context):
     gen, tokens = run(model, context, seed=11, temperature=1.3, top_p=0.9, max_tokens=40)
     vocab = model.vocabulary_for(context)
@@ -204,6 +207,48 @@ def test_unknown_prompt_words_join_the_vocabulary(model):
     assert p[vocab.index(" Zorblax")] > 1e-3
 
 
+# -- staying on topic ----------------------------------------------------------------------------
+
+ON_TOPIC = [
+    ("Tell me one fact about volcanoes.", ("volcano", "lava", "magma")),
+    ("Why is the sky blue?", ("sky", "blue")),
+    ("How does the heart work?", ("heart", "blood")),
+    ("How do I cook rice?", ("rice",)),
+    ("How do you play chess?", ("chess", "Chess")),
+    ("What causes the tides?", ("tide", "Moon")),
+    ("What is the tallest mountain on Earth?", ("Everest", "mountain")),
+]
+
+
+@pytest.mark.parametrize("question,words", ON_TOPIC)
+def test_answers_are_about_the_question(model, question, words):
+    greedy, _ = run(model, chat(question), temperature=0)
+    assert any(w in greedy.text for w in words), greedy.text
+    sampled = [run(model, chat(question), seed=s)[0].text for s in range(8)]
+    assert sum(any(w in text for w in words) for text in sampled) >= 6, sampled
+
+
+def test_a_system_prompt_does_not_change_the_subject(model):
+    context = chat("Tell me one fact about volcanoes.",
+                   system="You are a friendly science teacher for children. Keep answers short.")
+    greedy, _ = run(model, context, temperature=0)
+    assert "volcano" in greedy.text
+
+
+def test_unknown_subjects_get_an_honest_answer(model):
+    for question in ("Tell me about narwhals.", "Explain recursion.", "What is 2+2?"):
+        greedy, _ = run(model, chat(question), temperature=0)
+        assert any(p in greedy.text for p in ("not know", "not sure", "not learned", "outside")), \
+            greedy.text
+
+
+def test_small_talk_is_answered_as_such(model):
+    assert "doing well" in run(model, chat("Hi, how are you?"), temperature=0)[0].text
+    thanks = {run(model, chat("Thanks a lot!"), seed=s)[0].text for s in range(5)}
+    assert all("welcome" in t or "Thank you" in t for t in thanks), thanks
+    assert "model" in run(model, chat("What is your name?"), temperature=0)[0].text
+
+
 # -- sampling ----------------------------------------------------------------------------------
 
 
@@ -221,7 +266,8 @@ def test_different_seeds_differ(model):
 
 
 def test_no_seed_uses_fresh_randomness(model):
-    texts = {run(model, chat("Tell me about travel."))[0].text for _ in range(6)}
+    # Answers keep to a few paragraphs on the topic, so two unseeded answers may well be the same.
+    texts = {run(model, chat("Tell me about travel."))[0].text for _ in range(10)}
     assert len(texts) >= 3
 
 
@@ -429,6 +475,18 @@ def test_fine_tuned_model_shifts_toward_training_data(model, tuned):
     assert abs(p.sum() - 1) < 1e-9 and (p > 0).all()
     gen, tokens = run(ft, chat("Tell me about dogs."), seed=3, top_logprobs=2)
     assert gen.finish_reason in ("stop", "length") and all(t.logprob <= 0 for t in tokens)
+
+
+def test_fine_tuned_probabilities_are_exact_on_a_training_prompt(tuned):
+    _, _, ft = tuned
+    context = chat(TRAINING[3][0], system=PIRATE)  # retrieves its trained answer
+    gen, tokens = run(ft, context, seed=4, temperature=1.2, top_logprobs=2)
+    vocab = ft.vocabulary_for(context)
+    for i, tok in enumerate(tokens):
+        p = ft.next_distribution(context, [t.text for t in tokens[:i]])
+        assert abs(p.sum() - 1) < 1e-9 and (p > 0).all()
+        assert tok.logprob == pytest.approx(math.log(p[vocab.index(tok.text)]), abs=1e-9)
+    assert "Ahoy" in run(ft, context, temperature=0)[0].text
 
 
 def test_serialization_round_trip(model, tuned):

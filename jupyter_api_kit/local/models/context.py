@@ -4,10 +4,11 @@ A prompt influences the next-token distribution in two ways, both real mixture c
 
 * the *cache*: a unigram distribution over the content words of the conversation (the last user
   message counts most), so words that were asked about become more probable anywhere in the answer;
-* the *topic*: a small n-gram model trained on the few corpus paragraphs that share the most content
-  words with the conversation (tf-idf), so the answer tends to be phrased like answers on that topic.
+* the *topic*: a small n-gram model trained on the few corpus paragraphs that best match the content
+  words of the conversation (BM25, see `TopicIndex`), so the answer follows answers on that topic.
 
-Content words are compared by a crude stem ("planets" ~ "planet"); function words never count.
+Content words are compared by a crude stem ("planets" ~ "planet"); function words never count, and
+words that only frame a question ("one *fact* about ...") count little.
 
 Example:
     >>> render_messages([{"role": "user", "content": "Hi"}])

@@ -1,9 +1,10 @@
 """What a local language model knows: vocabulary, tokenizer, general n-gram and topic index.
 
-The base knowledge is trained from the corpus files (`corpus.txt`, the general answers, then
-`corpus_science.txt`, class topics from volcanoes to the human body) on first use, once per process;
-a paragraph of the corpus is one answer, ended by the end-of-answer token. Fine-tuning builds an extended `Knowledge`
-that shares the base n-gram.
+The base knowledge is trained on first use, once per process, from the corpus files: `corpus.txt`
+(the general answers), `corpus_science.txt` (class topics, from volcanoes to the human body),
+`corpus_unknown.txt` (what to say about a subject the corpus lacks) and `corpus_small_talk.txt`
+(answers to greetings and thanks, under the messages they answer). A paragraph is one answer, ended
+by the end-of-answer token. Fine-tuning builds an extended `Knowledge` that shares the base n-gram.
 
 Example:
     >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.")

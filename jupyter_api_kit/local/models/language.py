@@ -17,7 +17,7 @@ end-of-answer token `<|endoftext|>`, learned at every paragraph end of the train
 How the prompt steers (see `Mixture`; every choice depends only on the prompt and the history, so
 the mixture stays a proper distribution):
 * the topic paragraphs are found with BM25 over content-word stems, words that frame a question
-  ("fact", "work") counting little; the best paragraph counts triple in the topic model, and a
+  ("fact", "work") counting little; the best paragraphs count double in the topic model, and a
   paragraph matching other words of the question than the best one is left out;
 * the weights t and c depend on how many of the last tokens the topic model has seen as a context:
   a paragraph being followed is kept to (t up to 0.98, hardly any cache), and after a detour the
@@ -47,17 +47,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jupyter_api_kit.local.models.context import (FRAMING, FRAMING_WEIGHT, MAX_DYNAMIC_WORDS,
-                                                   message_text, query_stems, question_stems,
-                                                   render_messages, stem, topic_query)
+from jupyter_api_kit.local.models.context import (FRAMING, MAX_DYNAMIC_WORDS, message_text,
+                                                   query_stems, question_stems, render_messages,
+                                                   stem, topic_query)
 from jupyter_api_kit.local.models.generation import Generation, validate_sampling
-from jupyter_api_kit.local.models.knowledge import (TOPIC_EXTRA_ORDER, Knowledge, base_knowledge,
-                                                     build_knowledge, last_paragraph,
-                                                     split_paragraphs)
+from jupyter_api_kit.local.models.knowledge import (Knowledge, base_knowledge, build_knowledge,
+                                                     last_paragraph, split_paragraphs)
+from jupyter_api_kit.local.models.mixture import DEFAULT_MIXTURE, LEGACY_MIXTURE, Mixture
 from jupyter_api_kit.local.models.ngram import UNKNOWN, NGramModel
 
-__all__ = ["DEFAULT_LANGUAGE_MODEL", "LANGUAGE_MODELS", "Conditioning", "LanguageModel", "Knowledge",
-           "Mixture", "build_knowledge", "get_language_model", "load_model_bytes", "split_paragraphs"]
+__all__ = ["DEFAULT_LANGUAGE_MODEL", "DEFAULT_MIXTURE", "LANGUAGE_MODELS", "LEGACY_MIXTURE",
+           "Conditioning", "LanguageModel", "Knowledge", "Mixture", "build_knowledge",
+           "get_language_model", "load_model_bytes", "split_paragraphs"]
 
 DEFAULT_LANGUAGE_MODEL = "local-ngram"
 LANGUAGE_MODELS = {
@@ -67,58 +68,6 @@ LANGUAGE_MODELS = {
 _ORDERS = {"local-ngram": 3, "local-ngram-small": 2}
 
 FLOOR_WEIGHT = 1e-4
-
-
-@dataclass(frozen=True)
-class Mixture:
-    """How a prompt steers the model: retrieval and mixture weights.
-
-    The defaults were tuned on the "tune" prompts of benchmarks/bench_topicality.py.
-
-    Example:
-        >>> Mixture().topic_weight(depth=4) > Mixture().topic_weight(depth=1)
-        True
-    """
-
-    # Topic weight by how many of the last tokens the topic model has seen as a context (0 to 4;
-    # at depth 0 the topic model equals the rest of the mixture, so its weight does not matter).
-    # Following a paragraph word for word is kept to; after a detour the general model carries
-    # the sentence until the topic model recognises the context again.
-    topic_by_depth: tuple[float, ...] = (0.6, 0.8, 0.9, 0.95, 0.98)
-    # Cache weight by the same depth: the prompt's words help most where the answer has lost the
-    # thread, and read as non sequiturs in the middle of a paragraph being followed.
-    cache_by_depth: tuple[float, ...] = (0.015, 0.005, 0.001, 0.001, 0.001)
-    cache_without_topic: float = 0.03
-    cache_idf: bool = True          # weight cached words by idf: the prompt's rare words most
-    topic_documents: int = 4
-    relative: float = 0.5           # keep paragraphs scoring at least this share of the best one
-    coverage: float = 0.75          # ... and matching this share of the query words the best one does
-    neighbour_share: float = 0.25
-    framing_weight: float = FRAMING_WEIGHT
-    topic_extra_order: int = TOPIC_EXTRA_ORDER  # the topic model's order above the general model's
-    topic_discount: float = 0.2     # its largest Kneser-Ney discount (smaller: follows more closely)
-    best_repeats: int = 3           # copies of the best paragraph in the topic model's counts
-    lead_margin: float = 0.9        # ... and of any paragraph scoring at least this share of the best
-    # Below this match strength (share of the question's idf-weighted words in the best paragraph)
-    # the question is about something the model does not know: it says so (Knowledge.fallback).
-    unknown_below: float = 0.25
-
-    def topic_weight(self, depth: int) -> float:
-        return self.topic_by_depth[min(depth, len(self.topic_by_depth) - 1)]
-
-    def cache_weight(self, depth: int | None) -> float:
-        if depth is None:
-            return self.cache_without_topic
-        return self.cache_by_depth[min(depth, len(self.cache_by_depth) - 1)]
-
-
-# The weights before the topicality work (constant topic and cache weights, the cache spread evenly
-# over the prompt's words, all retrieved paragraphs alike, no framing words, no "I do not know"
-# answers): the baseline of benchmarks/bench_topicality.py.
-LEGACY_MIXTURE = Mixture(topic_by_depth=(0.8,), cache_by_depth=(0.015,), cache_without_topic=0.015,
-                         cache_idf=False, coverage=0.0, neighbour_share=0.5, framing_weight=1.0,
-                         topic_extra_order=2, best_repeats=1, unknown_below=0.0)
-DEFAULT_MIXTURE = Mixture()
 
 _models: dict[str, LanguageModel] = {}
 _lock = threading.Lock()
