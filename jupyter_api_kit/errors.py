@@ -81,34 +81,50 @@ class APIStatusError(APIError):
 
 
 class BadRequestError(APIStatusError):
+    """400: the server refused the request's parameters; `param` names the offending one."""
+
     status = 400
 
 
 class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
     status = 401
 
 
 class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but may not do this (for example a project key on an admin endpoint)."""
+
     status = 403
 
 
 class NotFoundError(APIStatusError):
+    """404: no object with that id, or an unknown URL."""
+
     status = 404
 
 
 class ConflictError(APIStatusError):
+    """409: the object is in a state that does not allow this (for example cancelling a finished run)."""
+
     status = 409
 
 
 class PayloadTooLargeError(APIStatusError):
+    """413: the upload or body is over the server's size limit."""
+
     status = 413
 
 
 class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but the server could not act on it."""
+
     status = 422
 
 
 class RateLimitError(APIStatusError):
+    """429: too many requests or tokens for now; retry after a pause."""
+
     status = 429
 
 

@@ -14,6 +14,15 @@ log = logging.getLogger("jupyter_api_kit.local")
 
 
 class HTTPError(Exception):
+    """An error the server answers with: `status`, `type` and `code` are class attributes, the
+    message and `param` come from the raise site. Raised anywhere in a request, it becomes the API's
+    error object (see `install_error_handlers`); used directly it is a 500 `server_error`.
+
+    Example:
+        >>> HTTPError("disk full").body()
+        {'error': {'message': 'disk full', 'type': 'server_error', 'param': None, 'code': None}}
+    """
+
     status = 500
     type = "server_error"
     code: str | None = None
@@ -27,43 +36,63 @@ class HTTPError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict:
+        """The API's error object for this error, as sent in the response body.
+
+        Example:
+            >>> BadRequest("temperature must be between 0 and 2", param="temperature").body()["error"]["param"]
+            'temperature'
+        """
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
 class BadRequest(HTTPError):
+    """400 `invalid_request_error`: a parameter is missing or has a value the API does not allow."""
+
     status = 400
     type = "invalid_request_error"
 
 
 class Unauthorized(HTTPError):
+    """401 `invalid_api_key`: no key, or one the server does not accept."""
+
     status = 401
     type = "invalid_request_error"
     code = "invalid_api_key"
 
 
 class Forbidden(HTTPError):
+    """403 `insufficient_permissions`: the key may not use this endpoint or project."""
+
     status = 403
     type = "invalid_request_error"
     code = "insufficient_permissions"
 
 
 class NotFound(HTTPError):
+    """404: no object with that id (or no such URL)."""
+
     status = 404
     type = "invalid_request_error"
 
 
 class Conflict(HTTPError):
+    """409: the object's state does not allow the operation (for example cancelling a finished job)."""
+
     status = 409
     type = "invalid_request_error"
 
 
 class PayloadTooLarge(HTTPError):
+    """413 `file_too_large`: an upload or body over the server's size limit."""
+
     status = 413
     type = "invalid_request_error"
     code = "file_too_large"
 
 
 class TooManyRequests(HTTPError):
+    """429 `rate_limit_exceeded`: a project's rate limit was hit; `headers` carry the retry hints."""
+
     status = 429
     type = "requests"
     code = "rate_limit_exceeded"
