@@ -197,7 +197,7 @@ class Document:
 class Match:
     """The documents a query retrieved, best first, their scores, and how well the best one fits.
 
-    `strength` is the share of the query's idf-weighted words that the best document contains
+    `strength` is the largest share of the question's idf-weighted words that a document contains
     (1.0: every content word of the question occurs in it; 0.0: nothing matched).
     """
 
@@ -246,9 +246,9 @@ class TopicIndex:
     def match(self, query: Counter, k: int = 4, relative: float = 0.5,
               neighbour_share: float = NEIGHBOUR_SHARE, coverage: float = 0.0,
               focus: Counter | None = None) -> Match:
-        """The best-matching documents, best first: at most k, each scoring at least `relative`
-        times the best score and holding at least `coverage` times the share of the `focus` words
-        (default: the query's; idf-weighted) that the best one holds.
+        """The best-matching documents, best first: those holding at least `coverage` times the most
+        any document holds of the `focus` words (default: the query's; idf-weighted), and of these
+        at most k, each scoring at least `relative` times the best score.
 
         Ties are broken by document order, so the answer is deterministic.
         """
@@ -272,11 +272,12 @@ class TopicIndex:
         smoothed = {i: sc + neighbour_share * (scores.get(i - 1, 0.0) + scores.get(i + 1, 0.0))
                     for i, sc in scores.items()}
         ranked = sorted(smoothed.items(), key=lambda kv: (-kv[1], kv[0]))
-        best, best_cover = ranked[0][1], covered[ranked[0][0]]
-        # A paragraph that matches other words of the question than the best one does is about
-        # something else ("rainbow form" -> a paragraph on how rocks *form*).
-        chosen = [(i, sc) for i, sc in ranked if sc >= relative * best
-                  and covered[i] >= coverage * best_cover][:k]
+        # A paragraph holding fewer of the question's words than another one does is about
+        # something else ("rainbow form" -> a paragraph on how rocks *form*), however well it
+        # matches the rest of the conversation (a system prompt, say).
+        best_cover = max(covered.values(), default=0.0)
+        ranked = [(i, sc) for i, sc in ranked if covered[i] >= coverage * best_cover]
+        chosen = [(i, sc) for i, sc in ranked if sc >= relative * ranked[0][1]][:k]
         return Match([i for i, _ in chosen], [sc for _, sc in chosen],
                      best_cover / total if total else 0.0)
 

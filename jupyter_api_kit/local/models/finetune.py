@@ -42,9 +42,6 @@ from jupyter_api_kit.local.models.tokenizer import Tokenizer, pretokenize
 
 FORMAT = "jupyter_api_kit/local-ngram-model"
 MAX_ADAPTER_WEIGHT = 0.9
-# The adapter is of the same order as the topic model: of lower order, it would blur the training
-# answers that the topic model (which retrieves them too) follows word for word.
-ADAPTER_EXTRA_ORDER = 2
 _WEIGHT_RATE = 0.8
 
 
@@ -154,7 +151,7 @@ class Adapter:
         self.knowledge = Knowledge(base.order, tokenizer, base.ngram, documents, token_counts,
                                    base.fallback, base.small_talk)
         self.counts = NGramModel([s for seqs in self.sequences for s in seqs],
-                                 vocab_size=len(vocab), order=base.order + ADAPTER_EXTRA_ORDER).counts
+                                 vocab_size=len(vocab), order=base.order).counts
         # Strength scales the counts: more epochs means trusting the training n-grams more.
         self.ngram = NGramModel.from_counts(self.counts, len(vocab), scale=max(self.strength, 0.05))
 
