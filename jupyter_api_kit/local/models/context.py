@@ -44,7 +44,7 @@ explain describe show give good help something anything little quick short sure 
 # the heart *work*"): they still count, but a paragraph should not be chosen for them alone.
 FRAMING = frozenset("""
 fact fun joke story poem question idea example tip information interest detail work cause happen
-mean kind type
+mean kind type important
 """.split())
 FRAMING_WEIGHT = 0.2
 
@@ -81,6 +81,20 @@ def stem(token: str) -> str | None:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def term(token: str) -> str | None:
+    """What a token counts as when matching a prompt to paragraphs: its stem, or a number of three
+    digits ("status code 429": such numbers name things), else None.
+
+    Example:
+        >>> [term(t) for t in (" Planets", " 429", " 7", " the")]
+        ['planet', '#429', None, None]
+    """
+    word = token.strip()
+    if len(word) == 3 and word.isdigit():
+        return "#" + word
+    return stem(token)
 
 
 def message_text(message: dict) -> str:
@@ -144,7 +158,7 @@ def query_stems(context: str | Sequence[dict]) -> tuple[Counter, list[str]]:
     words: dict[str, None] = {}
     for text, weight in weighted_texts(context):
         for piece in pretokenize(text):
-            key = stem(piece)
+            key = term(piece)
             if key is None:
                 continue
             weights[key] += weight
@@ -170,7 +184,7 @@ def question_stems(context: str | Sequence[dict]) -> Counter:
         context = asked or context
     weights: Counter = Counter()
     for text, weight in weighted_texts(context):
-        weights.update({s: weight for s in map(stem, pretokenize(text)) if s})
+        weights.update({s: weight for s in map(term, pretokenize(text)) if s})
     return weights
 
 
@@ -295,6 +309,6 @@ def document_from_text(text: str, sequences: list[list[int]], extra: Iterable[st
     """
     stems: Counter = Counter()
     for t in (text, *extra):
-        stems.update(s for s in map(stem, pretokenize(t)) if s)
+        stems.update(s for s in map(term, pretokenize(t)) if s)
     first = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-    return Document(stems, sequences, Counter(s for s in map(stem, pretokenize(first)) if s))
+    return Document(stems, sequences, Counter(s for s in map(term, pretokenize(first)) if s))

@@ -16,14 +16,15 @@ end-of-answer token `<|endoftext|>`, learned at every paragraph end of the train
 
 How the prompt steers (see `Mixture`; every choice depends only on the prompt and the history, so
 the mixture stays a proper distribution):
-* the topic paragraphs are found with BM25 over content-word stems, words that frame a question
-  ("fact", "work") counting little; the best paragraphs count double in the topic model, and a
+* the topic paragraphs are found with BM25 over content-word stems (and three-digit numbers),
+  words that frame a question ("fact", "work") counting little; the best paragraphs count most in the topic model, and a
   paragraph matching other words of the question than the best one is left out;
 * the weights t and c depend on how many of the last tokens the topic model has seen as a context:
   a paragraph being followed is kept to (t up to 0.98, hardly any cache), and after a detour the
   general model and the cache carry the sentence until the topic model recognises it again;
 * a question whose main words no paragraph holds gets an honest "I do not know much about that"
-  paragraph (corpus_unknown.txt) as its topic;
+  paragraph (corpus_unknown.txt) as its topic, and small talk ("how are you?", which has no content
+  words) is matched as a whole message to the answers of corpus_small_talk.txt;
 * for a fine-tuned model asked something like a training prompt, the retrieved training answer
   leads: the adapter, which cannot tell training prompts apart, is mixed in under the topic model.
 
@@ -179,9 +180,10 @@ class LanguageModel:
         topic, adapter_first = None, False
         if doc_ids:
             mix = self.mixture
-            # The best paragraphs (within a few percent of the top score, so that equally good
-            # ones stay equally likely) lead; the others only lend phrases.
-            repeats = [mix.best_repeats if sc >= mix.lead_margin * scores[0] else 1 for sc in scores]
+            # The best paragraphs (within a few percent of the top score) lead, the very best a
+            # little more, so that a greedy answer starts on it; the others only lend phrases.
+            repeats = [mix.best_repeats + (i == 0 and mix.top_extra)
+                       if sc >= mix.lead_margin * scores[0] else 1 for i, sc in enumerate(scores)]
             first = len(self.base.documents)
             if self.adapter is not None and any(i >= first for i in doc_ids):
                 # The prompt is like a training prompt: the topic model follows the trained

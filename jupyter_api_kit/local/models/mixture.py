@@ -46,12 +46,13 @@ class Mixture:
     topic_documents: int = 6
     relative: float = 0.5           # keep paragraphs scoring at least this share of the best one
     coverage: float = 0.75          # ... and matching this share of the query words the best one does
-    neighbour_share: float = 0.25
+    neighbour_share: float = 0.1
     framing_weight: float = FRAMING_WEIGHT
     topic_extra_order: int = TOPIC_EXTRA_ORDER  # the topic model's order above the general model's
     topic_discount: float = MAX_DISCOUNT  # its largest Kneser-Ney discount (smaller: follows more closely)
     best_repeats: int = 2           # copies of the best paragraph in the topic model's counts
     lead_margin: float = 0.9        # ... and of any paragraph scoring at least this share of the best
+    top_extra: int = 1              # extra copies of the very best one
     # Below this match strength (share of the question's idf-weighted words in the best paragraph)
     # the question is about something the model does not know: it says so (Knowledge.fallback).
     unknown_below: float = 0.25
@@ -82,5 +83,6 @@ class Mixture:
 # answers): the baseline of benchmarks/bench_topicality.py.
 LEGACY_MIXTURE = Mixture(topic_by_depth=(0.8,), cache_by_depth=(0.015,), cache_without_topic=0.015,
                          cache_idf=False, topic_documents=4, coverage=0.0, neighbour_share=0.5,
-                         framing_weight=1.0, topic_extra_order=2, best_repeats=1, unknown_below=0.0)
+                         framing_weight=1.0, topic_extra_order=2, best_repeats=1, top_extra=0,
+                         unknown_below=0.0)
 DEFAULT_MIXTURE = Mixture()
