@@ -64,6 +64,12 @@ class Client:
 
     @property
     def base_url(self) -> str:
+        """The API's base URL, ending in `/v1` (the embedded server's own URL when it is used).
+
+        Example:
+            >>> Client(base_url="http://127.0.0.1:8765/v1/").base_url
+            'http://127.0.0.1:8765/v1'
+        """
         return self.transport.base_url
 
     def __getattr__(self, name):
@@ -85,6 +91,13 @@ class Client:
                 f"admin_key={mask_secret(self.settings.admin_key)})")
 
     def close(self) -> None:
+        """Release the HTTP connections; `with Client(...) as client:` calls it on leaving the block.
+
+        Example:
+            >>> with Client(base_url="http://127.0.0.1:8765/v1") as client:
+            ...     client.base_url
+            'http://127.0.0.1:8765/v1'
+        """
         self.transport.session.close()
 
     def __enter__(self):

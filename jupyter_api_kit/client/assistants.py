@@ -15,6 +15,18 @@ from jupyter_api_kit.errors import InvalidInputError
 
 
 class Assistants(Resource):
+    """The Assistants API group (`/assistants`): create, retrieve, update, list and delete the
+    assistants that runs on threads use. Reached as `client.assistants`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> tutor = client.assistants.create(model="local-ngram", name="Tutor",
+        ...                                  instructions="You explain astronomy simply.")  # doctest: +SKIP
+        >>> client.assistants.retrieve(tutor.id).name                                     # doctest: +SKIP
+        'Tutor'
+    """
+
     def create(self, *, model: str, **params) -> APIObject:
         """Create an assistant. Every API field passes through as a keyword: `name`, `description`,
         `instructions`, `tools`, `tool_resources`, `metadata`, `temperature`, `top_p`,

@@ -25,6 +25,24 @@ def _ids(certificate_ids) -> list:
 
 
 class Certificates(AdminResource):
+    """Organization certificates (`/organization/certificates`): upload PEM certificates, rename and
+    delete them, and activate or deactivate them for the whole organization (per project, see
+    `client.organization.projects.certificates`). Every call uses the admin key. Reached as
+    `client.organization.certificates`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> certs = client.organization.certificates
+        >>> certs.activate([])      # checked before anything is sent
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: certificate_ids takes 1 to 10 ids, got 0
+        >>> cert = certs.create(certificate=open("ca.pem").read(), name="CA")  # doctest: +SKIP
+        >>> certs.activate(cert.id).data[0].active                             # doctest: +SKIP
+        True
+    """
+
     def create(self, *, certificate: str, name: str | None = None) -> APIObject:
         """Upload a PEM certificate (it is not activated; see `activate`).
 
@@ -40,6 +58,11 @@ class Certificates(AdminResource):
     upload = create
 
     def list(self, *, limit: int | None = None, after: str | None = None, order: str | None = None):
+        """The organization's certificates, as a page that iterates every page.
+
+        Example:
+            >>> client.organization.certificates.list(limit=20).to_frame()  # doctest: +SKIP
+        """
         return self._list(BASE, {"limit": limit, "after": after, "order": order})
 
     def retrieve(self, certificate_id: str, *, include: list | None = None) -> APIObject:
@@ -61,4 +84,10 @@ class Certificates(AdminResource):
         return self._post(f"{BASE}/activate", {"certificate_ids": _ids(certificate_ids)})
 
     def deactivate(self, certificate_ids) -> APIObject:
+        """Deactivate up to 10 certificates for the organization (they stay uploaded).
+
+        Example:
+            >>> client.organization.certificates.deactivate([cert.id]).data[0].active  # doctest: +SKIP
+            False
+        """
         return self._post(f"{BASE}/deactivate", {"certificate_ids": _ids(certificate_ids)})

@@ -17,6 +17,18 @@ from jupyter_api_kit.errors import InvalidInputError
 
 
 class Messages(Resource):
+    """The messages stored with a chat completion (`/chat/completions/{id}/messages`), for
+    completions created with `store=True`. Reached as `client.chat.completions.messages`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> c = client.chat.completions.create(model="local-ngram", store=True,
+        ...     messages=[{"role": "user", "content": "Hi"}])                       # doctest: +SKIP
+        >>> [m.content for m in client.chat.completions.messages.list(c.id)]        # doctest: +SKIP
+        ['Hi']
+    """
+
     def list(self, completion_id: str, *, after=None, limit=None, order=None):
         """The messages stored with a completion, as a page.
 
@@ -28,6 +40,18 @@ class Messages(Resource):
 
 
 class Completions(Resource):
+    """Chat completions (`/chat/completions`): create one (plain or streamed), and retrieve, update,
+    list and delete the completions stored with `store=True`. Reached as `client.chat.completions`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> c = client.chat.completions.create(model="local-ngram",
+        ...     messages=[{"role": "user", "content": "Name a planet"}])             # doctest: +SKIP
+        >>> c.choices[0].message.role                                              # doctest: +SKIP
+        'assistant'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.messages = Messages(transport, client)
@@ -84,6 +108,16 @@ class Completions(Resource):
 
 
 class Chat(Resource):
+    """The chat API group; it holds `completions` (with its stored `messages`). Reached as
+    `client.chat`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> type(client.chat.completions).__name__
+        'Completions'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.completions = Completions(transport, client)

@@ -15,6 +15,20 @@ from jupyter_api_kit.errors import InvalidInputError
 
 
 class Completions(Resource):
+    """Legacy text completions (`/completions`): continue a prompt, optionally streamed, with
+    per-token logprobs. Reached as `client.completions` (chat is `client.chat.completions`).
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.completions.create(model="local-ngram", prompt="The planets", logprobs=True)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: logprobs is an integer from 0 to 5 for legacy completions ...
+        >>> client.completions.create(model="local-ngram", prompt="The planets",
+        ...                           max_tokens=20, logprobs=2).choices[0].text      # doctest: +SKIP
+    """
+
     def create(self, *, model: str, prompt, stream: bool = False, **params) -> APIObject | Stream:
         """Create a text completion. API parameters pass through as keywords: `max_tokens` (default 16),
         `temperature`, `top_p`, `n`, `best_of`, `stop`, `echo`, `logprobs` (0 to 5), `seed`,

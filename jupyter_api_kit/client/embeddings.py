@@ -14,6 +14,16 @@ from jupyter_api_kit.errors import InvalidInputError
 
 
 class Embeddings(Resource):
+    """Embeddings (`/embeddings`): vectors for texts or token arrays, as the API's objects, a NumPy
+    array or a DataFrame. Reached as `client.embeddings`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.embeddings.array(["planets", "moons"], model="local-embed").shape  # doctest: +SKIP
+        (2, 512)
+    """
+
     def create(self, *, input, model: str, dimensions: int | None = None, encoding_format: str | None = None,
                user: str | None = None) -> APIObject:
         """Embed a string, a list of strings, a token array or a list of token arrays.

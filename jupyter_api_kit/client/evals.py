@@ -119,6 +119,16 @@ def _source(items, file_id) -> dict:
 
 
 class OutputItems(Resource):
+    """The output items of an eval run (`/evals/{id}/runs/{run_id}/output_items`): one per data
+    source item, with the sample and every grader's result. Reached as `client.evals.runs.output_items`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> failed = client.evals.runs.output_items.list(ev.id, run.id, status="fail")  # doctest: +SKIP
+        >>> failed.to_frame()                                                          # doctest: +SKIP
+    """
+
     def list(self, eval_id: str, run_id: str, *, status: str | None = None, after=None, limit=None, order=None):
         """A run's output items (one per data source item), optionally only `status="pass"` or `"fail"`.
 
@@ -138,6 +148,20 @@ def _run_path(eval_id: str, run_id: str) -> str:
 
 
 class Runs(Resource):
+    """The runs of an eval (`/evals/{id}/runs`): start one over a data source, wait for it, list,
+    cancel and delete runs. Reached as `client.evals.runs`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.evals.runs.create("eval_123", data_source={"source": []})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: data_source must be a dict with a 'type' ('jsonl' or 'completions'...
+        >>> run = client.evals.runs.create(ev.id, data_source=jsonl_source([{"q": "2+2?", "a": "4"}]))  # doctest: +SKIP
+        >>> client.evals.runs.wait(ev.id, run.id).result_counts                                      # doctest: +SKIP
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.output_items = OutputItems(transport, client)
@@ -209,6 +233,19 @@ def _update_bar(bar, run):
 
 
 class Evals(Resource):
+    """The Evals API group (`/evals`): create evals (item schema and graders), retrieve, update, list
+    and delete them; `runs` runs them. Reached as `client.evals`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> ev = client.evals.create(name="exact",
+        ...     data_source_config={"type": "custom", "item_schema": {"type": "object"}},
+        ...     testing_criteria=[string_check("match", "{{sample.output_text}}", "{{item.a}}")])  # doctest: +SKIP
+        >>> client.evals.retrieve(ev.id).name                                                  # doctest: +SKIP
+        'exact'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.runs = Runs(transport, client)
@@ -228,6 +265,12 @@ class Evals(Resource):
                                     "testing_criteria": testing_criteria})
 
     def retrieve(self, eval_id: str) -> APIObject:
+        """An eval by id, with its data source config and testing criteria.
+
+        Example:
+            >>> client.evals.retrieve(ev.id).testing_criteria[0].type  # doctest: +SKIP
+            'string_check'
+        """
         return self._get(f"evals/{path_id(eval_id, 'eval_id')}")
 
     def update(self, eval_id: str, *, name: str | None = None, metadata: dict | None = None) -> APIObject:

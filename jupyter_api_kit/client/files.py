@@ -48,6 +48,15 @@ class MultipartBody:
 
     @property
     def content_type(self) -> str:
+        """The `Content-Type` header to send with this body (it names the part boundary).
+
+        Example:
+            >>> body = MultipartBody([("purpose", "assistants")], "file", "a.txt", io.BytesIO(b"hi"), 2)
+            >>> body.content_type == f"multipart/form-data; boundary={body.boundary}"
+            True
+            >>> len(body) == len(b"".join(body))    # known up front, so Content-Length can be sent
+            True
+        """
         return f"multipart/form-data; boundary={self.boundary}"
 
     def __len__(self) -> int:
@@ -106,6 +115,21 @@ def _open_source(file, filename: str | None):
 
 
 class Files(Resource):
+    """The Files API group (`/files`): upload (from a path, bytes, a file object or a
+    `(filename, content)` tuple), list, retrieve, delete and download files. Reached as `client.files`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.files.create(file=b"hello", purpose="")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: purpose is required, e.g. 'assistants', 'fine-tune', ...
+        >>> f = client.files.create(file=("notes.txt", b"Mars is red."), purpose="assistants")  # doctest: +SKIP
+        >>> client.files.content(f.id)                                                      # doctest: +SKIP
+        b'Mars is red.'
+    """
+
     def create(self, file, *, purpose: str, expires_after: dict | None = None, filename: str | None = None,
                progress: bool | None = None) -> APIObject:
         """Upload a file. `file` is a path, bytes, a binary file object or a `(filename, content)` tuple;

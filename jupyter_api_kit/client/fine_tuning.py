@@ -26,6 +26,16 @@ def _job_path(job_id: str, *rest: str) -> str:
 
 
 class JobCheckpoints(Resource):
+    """The checkpoints of a fine-tuning job (`/fine_tuning/jobs/{id}/checkpoints`), one per epoch
+    with its metrics. Reached as `client.fine_tuning.jobs.checkpoints`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> ckpts = client.fine_tuning.jobs.checkpoints.list(job.id)                  # doctest: +SKIP
+        >>> ckpts.data[0].fine_tuned_model_checkpoint                                # doctest: +SKIP
+    """
+
     def list(self, fine_tuning_job_id: str, *, after=None, limit=None):
         """A job's checkpoints (one per epoch), newest first, each with its metrics.
 
@@ -36,6 +46,17 @@ class JobCheckpoints(Resource):
 
 
 class Jobs(Resource):
+    """Fine-tuning jobs (`/fine_tuning/jobs`): create, retrieve, list, cancel, pause and resume them,
+    read their events and follow one to the end. Reached as `client.fine_tuning.jobs`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> job = client.fine_tuning.jobs.create(model="local-ngram", training_file=f.id)  # doctest: +SKIP
+        >>> client.fine_tuning.jobs.follow(job.id).status                                 # doctest: +SKIP
+        'succeeded'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.checkpoints = JobCheckpoints(transport, client)
@@ -57,6 +78,12 @@ class Jobs(Resource):
             "metadata": metadata, "integrations": integrations})
 
     def retrieve(self, fine_tuning_job_id: str) -> APIObject:
+        """A job by id: status, hyperparameters, trained tokens and, once it succeeded, `fine_tuned_model`.
+
+        Example:
+            >>> client.fine_tuning.jobs.retrieve(job.id).status  # doctest: +SKIP
+            'running'
+        """
         return self._get(_job_path(fine_tuning_job_id))
 
     def list(self, *, after=None, limit=None, metadata: dict | None = None):
@@ -146,6 +173,21 @@ def _show(bar, event, job_id: str):
 
 
 class Permissions(Resource):
+    """Who may use a fine-tuned checkpoint (`/fine_tuning/checkpoints/{checkpoint}/permissions`):
+    grant projects access, list and withdraw permissions. Reached as
+    `client.fine_tuning.checkpoints.permissions`. These calls carry the API key, not the admin key, so a
+    server that reserves them for admin keys (OpenAI, or a local server started with a key) answers 403.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.fine_tuning.checkpoints.permissions.create("ft:local-ngram:local::abc", project_ids=[])
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: project_ids must be a non-empty list of project id strings
+        >>> client.fine_tuning.checkpoints.permissions.list(ckpt).to_frame()        # doctest: +SKIP
+    """
+
     def create(self, fine_tuned_model_checkpoint: str, *, project_ids: list[str]) -> APIObject:
         """Let projects use a checkpoint (or fine-tuned model); returns the permissions as a list object.
 
@@ -176,12 +218,33 @@ class Permissions(Resource):
 
 
 class Checkpoints(Resource):
+    """Fine-tuned checkpoints; it holds `permissions`. Reached as `client.fine_tuning.checkpoints`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> type(client.fine_tuning.checkpoints.permissions).__name__
+        'Permissions'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.permissions = Permissions(transport, client)
 
 
 class FineTuning(Resource):
+    """The fine-tuning API group: `jobs` (with their `checkpoints`), checkpoint `permissions`, and
+    `fine_tune(...)`, which checks and uploads data, starts a job and follows it. Reached as
+    `client.fine_tuning`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> examples = [{"messages": [{"role": "user", "content": "Capital of France?"},
+        ...                           {"role": "assistant", "content": "Paris."}]}]
+        >>> client.fine_tuning.fine_tune(examples, suffix="capitals").fine_tuned_model  # doctest: +SKIP
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.jobs = Jobs(transport, client)

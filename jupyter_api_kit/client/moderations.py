@@ -14,6 +14,15 @@ from jupyter_api_kit.errors import InvalidInputError
 
 
 class Moderations(Resource):
+    """Moderations (`/moderations`): category flags and scores for texts, as the API's object or a
+    DataFrame. Reached as `client.moderations`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.moderations.frame(["hello", "I will hurt you"])  # doctest: +SKIP
+    """
+
     def create(self, *, input, model: str | None = None) -> APIObject:
         """Category flags and scores for each input (a string, a list of strings, or text parts).
 

@@ -53,6 +53,14 @@ class APIObject(dict):
         return wrap(super().__getitem__(key))
 
     def get(self, key, default=None):
+        """Like `dict.get`, with nested objects wrapped for attribute access.
+
+        Example:
+            >>> APIObject({"usage": {"total_tokens": 7}}).get("usage").total_tokens
+            7
+            >>> APIObject({}).get("usage", "none")
+            'none'
+        """
         return wrap(super().get(key, default))
 
     def to_dict(self) -> dict:
@@ -60,6 +68,12 @@ class APIObject(dict):
         return json.loads(json.dumps(self))
 
     def to_json(self, indent: int | None = 2) -> str:
+        """The object as JSON text, indented by `indent` (None for one line).
+
+        Example:
+            >>> APIObject({"id": "file-1", "bytes": 3}).to_json(indent=None)
+            '{"id": "file-1", "bytes": 3}'
+        """
         return json.dumps(self, indent=indent)
 
     def __repr__(self) -> str:

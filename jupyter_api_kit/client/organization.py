@@ -68,6 +68,16 @@ class AdminResource(Resource):
 
 
 class AuditLogs(AdminResource):
+    """The organization's audit log (`/organization/audit_logs`): who created, changed or deleted
+    projects, keys, users and certificates. Uses the admin key. Reached as
+    `client.organization.audit_logs`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> client.organization.audit_logs.frame(event_types=["project.created"])  # doctest: +SKIP
+    """
+
     def list(self, *, effective_at: Mapping | None = None, project_ids=None, event_types=None, actor_ids=None,
              actor_emails=None, resource_ids=None, tenant_only: bool | None = None, limit: int | None = None,
              after: str | None = None, before: str | None = None):
@@ -103,22 +113,42 @@ class Organization(AdminResource):
 
     @cached_property
     def projects(self):
+        """Projects and their users, service accounts, keys, rate limits and certificates.
+
+        Example:
+            >>> client.organization.projects.list().to_frame()  # doctest: +SKIP
+        """
         from jupyter_api_kit.client.projects import Projects
 
         return self._sub(Projects)
 
     @cached_property
     def audit_logs(self) -> AuditLogs:
+        """The organization's audit log events.
+
+        Example:
+            >>> client.organization.audit_logs.list(limit=5).to_frame()  # doctest: +SKIP
+        """
         return self._sub(AuditLogs)
 
     @cached_property
     def certificates(self):
+        """The organization's uploaded certificates and their activation.
+
+        Example:
+            >>> client.organization.certificates.list().to_frame()  # doctest: +SKIP
+        """
         from jupyter_api_kit.client.certificates import Certificates
 
         return self._sub(Certificates)
 
     @cached_property
     def usage(self):
+        """Usage per kind (completions, embeddings, ...) in time buckets; costs are `costs(...)`.
+
+        Example:
+            >>> client.organization.usage.completions(start_time="2025-03-01").to_frame()  # doctest: +SKIP
+        """
         from jupyter_api_kit.client.usage import Usage
 
         return self._sub(Usage)

@@ -35,10 +35,22 @@ class Page:
 
     @property
     def has_more(self) -> bool:
+        """Whether the server has items after this page (iterating the page fetches them).
+
+        Example:
+            >>> CursorPage(APIObject({"data": [], "has_more": False}), fetch=None, params={}).has_more
+            False
+        """
         return bool(self.body.get("has_more"))
 
     @property
     def request_id(self) -> str | None:
+        """The `x-request-id` of the response that carried this page (for support requests).
+
+        Example:
+            >>> CursorPage(APIObject({"data": []}, request_id="req_123"), fetch=None, params={}).request_id
+            'req_123'
+        """
         return self.body.request_id
 
     def __len__(self) -> int:
@@ -91,10 +103,26 @@ class CursorPage(Page):
 
     @property
     def first_id(self) -> str | None:
+        """The id of the first item, as the server reports it (None if it does not).
+
+        Example:
+            >>> CursorPage(APIObject({"data": [{"id": "a"}], "first_id": "a"}), fetch=None, params={}).first_id
+            'a'
+        """
         return self.body.get("first_id")
 
     @property
     def last_id(self) -> str | None:
+        """The id of the last item: the cursor (`after`) for the following page. Taken from the
+        items when the server leaves `last_id` out.
+
+        Example:
+            >>> more = {"after=b": APIObject({"data": [{"id": "c"}], "has_more": False})}
+            >>> page = CursorPage(APIObject({"data": [{"id": "a"}, {"id": "b"}], "has_more": True}),
+            ...                   fetch=lambda params: more[f"after={params['after']}"], params={"limit": 2})
+            >>> page.last_id, [item.id for item in page]
+            ('b', ['a', 'b', 'c'])
+        """
         last = self.body.get("last_id")
         if last is None and self.body.get("data"):
             last = self.body["data"][-1].get("id")

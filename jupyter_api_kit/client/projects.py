@@ -26,24 +26,65 @@ def _project(project_id) -> str:
 
 
 class Projects(AdminResource):
+    """Projects (`/organization/projects`): list, create, retrieve, rename and archive them; per
+    project `users`, `service_accounts`, `api_keys`, `rate_limits` and `certificates`. Uses the admin
+    key. Reached as `client.organization.projects`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> client.organization.projects.create(name=" ")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: name must be a non-empty string, got ' '
+        >>> p = client.organization.projects.create(name="Research")     # doctest: +SKIP
+        >>> client.organization.projects.retrieve(p.id).status           # doctest: +SKIP
+        'active'
+    """
+
     @cached_property
     def users(self) -> "ProjectUsers":
+        """The project's members and their roles.
+
+        Example:
+            >>> client.organization.projects.users.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._sub(ProjectUsers)
 
     @cached_property
     def service_accounts(self) -> "ServiceAccounts":
+        """The project's service accounts (bot users with their own API keys).
+
+        Example:
+            >>> client.organization.projects.service_accounts.create(p.id, name="ci")  # doctest: +SKIP
+        """
         return self._sub(ServiceAccounts)
 
     @cached_property
     def api_keys(self) -> "ProjectApiKeys":
+        """The project's API keys (values are never shown again after creation).
+
+        Example:
+            >>> client.organization.projects.api_keys.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._sub(ProjectApiKeys)
 
     @cached_property
     def rate_limits(self) -> "RateLimits":
+        """The project's rate limits, one per model.
+
+        Example:
+            >>> client.organization.projects.rate_limits.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._sub(RateLimits)
 
     @cached_property
     def certificates(self) -> "ProjectCertificates":
+        """The organization's certificates and whether each is active for the project.
+
+        Example:
+            >>> client.organization.projects.certificates.activate(p.id, [cert.id])  # doctest: +SKIP
+        """
         return self._sub(ProjectCertificates)
 
     def list(self, *, limit: int | None = None, after: str | None = None, include_archived: bool | None = None):
@@ -66,6 +107,12 @@ class Projects(AdminResource):
         return self._post(BASE, {"name": name, "residency": residency, "external_key_id": external_key_id})
 
     def retrieve(self, project_id: str) -> APIObject:
+        """A project by id (archived ones too).
+
+        Example:
+            >>> client.organization.projects.retrieve(p.id).name  # doctest: +SKIP
+            'Research'
+        """
         return self._get(_project(project_id))
 
     def update(self, project_id: str, *, name: str | None = None, external_key_id: str | None = None) -> APIObject:
@@ -80,7 +127,25 @@ class Projects(AdminResource):
 
 
 class ProjectUsers(AdminResource):
+    """The members of a project (`/organization/projects/{id}/users`): add, list, change roles,
+    remove. Uses the admin key. Reached as `client.organization.projects.users`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> client.organization.projects.users.create("proj_abc", role="member")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: give user_id (an organization member) or email
+        >>> client.organization.projects.users.create(p.id, email="ada@example.org", role="owner")  # doctest: +SKIP
+    """
+
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None):
+        """The project's users with their roles, as a page that iterates every page.
+
+        Example:
+            >>> client.organization.projects.users.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._list(f"{_project(project_id)}/users", {"limit": limit, "after": after})
 
     def create(self, project_id: str, *, role: str, user_id: str | None = None, email: str | None = None) -> APIObject:
@@ -94,17 +159,52 @@ class ProjectUsers(AdminResource):
         return self._post(f"{_project(project_id)}/users", {"role": role, "user_id": user_id, "email": email})
 
     def retrieve(self, project_id: str, user_id: str) -> APIObject:
+        """One member of the project.
+
+        Example:
+            >>> client.organization.projects.users.retrieve(p.id, user.id).role  # doctest: +SKIP
+            'member'
+        """
         return self._get(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}")
 
     def update(self, project_id: str, user_id: str, *, role: str) -> APIObject:
+        """Change a member's role (`owner` or `member`).
+
+        Example:
+            >>> client.organization.projects.users.update(p.id, user.id, role="owner").role  # doctest: +SKIP
+            'owner'
+        """
         return self._post(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}", {"role": role})
 
     def delete(self, project_id: str, user_id: str) -> APIObject:
+        """Remove a member from the project (they stay in the organization).
+
+        Example:
+            >>> client.organization.projects.users.delete(p.id, user.id).deleted  # doctest: +SKIP
+            True
+        """
         return self._delete(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}")
 
 
 class ServiceAccounts(AdminResource):
+    """The service accounts of a project (`/organization/projects/{id}/service_accounts`): bot users
+    whose API keys act for the project. Uses the admin key. Reached as
+    `client.organization.projects.service_accounts`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> account = client.organization.projects.service_accounts.create(p.id, name="ci")  # doctest: +SKIP
+        >>> account.api_key.value.startswith("sk-")                                          # doctest: +SKIP
+        True
+    """
+
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None):
+        """The project's service accounts, as a page that iterates every page.
+
+        Example:
+            >>> client.organization.projects.service_accounts.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._list(f"{_project(project_id)}/service_accounts", {"limit": limit, "after": after})
 
     def create(self, project_id: str, *, name: str, create_service_account_only: bool | None = None) -> APIObject:
@@ -118,6 +218,12 @@ class ServiceAccounts(AdminResource):
                           {"name": name, "create_service_account_only": create_service_account_only})
 
     def retrieve(self, project_id: str, service_account_id: str) -> APIObject:
+        """One service account (its keys' values are not included).
+
+        Example:
+            >>> client.organization.projects.service_accounts.retrieve(p.id, account.id).name  # doctest: +SKIP
+            'ci'
+        """
         return self._get(f"{_project(project_id)}/service_accounts/"
                          f"{path_id(service_account_id, 'service_account_id')}")
 
@@ -135,12 +241,32 @@ class ServiceAccounts(AdminResource):
 
 
 class ProjectApiKeys(AdminResource):
+    """The API keys of a project (`/organization/projects/{id}/api_keys`): list, inspect (redacted)
+    and delete them. Uses the admin key. Reached as `client.organization.projects.api_keys`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> keys = client.organization.projects.api_keys.list(p.id)          # doctest: +SKIP
+        >>> client.organization.projects.api_keys.delete(p.id, keys.data[0].id)  # doctest: +SKIP
+    """
+
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
              owner_project_access: str | None = None):
+        """The project's keys (redacted values), as a page that iterates every page.
+
+        Example:
+            >>> client.organization.projects.api_keys.list(p.id).to_frame()  # doctest: +SKIP
+        """
         return self._list(f"{_project(project_id)}/api_keys",
                           {"limit": limit, "after": after, "owner_project_access": owner_project_access})
 
     def retrieve(self, project_id: str, api_key_id: str) -> APIObject:
+        """One key: its name, redacted value, owner and creation time.
+
+        Example:
+            >>> client.organization.projects.api_keys.retrieve(p.id, key_id).redacted_value  # doctest: +SKIP
+        """
         return self._get(f"{_project(project_id)}/api_keys/{path_id(api_key_id, 'api_key_id')}")
 
     def delete(self, project_id: str, api_key_id: str) -> APIObject:
@@ -153,6 +279,20 @@ RATE_LIMIT_FIELDS = ("max_requests_per_1_minute", "max_tokens_per_1_minute", "ma
 
 
 class RateLimits(AdminResource):
+    """The rate limits of a project, one per model (`/organization/projects/{id}/rate_limits`):
+    list and lower them. Uses the admin key. Reached as `client.organization.projects.rate_limits`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> limits = client.organization.projects.rate_limits
+        >>> limits.update("proj_abc", "rl-local-ngram", max_requests=5)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: unknown rate limit field 'max_requests'; fields: ...
+        >>> limits.update(p.id, "rl-local-ngram", max_requests_per_1_minute=30)  # doctest: +SKIP
+    """
+
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
              before: str | None = None):
         """The project's limit per model (ids are `rl-<model>`)."""
@@ -172,14 +312,37 @@ class RateLimits(AdminResource):
 
 
 class ProjectCertificates(AdminResource):
+    """Certificate activation per project (`/organization/projects/{id}/certificates`): list the
+    organization's certificates with their state for the project, activate or deactivate them there.
+    Uses the admin key. Reached as `client.organization.projects.certificates`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> client.organization.projects.certificates.activate(p.id, [cert.id])      # doctest: +SKIP
+        >>> client.organization.projects.certificates.list(p.id).to_frame()          # doctest: +SKIP
+    """
+
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
              order: str | None = None):
         """The organization's certificates, each `active` or not for this project."""
         return self._list(f"{_project(project_id)}/certificates", {"limit": limit, "after": after, "order": order})
 
     def activate(self, project_id: str, certificate_ids: list) -> APIObject:
+        """Activate certificates (uploaded to the organization) for this project.
+
+        Example:
+            >>> client.organization.projects.certificates.activate(p.id, [cert.id]).data[0].active  # doctest: +SKIP
+            True
+        """
         return self._post(f"{_project(project_id)}/certificates/activate", {"certificate_ids": list(certificate_ids)})
 
     def deactivate(self, project_id: str, certificate_ids: list) -> APIObject:
+        """Deactivate certificates for this project (they stay uploaded and active elsewhere).
+
+        Example:
+            >>> client.organization.projects.certificates.deactivate(p.id, [cert.id]).data[0].active  # doctest: +SKIP
+            False
+        """
         return self._post(f"{_project(project_id)}/certificates/deactivate",
                           {"certificate_ids": list(certificate_ids)})

@@ -55,6 +55,12 @@ class ResponseStream:
         return self.response
 
     def close(self) -> None:
+        """Stop reading and release the connection; leaving a `with` block calls it.
+
+        Example:
+            >>> with client.responses.create(model="local-ngram", input="Hi", stream=True) as events:  # doctest: +SKIP
+            ...     first = next(iter(events))
+        """
         self._stream.close()
 
     def __enter__(self):
@@ -65,6 +71,16 @@ class ResponseStream:
 
 
 class InputItems(Resource):
+    """The input items of a stored response (`/responses/{id}/input_items`): the messages and items
+    it was given, including those inherited through `previous_response_id`. Reached as
+    `client.responses.input_items`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.responses.input_items.list(r.id, order="asc").to_frame()  # doctest: +SKIP
+    """
+
     def list(self, response_id: str, *, after=None, limit=None, order=None, include=None):
         """The input items of a response (newest first unless `order="asc"`), as a page."""
         return self._list(f"responses/{path_id(response_id, 'response_id')}/input_items",
@@ -72,6 +88,15 @@ class InputItems(Resource):
 
 
 class InputTokens(Resource):
+    """Input-token counts (`/responses/input_tokens`): what a request would cost in input tokens,
+    without generating anything. Reached as `client.responses.input_tokens`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.responses.input_tokens.count(model="local-ngram", input="Hello there").input_tokens  # doctest: +SKIP
+    """
+
     def count(self, **params) -> APIObject:
         """How many input tokens a request would use: `model`, `input`, `instructions`,
         `previous_response_id`, `tools`, ... as for `create`.
@@ -83,6 +108,20 @@ class InputTokens(Resource):
 
 
 class Responses(Resource):
+    """The Responses API group (`/responses`): create responses (plain, streamed or in the background),
+    chain them with `previous_response_id`, retrieve, delete, cancel and compact; `input_items` and
+    `input_tokens` are sub-groups. Reached as `client.responses`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.responses.create(model="local-ngram", input=[])
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: input is an empty list: pass at least one item
+        >>> client.responses.create(model="local-ngram", input="Tell me about Mars").output_text  # doctest: +SKIP
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.input_items = InputItems(transport, client)
@@ -108,9 +147,21 @@ class Responses(Resource):
         return self._post("responses", body)
 
     def retrieve(self, response_id: str, *, include: list[str] | None = None) -> APIObject:
+        """A stored response by id; `include` adds optional parts (e.g. `["file_search_call.results"]`).
+
+        Example:
+            >>> client.responses.retrieve(r.id).status  # doctest: +SKIP
+            'completed'
+        """
         return self._get(f"responses/{path_id(response_id, 'response_id')}", {"include": include})
 
     def delete(self, response_id: str) -> APIObject:
+        """Delete a stored response (responses chained from it can no longer use it).
+
+        Example:
+            >>> client.responses.delete(r.id).deleted  # doctest: +SKIP
+            True
+        """
         return self._delete(f"responses/{path_id(response_id, 'response_id')}")
 
     def cancel(self, response_id: str) -> APIObject:

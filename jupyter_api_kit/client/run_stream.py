@@ -218,6 +218,13 @@ class RunStream:
         return list((action.get("submit_tool_outputs") or {}).get("tool_calls") or [])
 
     def close(self) -> None:
+        """Stop reading the run's events and release the connection (the run goes on on the server);
+        leaving a `with` block calls it.
+
+        Example:
+            >>> with client.threads.runs.stream(thread.id, assistant_id=tutor.id) as stream:  # doctest: +SKIP
+            ...     first_event = next(iter(stream))
+        """
         self._iterator.close()
         self._stream.close()
 

@@ -64,6 +64,17 @@ class _Progress:
 
 
 class Steps(Resource):
+    """The steps of an assistant run (`/threads/{id}/runs/{run_id}/steps`): message creation and tool
+    calls, with their usage. Reached as `client.threads.runs.steps`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> steps = client.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc")  # doctest: +SKIP
+        >>> [s.type for s in steps]                                                            # doctest: +SKIP
+        ['message_creation']
+    """
+
     def list(self, run_id: str, *, thread_id: str, include=None, after=None, before=None, limit=None, order=None):
         """The steps of a run (`message_creation`, `tool_calls`), newest first by default, with their usage.
 
@@ -80,6 +91,18 @@ class Steps(Resource):
 
 
 class Runs(Resource):
+    """Runs of assistants on threads (`/threads/{id}/runs`): create (plain, streamed, or polled to the
+    end), retrieve, update, list, cancel and submit tool outputs; `steps` is a sub-group. Reached as
+    `client.threads.runs`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id)  # doctest: +SKIP
+        >>> run.status                                                                  # doctest: +SKIP
+        'completed'
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.steps = Steps(transport, client)

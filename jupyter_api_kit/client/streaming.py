@@ -22,6 +22,14 @@ from jupyter_api_kit.errors import APIConnectionError, StreamError
 
 @dataclass
 class ServerSentEvent:
+    """One event of a server-sent event stream: its `event:` name (None if unnamed) and its
+    `data:` lines joined by newlines.
+
+    Example:
+        >>> next(parse_sse([b"event: thread.created\\ndata: {}\\n\\n"]))
+        ServerSentEvent(event='thread.created', data='{}')
+    """
+
     event: str | None
     data: str
 
@@ -101,6 +109,17 @@ class Stream:
         return next(self._events)
 
     def close(self) -> None:
+        """Stop reading and release the connection; leaving a `with` block calls it, so a loop left
+        early does not keep the connection open.
+
+        Example:
+            >>> import io, requests
+            >>> response = requests.Response()
+            >>> response.raw = io.BytesIO(b'data: {"n": 1}\\n\\ndata: {"n": 2}\\n\\n')
+            >>> with Stream(response) as events:
+            ...     next(events).n
+            1
+        """
         self._events.close()
         self.response.close()
 

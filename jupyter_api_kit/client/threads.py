@@ -24,6 +24,16 @@ from jupyter_api_kit.thread_registry import ThreadRegistry
 
 
 class Messages(Resource):
+    """The messages of a thread (`/threads/{id}/messages`): add, retrieve, update metadata, list and
+    delete. Reached as `client.threads.messages`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.threads.messages.create(thread.id, role="user", content="Why is Mars red?")  # doctest: +SKIP
+        >>> client.threads.messages.list(thread.id, order="asc").to_frame()                   # doctest: +SKIP
+    """
+
     def _path(self, thread_id: str, message_id: str | None = None) -> str:
         path = f"threads/{path_id(thread_id, 'thread_id')}/messages"
         return f"{path}/{path_id(message_id, 'message_id')}" if message_id is not None else path
@@ -40,6 +50,12 @@ class Messages(Resource):
                                                   "metadata": metadata})
 
     def retrieve(self, message_id: str, *, thread_id: str) -> APIObject:
+        """One message of a thread.
+
+        Example:
+            >>> client.threads.messages.retrieve(msg.id, thread_id=thread.id).role  # doctest: +SKIP
+            'user'
+        """
         return self._get(self._path(thread_id, message_id))
 
     def update(self, message_id: str, *, thread_id: str, metadata: dict) -> APIObject:
@@ -58,6 +74,12 @@ class Messages(Resource):
                                                   "limit": limit, "order": order})
 
     def delete(self, message_id: str, *, thread_id: str) -> APIObject:
+        """Delete one message of a thread.
+
+        Example:
+            >>> client.threads.messages.delete(msg.id, thread_id=thread.id).deleted  # doctest: +SKIP
+            True
+        """
         return self._delete(self._path(thread_id, message_id))
 
 
@@ -70,6 +92,18 @@ def registry_key(client, transport) -> str:
 
 
 class Threads(Resource):
+    """Assistant threads (`/threads`): create, retrieve, update, delete, create-and-run; `messages`
+    and `runs` are sub-groups. Since the API cannot list threads, the threads this client creates
+    are remembered per server (`known()`, `remember`, `forget`). Reached as `client.threads`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> thread = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])  # doctest: +SKIP
+        >>> thread.id in [t.id for t in client.threads.known()]                                       # doctest: +SKIP
+        True
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.messages = Messages(transport, client)
@@ -83,6 +117,12 @@ class Threads(Resource):
         return thread
 
     def retrieve(self, thread_id: str) -> APIObject:
+        """A thread by id (its metadata and tool resources; messages are `messages.list`).
+
+        Example:
+            >>> client.threads.retrieve(thread.id).metadata  # doctest: +SKIP
+            {'lesson': '3'}
+        """
         return self._get(f"threads/{path_id(thread_id, 'thread_id')}")
 
     def update(self, thread_id: str, *, metadata=None, tool_resources=None) -> APIObject:

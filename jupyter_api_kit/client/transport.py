@@ -95,6 +95,12 @@ class Transport:
 
     @property
     def has_admin_key(self) -> bool:
+        """Whether an admin key is set (the organization endpoints need one); the key itself stays hidden.
+
+        Example:
+            >>> Transport("http://127.0.0.1:9/v1", admin_key="sk-admin-x").has_admin_key
+            True
+        """
         return bool(self._admin_key)
 
     def _headers(self, method: str, admin: bool, extra) -> dict:
@@ -180,4 +186,10 @@ class Transport:
 
 
 def dumps(value) -> str:
+    """Compact JSON (no spaces after separators).
+
+    Example:
+        >>> dumps({"a": [1, 2], "b": None})
+        '{"a":[1,2],"b":null}'
+    """
     return json.dumps(value, separators=(",", ":"))

@@ -105,6 +105,16 @@ class UsagePage(Page):
         return super().iter_pages(self.progress if progress is None else progress)
 
     def buckets(self, progress: bool | None = None) -> list[APIObject]:
+        """Every bucket of this page and the following ones, as a flat list (pages fetched as needed).
+
+        Example:
+            >>> from jupyter_api_kit.client.objects import APIObject
+            >>> pages = {None: {"data": [{"start_time": 0}], "has_more": True, "next_page": "p2"},
+            ...          "p2": {"data": [{"start_time": 86400}], "has_more": False, "next_page": None}}
+            >>> first = UsagePage("completions", APIObject(pages[None]), lambda p: APIObject(pages[p["page"]]), {})
+            >>> [b.start_time for b in first.buckets()]
+            [0, 86400]
+        """
         return [bucket for page in self.iter_pages(progress) for bucket in page.data]
 
     def to_frame(self, all_pages: bool = True, progress: bool | None = None):
@@ -122,6 +132,20 @@ class UsagePage(Page):
 
 
 class Usage(AdminResource):
+    """Organization usage (`/organization/usage/<kind>`): one method per usage kind, each returning
+    a `UsagePage` of time buckets (`to_frame()` for a tidy DataFrame); costs are
+    `client.organization.costs`. Uses the admin key. Reached as `client.organization.usage`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
+        >>> client.organization.usage.get("tokens", start_time="2025-03-01")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: unknown usage kind 'tokens'; kinds: completions, embeddings, ...
+        >>> client.organization.usage.embeddings(start_time="2025-03-01", bucket_width="1h")  # doctest: +SKIP
+    """
+
     def _page(self, kind: str, path: str, progress: bool, params: dict) -> UsagePage:
         params = drop_unset(params)
         if "start_time" not in params:
@@ -168,12 +192,26 @@ class Usage(AdminResource):
 
     def embeddings(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                    user_ids=None, api_key_ids=None, models=None, limit=None, page=None, progress=False) -> UsagePage:
+        """Embeddings usage in time buckets (input tokens, requests);
+        `group_by` takes any of project_id, user_id, api_key_id, model.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.embeddings(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("embeddings", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
                           group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
                           models=models, limit=limit, page=page)
 
     def moderations(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                     user_ids=None, api_key_ids=None, models=None, limit=None, page=None, progress=False) -> UsagePage:
+        """Moderations usage in time buckets (input tokens, requests);
+        `group_by` takes any of project_id, user_id, api_key_id, model.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.moderations(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("moderations", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
                           api_key_ids=api_key_ids, models=models, limit=limit, page=page)
@@ -181,6 +219,13 @@ class Usage(AdminResource):
     def images(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                user_ids=None, api_key_ids=None, models=None, sources=None, sizes=None, limit=None, page=None,
                progress=False) -> UsagePage:
+        """Images usage in time buckets (images, requests);
+        `group_by` takes any of project_id, user_id, api_key_id, model, size, source.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.images(start_time="2025-03-01", group_by=["size"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("images", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
                           group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
                           models=models, sources=sources, sizes=sizes, limit=limit, page=page)
@@ -188,6 +233,13 @@ class Usage(AdminResource):
     def audio_speeches(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                        user_ids=None, api_key_ids=None, models=None, limit=None, page=None,
                        progress=False) -> UsagePage:
+        """Text-to-speech usage in time buckets (characters, requests);
+        `group_by` takes any of project_id, user_id, api_key_id, model.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.audio_speeches(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("audio_speeches", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
                           api_key_ids=api_key_ids, models=models, limit=limit, page=page)
@@ -195,23 +247,49 @@ class Usage(AdminResource):
     def audio_transcriptions(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                              user_ids=None, api_key_ids=None, models=None, limit=None, page=None,
                              progress=False) -> UsagePage:
+        """Transcription usage in time buckets (seconds, requests);
+        `group_by` takes any of project_id, user_id, api_key_id, model.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.audio_transcriptions(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("audio_transcriptions", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
                           api_key_ids=api_key_ids, models=models, limit=limit, page=page)
 
     def vector_stores(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                       limit=None, page=None, progress=False) -> UsagePage:
+        """Vector store usage in time buckets (bytes stored); `group_by` takes project_id.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.vector_stores(start_time="2025-03-01", group_by=["project_id"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("vector_stores", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
 
     def code_interpreter_sessions(self, *, start_time, end_time=None, bucket_width=None, group_by=None,
                                   project_ids=None, limit=None, page=None, progress=False) -> UsagePage:
+        """Code interpreter usage in time buckets (sessions); `group_by` takes project_id.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.code_interpreter_sessions(start_time="2025-03-01").to_frame()  # doctest: +SKIP
+        """
         return self._kind("code_interpreter_sessions", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
 
     def file_search_calls(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                           user_ids=None, api_key_ids=None, vector_store_ids=None, limit=None, page=None,
                           progress=False) -> UsagePage:
+        """File search usage in time buckets (tool calls);
+        `group_by` takes any of project_id, user_id, api_key_id, vector_store_id.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.file_search_calls(start_time="2025-03-01", group_by=["project_id"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("file_search_calls", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
                           api_key_ids=api_key_ids, vector_store_ids=vector_store_ids, limit=limit, page=page)
@@ -219,6 +297,13 @@ class Usage(AdminResource):
     def web_search_calls(self, *, start_time, end_time=None, bucket_width=None, group_by=None, project_ids=None,
                          user_ids=None, api_key_ids=None, models=None, context_levels=None, limit=None, page=None,
                          progress=False) -> UsagePage:
+        """Web search usage in time buckets (tool calls);
+        `group_by` takes any of project_id, user_id, api_key_id, model, context_level.
+
+        Example:
+            >>> usage = client.organization.usage  # doctest: +SKIP
+            >>> usage.web_search_calls(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+        """
         return self._kind("web_search_calls", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
                           api_key_ids=api_key_ids, models=models, context_levels=context_levels, limit=limit,

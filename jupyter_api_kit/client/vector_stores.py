@@ -44,6 +44,19 @@ def _vs(vector_store_id) -> str:
 
 
 class VectorStoreFiles(Resource):
+    """The files of a vector store (`/vector_stores/{id}/files`): attach one uploaded file, list,
+    retrieve, update attributes, read the parsed content, detach, and poll until processed. Reached as
+    `client.vector_stores.files`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> vs_file = client.vector_stores.files.create(vs.id, file_id=f.id,
+        ...                                             attributes={"topic": "space"})   # doctest: +SKIP
+        >>> client.vector_stores.files.poll(vs.id, f.id).status                          # doctest: +SKIP
+        'completed'
+    """
+
     def create(self, vector_store_id: str, *, file_id: str, attributes: dict | None = None,
                chunking_strategy: dict | None = None) -> APIObject:
         """Attach an uploaded file; it is processed in the background (status `in_progress`)."""
@@ -57,6 +70,12 @@ class VectorStoreFiles(Resource):
                                                             "after": after, "before": before})
 
     def retrieve(self, vector_store_id: str, file_id: str) -> APIObject:
+        """One file of the store: status, size in the store, attributes, last error.
+
+        Example:
+            >>> client.vector_stores.files.retrieve(vs.id, f.id).status  # doctest: +SKIP
+            'completed'
+        """
         return self._get(f"{_vs(vector_store_id)}/files/{path_id(file_id, 'file_id')}")
 
     def update(self, vector_store_id: str, file_id: str, *, attributes: dict | None) -> APIObject:
@@ -83,6 +102,21 @@ class VectorStoreFiles(Resource):
 
 
 class FileBatches(Resource):
+    """File batches of a vector store (`/vector_stores/{id}/file_batches`): attach many files in one
+    call, then poll, list or cancel the batch. Reached as `client.vector_stores.file_batches`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.vector_stores.file_batches.create("vs_abc")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: pass exactly one of file_ids or files
+        >>> batch = client.vector_stores.file_batches.create(vs.id, file_ids=[f1.id, f2.id])  # doctest: +SKIP
+        >>> client.vector_stores.file_batches.poll(vs.id, batch.id).file_counts.completed     # doctest: +SKIP
+        2
+    """
+
     def create(self, vector_store_id: str, *, file_ids: list[str] | None = None, files: list[dict] | None = None,
                attributes: dict | None = None, chunking_strategy: dict | None = None) -> APIObject:
         """Attach many files at once: `file_ids` (sharing `attributes`), or `files` entries of
@@ -94,6 +128,12 @@ class FileBatches(Resource):
                            "chunking_strategy": chunking_strategy})
 
     def retrieve(self, vector_store_id: str, batch_id: str) -> APIObject:
+        """A batch with its status and `file_counts` (in_progress, completed, failed, cancelled, total).
+
+        Example:
+            >>> client.vector_stores.file_batches.retrieve(vs.id, batch.id).file_counts.total  # doctest: +SKIP
+            2
+        """
         return self._get(f"{_vs(vector_store_id)}/file_batches/{path_id(batch_id, 'batch_id')}")
 
     def cancel(self, vector_store_id: str, batch_id: str) -> APIObject:
@@ -102,6 +142,12 @@ class FileBatches(Resource):
 
     def list_files(self, vector_store_id: str, batch_id: str, *, filter: str | None = None, limit=None,
                    order=None, after=None, before=None):
+        """The files of one batch, as a page; `filter` keeps one status.
+
+        Example:
+            >>> batches = client.vector_stores.file_batches                          # doctest: +SKIP
+            >>> batches.list_files(vs.id, batch.id, filter="failed").to_frame()      # doctest: +SKIP
+        """
         return self._list(f"{_vs(vector_store_id)}/file_batches/{path_id(batch_id, 'batch_id')}/files",
                           {"filter": filter, "limit": limit, "order": order, "after": after, "before": before})
 
@@ -129,6 +175,22 @@ class FileBatches(Resource):
 
 
 class VectorStores(Resource):
+    """The vector stores API group (`/vector_stores`): create, list, retrieve, update, delete and
+    search stores, and upload files into one in a single call; `files` and `file_batches` are
+    sub-groups. Reached as `client.vector_stores`.
+
+    Example:
+        >>> from jupyter_api_kit.client import Client
+        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+        >>> client.vector_stores.search("vs_abc", query="mars", filters={"type": "near"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.errors.InvalidInputError: filters: type must be one of eq, ne, gt, ... got 'near'
+        >>> vs = client.vector_stores.create(name="notes")                                    # doctest: +SKIP
+        >>> client.vector_stores.upload_and_poll(vs.id, ["mars.md"]).file_counts.completed     # doctest: +SKIP
+        1
+    """
+
     def __init__(self, transport, client=None):
         super().__init__(transport, client)
         self.files = VectorStoreFiles(transport, client)
@@ -148,9 +210,20 @@ class VectorStores(Resource):
                                             "expires_after": expires_after, "metadata": metadata})
 
     def list(self, *, limit=None, order=None, after=None, before=None):
+        """Vector stores, newest first by default, as a page that iterates every page.
+
+        Example:
+            >>> client.vector_stores.list(limit=10).to_frame()  # doctest: +SKIP
+        """
         return self._list("vector_stores", {"limit": limit, "order": order, "after": after, "before": before})
 
     def retrieve(self, vector_store_id: str) -> APIObject:
+        """A store by id: status, `file_counts`, `usage_bytes`, expiry.
+
+        Example:
+            >>> client.vector_stores.retrieve(vs.id).file_counts.completed  # doctest: +SKIP
+            2
+        """
         return self._get(_vs(vector_store_id))
 
     def update(self, vector_store_id: str, **changes) -> APIObject:
@@ -166,6 +239,12 @@ class VectorStores(Resource):
         return self._transport.json("POST", _vs(vector_store_id), json_body=changes)
 
     def delete(self, vector_store_id: str) -> APIObject:
+        """Delete a store (its files stay uploaded).
+
+        Example:
+            >>> client.vector_stores.delete(vs.id).deleted  # doctest: +SKIP
+            True
+        """
         return self._delete(_vs(vector_store_id))
 
     def search(self, vector_store_id: str, *, query, filters: dict | None = None, max_num_results: int | None = None,
