@@ -153,22 +153,31 @@ class NGramModel:
             [0.9, 0.1, 0.0]
         """
         size = self.vocab_size if size is None else size
-        if backoff is not None:
-            p = np.array(backoff, dtype=np.float64)
-        else:
-            p = np.zeros(size, dtype=np.float64)
-            p[:self.vocab_size] = self.unigram
         hist = list(history[-(self.order - 1):]) if self.order > 1 else []
         hist = [BOS] * (self.order - 1 - len(hist)) + hist
+        rows = []
         for k in range(1, self.order):
             row = self._rows[k].get(tuple(hist[len(hist) - k:]))
             if row is None:
                 # An unseen context of order k implies unseen longer ones; the caller still gets the
                 # best lower-order estimate, which is exactly interpolated KN's behaviour.
                 break
-            start, end, gamma = row
-            p *= gamma
-            p[self._next[k][start:end]] += self._vals[k][start:end]
+            rows.append((k, row))
+        # Interpolation, level by level, is p <- gamma_k p + vals_k. Unrolled: the lowest level is
+        # scaled by every gamma, and each level's values by the gammas of the levels above it, so
+        # the dense vector is scaled once rather than once per level.
+        scale = 1.0
+        for _, (_, _, gamma) in rows:
+            scale *= gamma
+        if backoff is not None:
+            p = np.multiply(backoff, scale, dtype=np.float64)
+        else:
+            p = np.zeros(size, dtype=np.float64)
+            np.multiply(self.unigram, scale, out=p[:self.vocab_size])
+        above = 1.0
+        for k, (start, end, gamma) in reversed(rows):
+            p[self._next[k][start:end]] += above * self._vals[k][start:end]
+            above *= gamma
         return p
 
     def depth(self, history: Sequence[int]) -> int:
