@@ -44,6 +44,15 @@ def record(db, event_type: str, principal: Principal, *, project: tuple[str, str
 
 
 def event_object(row) -> dict:
+    """The API's audit log event for an `audit_logs` row: the type's details sit under a key named
+    after the type, and `project` appears only for project-scoped events.
+
+    Example:
+        >>> row = {"id": "audit_log-1", "type": "project.created", "effective_at": 1700000000, "actor": "{}",
+        ...        "details": '{"id": "proj_1"}', "project_id": None, "project_name": None}
+        >>> event_object(row)["project.created"], "project" in event_object(row)
+        ({'id': 'proj_1'}, False)
+    """
     event = {"id": row["id"], "type": row["type"], "effective_at": row["effective_at"],
              "actor": loads(row["actor"]), row["type"]: loads(row["details"])}
     if row["project_id"]:

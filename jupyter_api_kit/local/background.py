@@ -18,12 +18,33 @@ log = logging.getLogger("jupyter_api_kit.local")
 
 
 class Background:
+    """The app's thread pool for work that outlives a request (`app.state.background`). Loops check
+    `stopping` (or use `sleep`) between steps so that stopping the server ends them promptly.
+
+    Example:
+        >>> bg = Background(workers=1)
+        >>> bg.sleep(0.01)
+        False
+        >>> bg.shutdown()
+        >>> bg.stopping.is_set(), bg.sleep(10)
+        (True, True)
+    """
+
     def __init__(self, workers: int = 4):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jak-local-bg")
         #: set when the server stops; long loops check it between steps
         self.stopping = threading.Event()
 
     def submit(self, fn, *args, **kwargs) -> Future:
+        """Run `fn(*args, **kwargs)` on the pool; an exception it raises is logged (nobody may wait
+        for the future), and is also kept on the returned future.
+
+        Example:
+            >>> bg = Background(workers=1)
+            >>> bg.submit(sorted, [3, 1, 2]).result()
+            [1, 2, 3]
+            >>> bg.shutdown()
+        """
         future = self._pool.submit(fn, *args, **kwargs)
         future.add_done_callback(_log_failure)
         return future
@@ -33,6 +54,14 @@ class Background:
         return self.stopping.wait(seconds)
 
     def shutdown(self) -> None:
+        """Set `stopping`, drop work not yet started and wait for the running work to end.
+
+        Example:
+            >>> bg = Background(workers=1)
+            >>> bg.shutdown()
+            >>> bg.stopping.is_set()
+            True
+        """
         self.stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 

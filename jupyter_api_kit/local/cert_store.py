@@ -28,6 +28,15 @@ MAX_PEM = 64 * 1024
 
 @dataclass(frozen=True)
 class ParsedCertificate:
+    """What `parse_pem` keeps of a checked certificate: the PEM block, its validity window (Unix
+    seconds) and its SHA-256 fingerprint (hex), which tells duplicate uploads apart.
+
+    Example:
+        >>> cert = parse_pem(open("ca.pem").read())      # doctest: +SKIP
+        >>> cert.expires_at > cert.valid_at, len(cert.fingerprint)   # doctest: +SKIP
+        (True, 64)
+    """
+
     pem: str
     valid_at: int
     expires_at: int
@@ -64,6 +73,17 @@ def parse_pem(text: str, now: float | None = None) -> ParsedCertificate:
 
 
 def certificate_object(row, *, obj: str = "certificate", active: bool | None = None, content: bool = False) -> dict:
+    """The API's certificate object for a `certificates` row; `obj` names the variant
+    (`organization.certificate`, `organization.project.certificate`), `active` is added when known and
+    `content` adds the PEM text.
+
+    Example:
+        >>> row = {"id": "cert_1", "name": "CA", "created_at": 1700000000, "valid_at": 1690000000,
+        ...        "expires_at": 1800000000, "content": "-----BEGIN CERTIFICATE-----..."}
+        >>> obj = certificate_object(row, obj="organization.certificate", active=True)
+        >>> obj["object"], obj["active"], obj["certificate_details"]
+        ('organization.certificate', True, {'valid_at': 1690000000, 'expires_at': 1800000000})
+    """
     details = {"valid_at": row["valid_at"], "expires_at": row["expires_at"]}
     if content:
         details["content"] = row["content"]
@@ -75,6 +95,17 @@ def certificate_object(row, *, obj: str = "certificate", active: bool | None = N
 
 
 def get_certificate(store, certificate_id: str):
+    """The `certificates` row of `certificate_id`, or a 404 naming `certificate_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> get_certificate(store, "cert_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No certificate found with id 'cert_missing'.
+    """
     row = store.one("SELECT * FROM certificates WHERE id = ?", (certificate_id,))
     if row is None:
         raise NotFound(f"No certificate found with id '{certificate_id}'.", param="certificate_id")
@@ -82,11 +113,34 @@ def get_certificate(store, certificate_id: str):
 
 
 def is_active(store, certificate_id: str, scope: str = ORG) -> bool:
+    """Whether a certificate is active for `scope`: the organization (`ORG`) or a project id.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> is_active(store, "cert_1"), is_active(store, "cert_1", "proj_1")
+        (False, False)
+    """
     return store.one("SELECT 1 FROM certificate_activations WHERE certificate_id = ? AND scope = ?",
                      (certificate_id, scope)) is not None
 
 
 def upload(store, principal: Principal, body: dict) -> dict:
+    """`POST /organization/certificates`: parse and check the PEM `certificate` (see `parse_pem`),
+    refuse one already uploaded, store it inactive and write a `certificate.created` audit event.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> upload(store, admin_principal(), {"certificate": "-----BEGIN PRIVATE KEY-----\\n..."})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'certificate': this is (or contains) a private key; ...
+        >>> upload(store, admin_principal(), {"certificate": pem, "name": "CA"})["active"]  # doctest: +SKIP
+        False
+    """
     p = Params(body)
     text = p.str("certificate", required=True)
     name = p.str("name", max_length=MAX_NAME)
@@ -118,6 +172,18 @@ def list_certificates(store, query, scope: str = ORG) -> dict:
 
 
 def retrieve(store, certificate_id: str, query) -> dict:
+    """`GET /organization/certificates/{id}`: the certificate with its organization-wide `active`
+    flag; `include[]=content` adds the PEM text (no other value is allowed).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> retrieve(store, "cert_1", {"include": ["key"]})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid value for 'include': 'key'. Supported values are: 'content'.
+    """
     include = audit.multi_param(query, "include")
     unknown = [v for v in include if v != "content"]
     if unknown:
@@ -128,6 +194,20 @@ def retrieve(store, certificate_id: str, query) -> dict:
 
 
 def modify(store, principal: Principal, certificate_id: str, body: dict) -> dict:
+    """`POST /organization/certificates/{id}`: rename a certificate (`name` is the only field
+    allowed), with a `certificate.updated` audit event.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> modify(store, admin_principal(), "cert_missing", {"name": "CA"})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No certificate found with id 'cert_missing'.
+        >>> modify(store, admin_principal(), cert["id"], {"name": "Root CA"})["name"]  # doctest: +SKIP
+        'Root CA'
+    """
     get_certificate(store, certificate_id)
     unknown = sorted(set(body) - {"name"})
     if unknown:
@@ -142,6 +222,20 @@ def modify(store, principal: Principal, certificate_id: str, body: dict) -> dict
 
 
 def delete(store, principal: Principal, certificate_id: str) -> dict:
+    """`DELETE /organization/certificates/{id}`: delete a certificate that is active nowhere (else a
+    400 saying where it is active); the audit event keeps its PEM text.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> delete(store, admin_principal(), "cert_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No certificate found with id 'cert_missing'.
+        >>> delete(store, admin_principal(), cert["id"])  # doctest: +SKIP
+        {'object': 'certificate.deleted', 'id': 'cert_...'}
+    """
     row = get_certificate(store, certificate_id)
     scopes = [r["scope"] for r in store.all("SELECT scope FROM certificate_activations WHERE certificate_id = ?",
                                              (certificate_id,))]

@@ -57,6 +57,19 @@ def formatted_text(req, generated: Generated) -> str:
 
 
 def text_choice(model, req, index: int, on_token=None) -> tuple[dict, Generated]:
+    """One text choice (number `index`) for the request, with the `Generated` output it came from.
+    The choice's seed is derived from the request's seed and `index`, so `n` choices differ but each
+    is reproducible; `on_token` sees every token as it is produced.
+
+    Example:
+        >>> from jupyter_api_kit.local.chat_request import parse_chat_request
+        >>> from jupyter_api_kit.local.models.language import get_language_model
+        >>> req = parse_chat_request({"model": "local-ngram", "seed": 1, "max_completion_tokens": 5,
+        ...                           "messages": [{"role": "user", "content": "Hi"}]})
+        >>> choice, generated = text_choice(get_language_model("local-ngram"), req, 0)
+        >>> choice["message"]["content"] == generated.text, generated.completion_tokens <= 5
+        (True, True)
+    """
     generated = generate(model, req.messages, seed=choice_seed(req.seed, index), temperature=req.temperature,
                          top_p=req.top_p, max_tokens=req.max_tokens, stop=req.stop or None,
                          top_logprobs=req.top_logprobs if req.logprobs else 0, on_token=on_token)
@@ -69,6 +82,13 @@ def text_choice(model, req, index: int, on_token=None) -> tuple[dict, Generated]
 
 
 def usage_object(prompt_tokens: int, completion_tokens: int, cached_tokens: int) -> dict:
+    """The chat completion's `usage` object; the details the local server never produces are zeros.
+
+    Example:
+        >>> usage = usage_object(12, 5, cached_tokens=8)
+        >>> usage["total_tokens"], usage["prompt_tokens_details"]
+        (17, {'cached_tokens': 8, 'audio_tokens': 0})
+    """
     return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
@@ -77,6 +97,14 @@ def usage_object(prompt_tokens: int, completion_tokens: int, cached_tokens: int)
 
 
 def prompt_tokens(model, req) -> int:
+    """The prompt's size in the model's tokens, counted over `role: content` lines of every message.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> words = SimpleNamespace(count_tokens=lambda text: len(text.split()))
+        >>> prompt_tokens(words, SimpleNamespace(messages=[{"role": "user", "content": "Hello there"}]))
+        3
+    """
     return model.count_tokens("\n".join(f"{m['role']}: {m['content']}" for m in req.messages))
 
 

@@ -20,6 +20,16 @@ RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 
 @dataclass
 class ChatRequest:
+    """A checked chat completion request: what `parse_chat_request` returns, with messages reduced
+    to role and text and every option at its API default. `raw` keeps the body as sent (for storing).
+
+    Example:
+        >>> req = parse_chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "Hi"}],
+        ...                           "stop": "\\n", "max_tokens": 20})
+        >>> req.stop, req.max_tokens, req.temperature, req.stream
+        (['\\n'], 20, 1.0, False)
+    """
+
     model: str
     messages: list  # normalized: role + text content
     n: int = 1

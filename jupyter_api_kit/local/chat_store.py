@@ -17,6 +17,18 @@ from jupyter_api_kit.local.store import dumps, loads
 
 
 def save(store, completion: dict, request: dict, metadata: dict | None) -> None:
+    """Store a completion made with `store=True`: the completion, the request (whose messages become
+    the completion's message list) and its metadata, in one transaction.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> fetch(store, "chatcmpl-1")["metadata"]
+        {'topic': 'demo'}
+    """
     with store.tx() as db:
         db.execute("INSERT INTO chat_completions (id, created, model, response, request, metadata) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
@@ -35,6 +47,21 @@ def _object(row) -> dict:
 
 
 def fetch(store, completion_id: str) -> dict:
+    """A stored completion with its current metadata, or a 404 naming `completion_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> fetch(store, "chatcmpl-1")["model"]
+        'local-ngram'
+        >>> fetch(store, "chatcmpl-2")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No chat completion found with id 'chatcmpl-2'.
+    """
     row = store.one("SELECT response, metadata FROM chat_completions WHERE id = ?", (completion_id,))
     if row is None:
         raise NotFound(f"No chat completion found with id '{completion_id}'.", param="completion_id")
@@ -42,17 +69,54 @@ def fetch(store, completion_id: str) -> dict:
 
 
 def set_metadata(store, completion_id: str, metadata: dict) -> dict:
+    """Replace a stored completion's metadata (already checked by the caller); returns the completion.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> set_metadata(store, "chatcmpl-1", {"topic": "space"})["metadata"]
+        {'topic': 'space'}
+    """
     if store.execute("UPDATE chat_completions SET metadata = ? WHERE id = ?", (dumps(metadata), completion_id)) == 0:
         raise NotFound(f"No chat completion found with id '{completion_id}'.", param="completion_id")
     return fetch(store, completion_id)
 
 
 def delete(store, completion_id: str) -> None:
+    """Delete a stored completion and its messages, or a 404 if there is none.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> delete(store, "chatcmpl-1")
+        >>> store.one("SELECT count(*) AS n FROM chat_completion_messages")["n"]
+        0
+    """
     if store.execute("DELETE FROM chat_completions WHERE id = ?", (completion_id,)) == 0:
         raise NotFound(f"No chat completion found with id '{completion_id}'.", param="completion_id")
 
 
 def list_page(store, cursor: Cursor, model: str | None, metadata: dict) -> dict:
+    """One page of stored completions, optionally only of `model` and with every `metadata` pair.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> from jupyter_api_kit.local.paging import Cursor
+        >>> [c["id"] for c in list_page(store, Cursor(), "local-ngram", {"topic": "demo"})["data"]]
+        ['chatcmpl-1']
+        >>> list_page(store, Cursor(), None, {"topic": "other"})["data"]
+        []
+    """
     where, params = ["1"], []
     if model:
         where.append("model = ?")
@@ -66,6 +130,19 @@ def list_page(store, cursor: Cursor, model: str | None, metadata: dict) -> dict:
 
 
 def messages_page(store, completion_id: str, cursor: Cursor) -> dict:
+    """One page of the messages a stored completion was made from (text parts joined into
+    `content`; the parts themselves in `content_parts`), or a 404 for an unknown completion.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> completion = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
+        ...               "model": "local-ngram", "choices": []}
+        >>> save(store, completion, {"messages": [{"role": "user", "content": "Hi"}]}, {"topic": "demo"})
+        >>> from jupyter_api_kit.local.paging import Cursor
+        >>> [(m["role"], m["content"]) for m in messages_page(store, "chatcmpl-1", Cursor(order="asc"))["data"]]
+        [('user', 'Hi')]
+    """
     fetch(store, completion_id)  # 404 for an unknown completion
 
     def to_object(row):

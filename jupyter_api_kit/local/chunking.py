@@ -25,6 +25,15 @@ MIN_CHUNK, MAX_CHUNK = 100, 4096
 
 @dataclass
 class Chunk:
+    """One chunk of a file's text: the text, the index of its first token in the file, and its size
+    in tokens.
+
+    Example:
+        >>> chunk = chunk_text("one two three", parse_strategy(None))[0]
+        >>> chunk.start, chunk.tokens == len(tokenize("one two three"))
+        (0, True)
+    """
+
     text: str
     start: int      # index of the first token
     tokens: int
@@ -72,6 +81,12 @@ def _copy(strategy: dict) -> dict:
 
 
 def tokenize(text: str) -> list[str]:
+    """The local language model's tokens of `text`: the unit chunk sizes are counted in.
+
+    Example:
+        >>> "".join(tokenize("Mars is red.")) == "Mars is red."
+        True
+    """
     from jupyter_api_kit.local.models.language import get_language_model
 
     return get_language_model().encode(text)

@@ -45,6 +45,12 @@ def item_delay(app) -> float:
 
 
 def start(app, run_id: str, principal: Principal | None = None) -> None:
+    """Run an eval run on the app's background pool; `principal` is who the model usage is
+    recorded for.
+
+    Example:
+        >>> start(request.app, run["id"], principal)  # doctest: +SKIP
+    """
     app.state.background.submit(execute, app, run_id, principal or Principal())
 
 
@@ -64,6 +70,12 @@ def recover(app) -> None:
 
 
 def zero_counts() -> dict:
+    """A run's `result_counts` before any item is graded.
+
+    Example:
+        >>> zero_counts()
+        {'total': 0, 'errored': 0, 'failed': 0, 'passed': 0}
+    """
     return {"total": 0, "errored": 0, "failed": 0, "passed": 0}
 
 

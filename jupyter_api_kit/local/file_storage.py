@@ -53,6 +53,15 @@ def storage_dir(app) -> Path:
 
 
 def max_upload_bytes(app) -> int:
+    """The largest upload the app accepts: `app.state.max_upload_bytes` if set, else the API's 512 MB.
+
+    Example:
+        >>> import types
+        >>> max_upload_bytes(types.SimpleNamespace(state=types.SimpleNamespace())) == 512 * 1024 * 1024
+        True
+        >>> max_upload_bytes(types.SimpleNamespace(state=types.SimpleNamespace(max_upload_bytes=1000)))
+        1000
+    """
     return int(getattr(app.state, "max_upload_bytes", None) or DEFAULT_MAX_UPLOAD_BYTES)
 
 

@@ -72,11 +72,27 @@ class JobControl:
         self.models_lock = threading.Lock()
 
     def lock(self, job_id: str) -> threading.Lock:
+        """The lock of one job (made on first use): held while the job's state changes, so a worker
+        and a cancel, pause or resume request never interleave.
+
+        Example:
+            >>> control = JobControl()
+            >>> control.lock("ftjob-1") is control.lock("ftjob-1"), control.lock("ftjob-1") is control.lock("ftjob-2")
+            (True, False)
+        """
         with self._guard:
             return self._locks.setdefault(job_id, threading.Lock())
 
 
 def control(app) -> JobControl:
+    """The app's `JobControl` (`app.state.fine_tune_control`).
+
+    Example:
+        >>> import types
+        >>> app = types.SimpleNamespace(state=types.SimpleNamespace(fine_tune_control=JobControl()))
+        >>> control(app) is app.state.fine_tune_control
+        True
+    """
     return app.state.fine_tune_control
 
 
@@ -88,6 +104,11 @@ def add_event(db, job_id: str, message: str, *, level: str = "info", kind: str =
 
 
 def start(app, job_id: str) -> None:
+    """Train a job on the app's background pool (the job must already be stored, `queued`).
+
+    Example:
+        >>> start(request.app, job["id"])  # doctest: +SKIP
+    """
     app.state.background.submit(execute, app, job_id)
 
 

@@ -96,6 +96,14 @@ def logprob_entry(tok) -> dict:
 
 
 def fingerprint(model) -> str:
+    """The `system_fingerprint` of a model: stable for one model id, different between models.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> fp = fingerprint(SimpleNamespace(id="local-ngram"))
+        >>> fp.startswith("fp_"), len(fp), fp == fingerprint(SimpleNamespace(id="local-ngram"))
+        (True, 13, True)
+    """
     return "fp_" + hashlib.sha1(model.id.encode()).hexdigest()[:10]
 
 
@@ -113,6 +121,20 @@ class PromptCache:
         return hashlib.sha256(json.dumps([model_id, messages], sort_keys=True).encode()).hexdigest()
 
     def cached_tokens(self, model, messages: list) -> int:
+        """The tokens of the longest earlier-seen prefix of `messages` (the last message excluded,
+        as it is the new turn), 0 when none was seen.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> model = SimpleNamespace(id="m", count_tokens=lambda text: len(text.split()))
+            >>> cache = PromptCache()
+            >>> first = [{"role": "user", "content": "Hi there"}, {"role": "assistant", "content": "Hello"}]
+            >>> cache.cached_tokens(model, first + [{"role": "user", "content": "More"}])
+            0
+            >>> cache.remember(model, first)
+            >>> cache.cached_tokens(model, first + [{"role": "user", "content": "More"}])
+            5
+        """
         with self._lock:
             for end in range(len(messages) - 1, 0, -1):
                 key = self._key(model.id, messages[:end])
@@ -122,6 +144,18 @@ class PromptCache:
         return 0
 
     def remember(self, model, messages: list) -> None:
+        """Remember every prefix of a conversation just served, with its token count; the oldest
+        entries go once `capacity` is exceeded.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> model = SimpleNamespace(id="m", count_tokens=lambda text: len(text.split()))
+            >>> cache = PromptCache(capacity=1)
+            >>> a, b = {"role": "user", "content": "a"}, {"role": "user", "content": "b"}
+            >>> cache.remember(model, [a, b])
+            >>> cache.cached_tokens(model, [a, b, b]), cache.cached_tokens(model, [a, b])   # [a] was dropped
+            (4, 0)
+        """
         with self._lock:
             for end in range(1, len(messages) + 1):
                 prefix = messages[:end]

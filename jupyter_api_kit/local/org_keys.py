@@ -42,6 +42,12 @@ def new_secret(prefix: str) -> str:
 
 
 def key_hash(value: str) -> str:
+    """The SHA-256 hex digest a project key is stored and looked up by (the key itself is never stored).
+
+    Example:
+        >>> key_hash("sk-svcacct-abc") == key_hash("sk-svcacct-abc"), len(key_hash("sk-svcacct-abc"))
+        (True, 64)
+    """
     return hashlib.sha256(value.encode()).hexdigest()
 
 
@@ -55,6 +61,13 @@ def _same(token: str, secret: str | None) -> bool:
 
 
 def admin_principal() -> Principal:
+    """The caller behind the admin key: the local organization's owner, acting with the admin key.
+
+    Example:
+        >>> p = admin_principal()
+        >>> p.is_admin, p.user_id, p.api_key_id
+        (True, 'user-local-owner', 'key_local_admin')
+    """
     return Principal(user_id=OWNER_ID, api_key_id=ADMIN_KEY_ID, is_admin=True)
 
 
@@ -78,6 +91,15 @@ def live_project_key(store, token: str):
 
 
 def principal_for_key(row) -> Principal:
+    """The caller behind a live project key row: its project and key, and its service account (or
+    user) as the owner, so usage is attributed to them.
+
+    Example:
+        >>> row = {"project_id": "proj_1", "id": "key_1", "owner_type": "service_account", "owner_id": "svc_acct_1"}
+        >>> p = principal_for_key(row)
+        >>> p.project_id, p.service_account_id, p.user_id, p.is_admin
+        ('proj_1', 'svc_acct_1', None, False)
+    """
     service_account = row["owner_id"] if row["owner_type"] == "service_account" else None
     user = row["owner_id"] if row["owner_type"] == "user" else None
     return Principal(project_id=row["project_id"], api_key_id=row["id"], service_account_id=service_account,

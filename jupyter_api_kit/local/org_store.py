@@ -60,12 +60,31 @@ def _name(p: Params, required: bool) -> str | None:
 # ---- projects -------------------------------------------------------------------------------------
 
 def project_object(row) -> dict:
+    """The API's `organization.project` object for a `projects` row (archived ones say so in `status`).
+
+    Example:
+        >>> row = {"id": "proj_1", "name": "Demo", "created_at": 1700000000, "archived_at": 1700000500,
+        ...        "external_key_id": None, "residency": None}
+        >>> project_object(row)["status"], project_object(row)["residency"]
+        ('archived', 'GLOBAL')
+    """
     return {"id": row["id"], "object": "organization.project", "name": row["name"], "created_at": row["created_at"],
             "archived_at": row["archived_at"], "status": "archived" if row["archived_at"] else "active",
             "external_key_id": row["external_key_id"], "residency": row["residency"] or "GLOBAL"}
 
 
 def get_project(store, project_id: str):
+    """The `projects` row of `project_id` (archived or not), or a 404 naming `project_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> get_project(store, "proj_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No project found with id 'proj_missing'.
+    """
     row = store.one("SELECT * FROM projects WHERE id = ?", (project_id,))
     if row is None:
         raise NotFound(f"No project found with id '{project_id}'.", param="project_id")
@@ -82,6 +101,22 @@ def active_project(store, project_id: str):
 
 
 def create_project(store, principal: Principal, body: dict) -> dict:
+    """`POST /organization/projects`: a new active project (`name` required, optional
+    `residency` and `external_key_id`), with its `project.created` audit event.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> body = {"name": "Research", "residency": "EU_STORAGE_PROCESSING"}
+        >>> project = create_project(store, admin_principal(), body)
+        >>> project["name"], project["residency"], project["status"]
+        ('Research', 'EU_STORAGE_PROCESSING', 'active')
+        >>> create_project(store, admin_principal(), {"name": " "})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'name': empty string. Give the project a name.
+    """
     p = Params(body)
     name = _name(p, True)
     residency = p.str("residency", choices=RESIDENCIES)
@@ -96,12 +131,38 @@ def create_project(store, principal: Principal, body: dict) -> dict:
 
 
 def list_projects(store, query) -> dict:
+    """`GET /organization/projects`: one page of projects, oldest first; archived ones only with
+    `include_archived=true`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> kept = create_project(store, admin_principal(), {"name": "Kept"})
+        >>> old = create_project(store, admin_principal(), {"name": "Old"})
+        >>> _ = archive_project(store, admin_principal(), old["id"])
+        >>> [p["name"] for p in list_projects(store, {})["data"]]
+        ['Kept']
+        >>> [p["name"] for p in list_projects(store, {"include_archived": "true"})["data"]]
+        ['Kept', 'Old']
+    """
     cursor = Cursor.from_query(query, default_order="asc")
     where = "1" if Params(query).bool("include_archived") else "archived_at IS NULL"
     return page_where(store, "projects", cursor, project_object, where=where)
 
 
 def modify_project(store, principal: Principal, project_id: str, body: dict) -> dict:
+    """`POST /organization/projects/{id}`: change `name` and/or `external_key_id` of an active
+    project (anything else is a 400), with a `project.updated` audit event.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Draft"})
+        >>> modify_project(store, admin_principal(), project["id"], {"name": "Final"})["name"]
+        'Final'
+    """
     row = active_project(store, project_id)
     p = Params(body)
     unknown = sorted(set(body) - {"name", "external_key_id"})
@@ -122,6 +183,17 @@ def modify_project(store, principal: Principal, project_id: str, body: dict) -> 
 
 
 def archive_project(store, principal: Principal, project_id: str) -> dict:
+    """`POST /organization/projects/{id}/archive`: mark a project archived (its keys stop working).
+    Archiving an archived project changes nothing and writes no second event.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Old"})
+        >>> archive_project(store, admin_principal(), project["id"])["status"]
+        'archived'
+    """
     row = get_project(store, project_id)
     if row["archived_at"] is None:
         with store.tx() as db:
@@ -138,11 +210,30 @@ USER_COLUMNS = ("SELECT pu.seq, pu.project_id, pu.role, pu.added_at, u.id, u.ema
 
 
 def user_object(row) -> dict:
+    """The API's `organization.project.user` object for a project-member row.
+
+    Example:
+        >>> user_object({"id": "user-1", "name": "Ada", "email": "ada@example.org", "role": "owner",
+        ...              "added_at": 1700000000})["object"]
+        'organization.project.user'
+    """
     return {"object": "organization.project.user", "id": row["id"], "name": row["name"], "email": row["email"],
             "role": row["role"], "added_at": row["added_at"]}
 
 
 def get_user(store, project_id: str, user_id: str):
+    """The member row of `user_id` in a project, or a 404 (for the project or the user).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Team"})
+        >>> get_user(store, project["id"], "user-nobody")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No user 'user-nobody' in project 'proj_...'.
+    """
     get_project(store, project_id)
     row = store.one(f"{USER_COLUMNS} WHERE pu.project_id = ? AND pu.user_id = ?", (project_id, user_id))
     if row is None:
@@ -168,6 +259,18 @@ def _org_member(db, user_id: str | None, email: str | None) -> str:
 
 
 def add_user(store, principal: Principal, project_id: str, body: dict) -> dict:
+    """`POST /organization/projects/{id}/users`: add an organization member (`user_id`) or a person
+    by `email` (who becomes a member of the organization) with `role` owner or member.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Team"})
+        >>> user = add_user(store, admin_principal(), project["id"], {"email": "ada@example.org", "role": "member"})
+        >>> user["email"], user["role"]
+        ('ada@example.org', 'member')
+    """
     project = active_project(store, project_id)
     p = Params(body)
     role = p.str("role", required=True, choices=PROJECT_ROLES)
@@ -191,6 +294,17 @@ def add_user(store, principal: Principal, project_id: str, body: dict) -> dict:
 
 
 def list_users(store, project_id: str, query) -> dict:
+    """`GET /organization/projects/{id}/users`: one page of the project's members, oldest first.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Team"})
+        >>> _ = add_user(store, admin_principal(), project["id"], {"email": "ada@example.org", "role": "owner"})
+        >>> [u["email"] for u in list_users(store, project["id"], {})["data"]]
+        ['ada@example.org']
+    """
     get_project(store, project_id)
     cursor = Cursor.from_query(query, default_order="asc")
     table = f"({USER_COLUMNS})"
@@ -198,6 +312,17 @@ def list_users(store, project_id: str, query) -> dict:
 
 
 def modify_user(store, principal: Principal, project_id: str, user_id: str, body: dict) -> dict:
+    """`POST /organization/projects/{id}/users/{user_id}`: change a member's `role`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Team"})
+        >>> user = add_user(store, admin_principal(), project["id"], {"email": "ada@example.org", "role": "member"})
+        >>> modify_user(store, admin_principal(), project["id"], user["id"], {"role": "owner"})["role"]
+        'owner'
+    """
     project = active_project(store, project_id)
     get_user(store, project_id, user_id)
     role = Params(body).str("role", required=True, choices=PROJECT_ROLES)
@@ -210,6 +335,18 @@ def modify_user(store, principal: Principal, project_id: str, user_id: str, body
 
 
 def delete_user(store, principal: Principal, project_id: str, user_id: str) -> dict:
+    """`DELETE /organization/projects/{id}/users/{user_id}`: remove a member from the project (not
+    from the organization).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> project = create_project(store, admin_principal(), {"name": "Team"})
+        >>> user = add_user(store, admin_principal(), project["id"], {"email": "ada@example.org", "role": "member"})
+        >>> delete_user(store, admin_principal(), project["id"], user["id"])["deleted"]
+        True
+    """
     project = active_project(store, project_id)
     get_user(store, project_id, user_id)
     with store.tx() as db:

@@ -17,6 +17,14 @@ from jupyter_api_kit.local.params import Params
 
 @dataclass(frozen=True)
 class Cursor:
+    """The paging parameters of one list request: `limit` items, in `order` (asc or desc by
+    creation), after or before the item with that id.
+
+    Example:
+        >>> Cursor()
+        Cursor(limit=20, order='desc', after=None, before=None)
+    """
+
     limit: int = 20
     order: str = "desc"
     after: str | None = None
@@ -25,6 +33,17 @@ class Cursor:
     @classmethod
     def from_query(cls, query: Mapping, *, default_order: str = "desc", default_limit: int = 20,
                    max_limit: int = 100) -> "Cursor":
+        """Read `limit`, `order`, `after`, `before` from a query mapping, with the endpoint's
+        defaults; bad values are 400s naming the parameter.
+
+        Example:
+            >>> Cursor.from_query({"after": "msg_1"}, default_order="asc", default_limit=10)
+            Cursor(limit=10, order='asc', after='msg_1', before=None)
+            >>> Cursor.from_query({"limit": "500"})
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid 'limit': 500 is above the maximum of 100.
+        """
         p = Params(query)
         return cls(limit=p.int("limit", default=default_limit, minimum=1, maximum=max_limit),
                    order=p.str("order", default=default_order, choices=("asc", "desc")),

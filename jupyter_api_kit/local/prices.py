@@ -68,12 +68,32 @@ class PriceTable:
 
     @classmethod
     def from_environment(cls) -> "PriceTable":
+        """The default table, with the JSON file named by `JUPYTER_API_KIT_PRICES` (if set) merged over it.
+
+        Example:
+            >>> import json, os, tempfile
+            >>> path = os.path.join(tempfile.mkdtemp(), "prices.json")
+            >>> with open(path, "w") as f:
+            ...     json.dump({"local-ngram": {"output": 8.0}}, f)
+            >>> from unittest import mock
+            >>> with mock.patch.dict(os.environ, {PRICES_ENV: path}):
+            ...     PriceTable.from_environment().token_price("local-ngram", "output")
+            8.0
+        """
         path = os.environ.get(PRICES_ENV)
         if not path:
             return cls()
         return cls(json.loads(Path(path).expanduser().read_text(encoding="utf-8")))
 
     def token_price(self, model: str | None, token_type: str) -> float:
+        """USD per million tokens of `token_type` for `model`; models the table does not name, and
+        token types a model's entry lacks, take the `"*"` price.
+
+        Example:
+            >>> table = PriceTable({"my-model": {"input": 1.0}})
+            >>> table.token_price("my-model", "input"), table.token_price("my-model", "output")
+            (1.0, 2.0)
+        """
         prices = self.tokens.get(model or "*") or self.tokens["*"]
         return float(prices.get(token_type, self.tokens["*"].get(token_type, 0.0)))
 

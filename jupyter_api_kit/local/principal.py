@@ -31,6 +31,16 @@ class Principal:
 
 
 def bearer_token(request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None (no header, another scheme, or
+    an empty token).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> bearer_token(SimpleNamespace(headers={"authorization": "Bearer sk-abc"}))
+        'sk-abc'
+        >>> bearer_token(SimpleNamespace(headers={"authorization": "Basic dXNlcg=="})) is None
+        True
+    """
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -47,6 +47,16 @@ MODEL_PATHS = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/embeddi
 
 
 def model_ids(app) -> list[str]:
+    """Every model id the app's model providers offer, once each, in their order: the models a
+    project has a rate limit for.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> app = SimpleNamespace(state=SimpleNamespace(model_providers=[lambda app: [{"id": "a"}, {"id": "b"}],
+        ...                                                              lambda app: [{"id": "a"}]]))
+        >>> model_ids(app)
+        ['a', 'b']
+    """
     ids = []
     for provider in app.state.model_providers:
         ids.extend(m["id"] for m in provider(app))
@@ -54,15 +64,45 @@ def model_ids(app) -> list[str]:
 
 
 def limits_for(store, project_id: str, model: str) -> dict:
+    """A project's limits for one model: the organization's defaults with the project's own
+    (lower) values over them.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> limits_for(Store(":memory:"), "proj_1", "local-ngram") == DEFAULT_LIMITS
+        True
+    """
     row = store.one("SELECT limits FROM project_rate_limits WHERE project_id = ? AND model = ?", (project_id, model))
     return {**DEFAULT_LIMITS, **(loads(row["limits"]) if row else {})}
 
 
 def limit_object(model: str, limits: dict) -> dict:
+    """The API's `project.rate_limit` object; its id is `rl-<model>`.
+
+    Example:
+        >>> limit_object("local-ngram", {"max_requests_per_1_minute": 30})  # doctest: +NORMALIZE_WHITESPACE
+        {'object': 'project.rate_limit', 'id': 'rl-local-ngram', 'model': 'local-ngram',
+         'max_requests_per_1_minute': 30}
+    """
     return {"object": "project.rate_limit", "id": f"rl-{model}", "model": model, **limits}
 
 
 def list_limits(app, project_id: str, query) -> dict:
+    """`GET /organization/projects/{id}/rate_limits`: one page of the project's limits, one per model,
+    in model order (paged in memory: the list is short).
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> app = SimpleNamespace(state=SimpleNamespace(store=Store(":memory:"),
+        ...     model_providers=[lambda app: [{"id": "local-ngram"}, {"id": "local-embed"}]]))
+        >>> project = create_project(app.state.store, admin_principal(), {"name": "Limited"})
+        >>> page = list_limits(app, project["id"], {"limit": "1"})
+        >>> [r["id"] for r in page["data"]], page["has_more"]
+        (['rl-local-ngram'], True)
+    """
     store = app.state.store
     get_project(store, project_id)
     p = Params(query)
@@ -83,6 +123,23 @@ def list_limits(app, project_id: str, query) -> dict:
 
 
 def update_limit(app, principal: Principal, project_id: str, rate_limit_id: str, body: dict) -> dict:
+    """`POST /organization/projects/{id}/rate_limits/{rate_limit_id}`: lower some of a project's
+    limits for one model (each between 1 and the organization's limit), with an audit event.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> app = SimpleNamespace(state=SimpleNamespace(store=Store(":memory:"),
+        ...     model_providers=[lambda app: [{"id": "local-ngram"}, {"id": "local-embed"}]]))
+        >>> project = create_project(app.state.store, admin_principal(), {"name": "Limited"})
+        >>> update_limit(app, admin_principal(), project["id"], "rl-local-ngram",
+        ...              {"max_requests_per_1_minute": 30})["max_requests_per_1_minute"]
+        30
+        >>> limits_for(app.state.store, project["id"], "local-ngram")["max_requests_per_1_minute"]
+        30
+    """
     store = app.state.store
     project = active_project(store, project_id)
     model = rate_limit_id[3:] if rate_limit_id.startswith("rl-") else None
@@ -107,6 +164,15 @@ def update_limit(app, principal: Principal, project_id: str, rate_limit_id: str,
 
 @dataclass(frozen=True)
 class Rejection:
+    """Why a request was refused: which limit (`what`, and the `x-ratelimit-*` header family), its
+    value, how much of it is used, and the seconds until the window frees up.
+
+    Example:
+        >>> r = Rejection("requests per min (RPM)", "requests", limit=1, used=1, retry_after=0.8)
+        >>> r.message("local-ngram", "proj_1")  # doctest: +ELLIPSIS
+        'Rate limit reached for local-ngram in project proj_1 on requests per min (RPM): Limit 1, Used 1, ...'
+    """
+
     what: str          # e.g. "requests per min (RPM)"
     header: str        # "requests" or "tokens": the x-ratelimit-* header family
     limit: int
@@ -114,6 +180,12 @@ class Rejection:
     retry_after: float
 
     def message(self, model: str, project_id: str) -> str:
+        """The 429's error message, in the API's wording.
+
+        Example:
+            >>> Rejection("tokens per min (TPM)", "tokens", 100, 100, 12.5).message("m", "p")[-26:]
+            'Please try again in 12.5s.'
+        """
         return (f"Rate limit reached for {model} in project {project_id} on {self.what}: Limit {self.limit}, "
                 f"Used {self.used}, Requested 1. Please try again in {self.retry_after:.3g}s.")
 
@@ -236,5 +308,11 @@ class RateLimitMiddleware:
 
 
 def setup_rate_limits(app) -> None:
+    """Give the app its in-memory `RateLimiter` and the middleware that checks every model request
+    made with a project key.
+
+    Example:
+        >>> setup_rate_limits(app)  # doctest: +SKIP
+    """
     app.state.rate_limiter = RateLimiter()
     app.add_middleware(RateLimitMiddleware)

@@ -60,6 +60,16 @@ class RunEvents:
         return sub
 
     def unsubscribe(self, run_id: str, sub: Subscription) -> None:
+        """Stop delivering the run's events to `sub` (a stream that ended or was closed).
+
+        Example:
+            >>> events = RunEvents()
+            >>> sub = events.subscribe("run_1")
+            >>> events.unsubscribe("run_1", sub)
+            >>> events.publish("run_1", "thread.run.completed", {})
+            >>> sub.empty()
+            True
+        """
         with self._lock:
             subs = self._subscribers.get(run_id, [])
             if sub in subs:
@@ -68,6 +78,15 @@ class RunEvents:
                 self._subscribers.pop(run_id, None)
 
     def publish(self, run_id: str, event: str, data) -> None:
+        """Send one event to every stream following the run (nothing happens when none is).
+
+        Example:
+            >>> events = RunEvents()
+            >>> sub = events.subscribe("run_1")
+            >>> events.publish("run_1", "thread.message.delta", {"delta": "Hi"})
+            >>> sub.get_nowait()
+            'event: thread.message.delta\\ndata: {"delta": "Hi"}\\n\\n'
+        """
         with self._lock:
             subs = list(self._subscribers.get(run_id, ()))
         if subs:
@@ -76,6 +95,18 @@ class RunEvents:
                 sub.put(text)
 
     def end(self, run_id: str, epoch: int) -> None:
+        """Tell the streams that were following the run before execution `epoch` began that it has
+        stopped (`END` on their queues).
+
+        Example:
+            >>> events = RunEvents()
+            >>> early = events.subscribe("run_1")
+            >>> epoch = events.next_epoch()
+            >>> late = events.subscribe("run_1")
+            >>> events.end("run_1", epoch)
+            >>> early.get_nowait() is END, late.empty()
+            (True, True)
+        """
         # Only streams that were listening before this execution began: a stream opened by a
         # submit-tool-outputs while the previous execution was returning waits for the next one.
         with self._lock:

@@ -67,9 +67,22 @@ class LocalServer:
 
     @property
     def store(self):
+        """The server's database, for looking at its state directly (tests, notebooks).
+
+        Example:
+            >>> server.store.one("SELECT count(*) AS n FROM chat_completions")["n"]  # doctest: +SKIP
+            0
+        """
         return self.app.state.store
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving, wait up to `timeout` seconds for the server thread, end background work and
+        close the database; leaving a `with` block calls it.
+
+        Example:
+            >>> with start_local_server(db=":memory:") as server:  # doctest: +SKIP
+            ...     print(server.base_url)
+        """
         self._server.should_exit = True
         self._thread.join(timeout)
         self.app.state.background.shutdown()

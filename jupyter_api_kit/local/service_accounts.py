@@ -35,11 +35,30 @@ KEY_PREFIX = "sk-svcacct-"
 # ---- service accounts -----------------------------------------------------------------------------
 
 def account_object(row) -> dict:
+    """The API's `organization.project.service_account` object for a `service_accounts` row.
+
+    Example:
+        >>> account_object({"id": "svc_acct_1", "name": "ci", "role": "member", "created_at": 1700000000})["role"]
+        'member'
+    """
     return {"object": "organization.project.service_account", "id": row["id"], "name": row["name"],
             "role": row["role"], "created_at": row["created_at"]}
 
 
 def get_account(store, project_id: str, account_id: str):
+    """The live (not deleted) service account row, or a 404 naming `service_account_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> get_account(store, project["id"], "svc_acct_missing")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No service account 'svc_acct_missing' in project 'proj_...'.
+    """
     get_project(store, project_id)
     row = store.one("SELECT * FROM service_accounts WHERE project_id = ? AND id = ? AND deleted_at IS NULL",
                     (project_id, account_id))
@@ -62,6 +81,20 @@ def _issue_key(db, project_id: str, owner_type: str, owner_id: str, name: str, s
 
 
 def create_service_account(store, principal: Principal, project_id: str, body: dict) -> dict:
+    """`POST /organization/projects/{id}/service_accounts`: a new service account and, unless
+    `create_service_account_only`, its first API key, whose value appears in this answer only.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> only = create_service_account(store, admin_principal(), project["id"],
+        ...                               {"name": "bot", "create_service_account_only": True})
+        >>> only["name"], only["api_key"]
+        ('bot', None)
+    """
     project = active_project(store, project_id)
     p = Params(body)
     name = p.str("name", required=True, max_length=MAX_NAME)
@@ -102,6 +135,18 @@ def create_account_key(store, principal: Principal, project_id: str, account_id:
 
 
 def list_accounts(store, project_id: str, query) -> dict:
+    """`GET /organization/projects/{id}/service_accounts`: one page of the live accounts, oldest first.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> _ = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
+        >>> [a["name"] for a in list_accounts(store, project["id"], {})["data"]]
+        ['ci']
+    """
     get_project(store, project_id)
     cursor = Cursor.from_query(query, default_order="asc")
     return page_where(store, "service_accounts", cursor, account_object,
@@ -109,6 +154,21 @@ def list_accounts(store, project_id: str, query) -> dict:
 
 
 def delete_account(store, principal: Principal, project_id: str, account_id: str) -> dict:
+    """`DELETE .../service_accounts/{id}`: delete the account; its keys are deleted with it, so
+    requests made with them get a 401.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> account = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
+        >>> delete_account(store, admin_principal(), project["id"], account["id"])["deleted"]
+        True
+        >>> list_keys(store, project["id"], {})["data"]
+        []
+    """
     project = get_project(store, project_id)
     get_account(store, project_id, account_id)
     now = int(time.time())
@@ -130,6 +190,20 @@ KEY_COLUMNS = ("SELECT k.*, s.name AS owner_name, s.role AS owner_role, s.create
 
 
 def key_object(row) -> dict:
+    """The API's `organization.project.api_key` object for a row of `KEY_COLUMNS` (redacted value,
+    owner with its service account).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> account = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
+        >>> key = key_object(get_key(store, project["id"], account["api_key"]["id"]))
+        >>> key["owner"]["service_account"]["name"], key["redacted_value"].startswith("sk-svcac***")
+        ('ci', True)
+    """
     owner = {"type": row["owner_type"]}
     if row["owner_type"] == "service_account":
         owner["service_account"] = {"id": row["owner_id"], "name": row["owner_name"] or "",
@@ -142,6 +216,19 @@ def key_object(row) -> dict:
 
 
 def get_key(store, project_id: str, key_id: str):
+    """The live key row (with its owner's columns) of `key_id` in a project, or a 404 naming `api_key_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> get_key(store, project["id"], "key_missing")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No API key 'key_missing' in project 'proj_...'.
+    """
     get_project(store, project_id)
     row = store.one(f"{KEY_COLUMNS} WHERE k.project_id = ? AND k.id = ? AND k.deleted_at IS NULL",
                     (project_id, key_id))
@@ -151,6 +238,20 @@ def get_key(store, project_id: str, key_id: str):
 
 
 def list_keys(store, project_id: str, query) -> dict:
+    """`GET /organization/projects/{id}/api_keys`: one page of the project's live keys, oldest first;
+    `owner_project_access` (active, inactive, any) filters by whether the owner still exists.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> _ = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
+        >>> page = list_keys(store, project["id"], {"owner_project_access": "active"})
+        >>> [k["owner_project_access"] for k in page["data"]]
+        ['active']
+    """
     get_project(store, project_id)
     cursor = Cursor.from_query(query, default_order="asc")
     access = Params(query).str("owner_project_access", choices=("active", "inactive", "any"))
@@ -163,6 +264,18 @@ def list_keys(store, project_id: str, query) -> dict:
 
 
 def delete_key(store, principal: Principal, project_id: str, key_id: str) -> dict:
+    """`DELETE /organization/projects/{id}/api_keys/{key_id}`: the key stops working at once.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.org_keys import admin_principal
+        >>> store = Store(":memory:")
+        >>> from jupyter_api_kit.local.org_store import create_project
+        >>> project = create_project(store, admin_principal(), {"name": "Bots"})
+        >>> account = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
+        >>> delete_key(store, admin_principal(), project["id"], account["api_key"]["id"])["object"]
+        'organization.project.api_key.deleted'
+    """
     project = get_project(store, project_id)
     get_key(store, project_id, key_id)
     with store.tx() as db:

@@ -23,10 +23,22 @@ from pathlib import Path
 
 
 def dumps(value) -> str:
+    """Compact JSON for a TEXT column (non-ASCII kept as is).
+
+    Example:
+        >>> dumps({"name": "Zoë", "ids": [1, 2]})
+        '{"name":"Zoë","ids":[1,2]}'
+    """
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def loads(text):
+    """The value of a JSON TEXT column; NULL stays None.
+
+    Example:
+        >>> loads('{"a": 1}'), loads(None)
+        ({'a': 1}, None)
+    """
     return None if text is None else json.loads(text)
 
 
@@ -73,6 +85,12 @@ class Store:
         return applied
 
     def version(self) -> int:
+        """The highest migration number applied to this database.
+
+        Example:
+            >>> Store(":memory:").version() == max(v for v, _name, _sql in _migration_files())
+            True
+        """
         row = self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return row[0] or 0
 
@@ -90,10 +108,23 @@ class Store:
                 self.db.execute("COMMIT")
 
     def all(self, sql: str, params=()) -> list[sqlite3.Row]:
+        """Every row of a read query, as `sqlite3.Row`s (index by column name).
+
+        Example:
+            >>> store = Store(":memory:")
+            >>> [row["name"] for row in store.all("SELECT name FROM schema_migrations ORDER BY version LIMIT 1")]
+            ['0001_core.sql']
+        """
         with self._lock:
             return self.db.execute(sql, params).fetchall()
 
     def one(self, sql: str, params=()) -> sqlite3.Row | None:
+        """The first row of a read query, or None.
+
+        Example:
+            >>> Store(":memory:").one("SELECT 1 AS x")["x"], Store(":memory:").one("SELECT 1 WHERE 0")
+            (1, None)
+        """
         with self._lock:
             return self.db.execute(sql, params).fetchone()
 
@@ -103,6 +134,12 @@ class Store:
             return db.execute(sql, params).rowcount
 
     def close(self) -> None:
+        """Close the database connection (the server does this when it stops).
+
+        Example:
+            >>> store = Store(":memory:")
+            >>> store.close()
+        """
         with self._lock:
             self.db.close()
 
