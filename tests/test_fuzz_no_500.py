@@ -13,6 +13,7 @@ Named regression cases pin the 500s this fuzz found, one per fix.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import threading
 import time
@@ -149,15 +150,34 @@ def test_no_malformed_request_gets_a_500(fuzz, operation_id):
 # Named regressions: each pins one 500 the fuzz found, with the 4xx and parameter it gets now.
 # -------------------------------------------------------------------------------------------------
 
+_JSON = "application/json"
 REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
+    # params.Params.int: '--1' passed `lstrip("-").isdigit()` and '²' passes `isdigit()`; int() refused both
+    ("limit=--1", Case("", "GET", "/assistants", query="limit=--1"), 400, "limit"),
+    ("limit=superscript two", Case("", "GET", "/files", query="limit=%C2%B2"), 400, "limit"),
+    ("limit with 5000 digits", Case("", "GET", "/vector_stores", query="limit=" + "9" * 5000), 400, "limit"),
+    # params.json_body: Python's json takes NaN/Infinity (stored, they broke every later read of the
+    # object), nesting past the recursion limit, and lone surrogates that SQLite cannot store
+    ("NaN temperature", Case("", "POST", "/assistants", body=b'{"model": "local-ngram", "temperature": NaN}',
+                             content_type=_JSON), 400, None),
+    ("NaN temperature on a stored assistant", Case("", "POST", "/assistants/{assistant}", content_type=_JSON,
+                                                   body=b'{"temperature": NaN, "top_p": -Infinity}'), 400, None),
+    ("100k-deep body", Case("", "POST", "/threads", body=b'{"metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                            content_type=_JSON), 400, None),
+    ("lone surrogate name", Case("", "POST", "/organization/projects", body=b'{"name": "a\\ud800b"}',
+                                 content_type=_JSON), 400, None),
 ]
 
 
 @pytest.mark.parametrize("case, status, param", [pytest.param(c, s, p, id=n) for n, c, s, p in REGRESSIONS])
 def test_regression(fuzz, case, status, param):
+    case = dataclasses.replace(case, path=case.path.format(**fuzz.world))  # "{assistant}": the world's
     r = fuzz.send(case)
     assert r.status_code == status, r.text
     assert r.json()["error"]["param"] == param, r.text
+    if case.path.startswith("/assistants/"):
+        # refused, not stored: the object still reads back
+        assert requests.get(fuzz.root + case.path, timeout=TIMEOUT).status_code == 200
 
 
 def test_the_server_is_healthy_after_the_fuzz(fuzz):

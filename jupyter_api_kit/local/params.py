@@ -13,6 +13,8 @@ Example:
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -47,17 +49,51 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:24]}"
 
 
+class _NotJSON(ValueError):
+    """JSON that Python's parser takes but the JSON standard (and every later step) does not."""
+
+
+def _no_constant(name: str):
+    raise _NotJSON(f"The request body is not valid JSON: {name} is not a JSON number.")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJSON(f"The request body is not valid JSON: the number {text[:24]} is out of range.")
+    return value
+
+
+#: a \uD800-\uDFFF escape, or the same code point as (invalid) UTF-8 bytes, which json.loads lets through
+_SURROGATE = re.compile(rb"\\u[dD][89abAB]|\xed[\xa0-\xbf]")
+
+
 async def json_body(request: Request) -> dict:
-    """FastAPI dependency: the request body as a JSON object, or a 400 saying what is wrong."""
+    """FastAPI dependency: the request body as a JSON object, or a 400 saying what is wrong.
+
+    Python's json module takes more than JSON: NaN/Infinity (which then break every response that
+    echoes them), lone surrogates (which SQLite cannot store) and nesting deep enough to overflow the
+    stack. All of those are refused here, once, for every route.
+    """
     raw = await request.body()
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except _NotJSON as exc:
+        raise BadRequest(str(exc)) from None
+    except RecursionError:
+        raise BadRequest("The request body is not valid JSON: it is nested too deeply.") from None
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise BadRequest(f"The request body must be a JSON object, not {type_name(body)}.")
+    if _SURROGATE.search(raw):
+        try:
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest("The request body is not valid JSON: it holds an unpaired UTF-16 surrogate "
+                             "(\\ud800-\\udfff); send text as UTF-8.") from None
     return body
 
 
@@ -81,6 +117,9 @@ def check_metadata(value, param: str = "metadata") -> dict:
             raise BadRequest(f"Invalid '{param}.{key}': value is {len(item)} characters; values are at most "
                              f"{MAX_METADATA_VALUE}.", param=f"{param}.{key}")
     return dict(value)
+
+
+_INT_TEXT = re.compile(r"-?[0-9]+")
 
 
 class Params:
@@ -137,8 +176,12 @@ class Params:
             if required:
                 raise BadRequest(f"Missing required parameter: '{self._name(key)}'.", param=self._name(key))
             return default
-        if isinstance(value, str) and value.lstrip("-").isdigit():
-            value = int(value)  # query strings arrive as text
+        if isinstance(value, str) and _INT_TEXT.fullmatch(value):
+            # query strings arrive as text; ASCII digits only ('²'.isdigit() is True, int('²') fails)
+            if len(value) > 30:
+                raise BadRequest(f"Invalid '{self._name(key)}': {value[:30]}... has too many digits.",
+                                 param=self._name(key))
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._bad_type(key, "an integer", value)
         self._range(key, value, minimum, maximum)
