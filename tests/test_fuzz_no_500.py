@@ -166,6 +166,11 @@ REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
                             content_type=_JSON), 400, None),
     ("lone surrogate name", Case("", "POST", "/organization/projects", body=b'{"name": "a\\ud800b"}',
                                  content_type=_JSON), 400, None),
+    # usage_buckets.parse_window: start/end times past 64 bits reached SQLite (OverflowError)
+    ("usage start_time=2**70", Case("", "GET", "/organization/usage/completions", query=f"start_time={2 ** 70}"),
+     400, "start_time"),
+    ("costs end_time=2**70", Case("", "GET", "/organization/costs", query=f"start_time=0&end_time={2 ** 70}"),
+     400, "end_time"),
 ]
 
 

@@ -49,6 +49,8 @@ from jupyter_api_kit.local.params import Params
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
 #: (default, maximum) number of buckets per page, per bucket width, as the API documents
 LIMITS = {"1m": (60, 1440), "1h": (24, 168), "1d": (7, 31)}
+#: the last second of the year 9999: later times do not fit SQLite's 64-bit integers in bucket arithmetic
+MAX_TIME = 253402300799
 
 _WHO = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model"}
 _ID_FILTERS = {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id", "models": "model"}
@@ -147,11 +149,11 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
     """Read and check the query parameters of a usage (or costs) request; 400s name the parameter."""
     p = Params(query)
     now = int(time.time()) if now is None else now
-    start = p.int("start_time", required=True, minimum=0)
+    start = p.int("start_time", required=True, minimum=0, maximum=MAX_TIME)
     width_name = p.str("bucket_width", default="1d", choices=spec.widths)
     width = WIDTHS[width_name]
     first = start - start % width
-    end = p.int("end_time")
+    end = p.int("end_time", maximum=MAX_TIME)
     if end is not None and end <= start:
         raise BadRequest(f"Invalid 'end_time': {end} must be after start_time ({start}).", param="end_time")
     if end is None:
