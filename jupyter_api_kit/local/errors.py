@@ -9,8 +9,27 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 
 log = logging.getLogger("jupyter_api_kit.local")
+
+#: an error message is one readable line; past this length, the values quoted in it are shortened
+LONG_MESSAGE = 500
+_QUOTED = re.compile(r"'([^'\n]{80,})'")
+
+
+def one_line(message: str) -> str:
+    """The message on one line, with any long value quoted in it (an id, a name) cut to its start:
+    a request that sends a 100k-character id gets a readable error, not its id back.
+
+    Example:
+        >>> one_line("No thread found with id '" + "x" * 3000 + "'.")
+        "No thread found with id 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (3000 characters)."
+    """
+    message = message.replace("\r", " ").replace("\n", " ")
+    if len(message) > LONG_MESSAGE:
+        message = _QUOTED.sub(lambda m: f"'{m.group(1)[:32]}...' ({len(m.group(1))} characters)", message)
+    return message if len(message) <= 2 * LONG_MESSAGE else message[:2 * LONG_MESSAGE - 3] + "..."
 
 
 class HTTPError(Exception):
@@ -28,6 +47,7 @@ class HTTPError(Exception):
     code: str | None = None
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None, headers=None):
+        message = one_line(message)
         super().__init__(message)
         self.message = message
         self.param = param
