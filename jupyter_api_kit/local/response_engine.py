@@ -40,6 +40,19 @@ UNSUPPORTED = {"conversation": "conversations", "prompt": "prompt templates",
 
 @dataclass
 class ResponseRequest:
+    """A checked Responses API request (what `parse_request` returns): the resolved model, the parsed
+    input items, the conversation the model reads (`messages`: instructions, the chain of previous
+    responses, then this input) and every option at its API default.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = SimpleNamespace(state=SimpleNamespace(store=Store(":memory:"), language_model_resolvers=[]))
+        >>> req = parse_request(app, {"model": "local-ngram", "input": "Hi", "instructions": "Be brief."})
+        >>> req.messages, req.store, req.text_format
+        ([{'role': 'developer', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}], True, {'type': 'text'})
+    """
+
     model: object
     inputs: list
     messages: list
@@ -83,6 +96,24 @@ def conversation(app, inputs: list, previous_response_id, instructions) -> list[
 
 
 def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseRequest:
+    """Read and check a `POST /responses` body (or, `for_counting`, a `POST /responses/input_tokens`
+    body, where `model` and `input` may be missing); each bad field is a 400 naming it, and fields the
+    local server cannot honour are refused rather than ignored.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = SimpleNamespace(state=SimpleNamespace(store=Store(":memory:"), language_model_resolvers=[]))
+        >>> parse_request(app, {"model": "local-ngram", "input": "Hi", "conversation": "conv_1"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'conversation': the local server does not support ...
+        >>> body = {"model": "local-ngram", "input": "Hi", "background": True, "store": False}
+        >>> parse_request(app, body)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Background responses must be stored: ...
+    """
     for name, what in UNSUPPORTED.items():
         if body.get(name) is not None:
             raise BadRequest(f"Invalid '{name}': the local server does not support {what}.", param=name)
@@ -125,6 +156,15 @@ def count_input_tokens(model, messages: list[dict]) -> int:
 
 
 def public_tool(tool: dict) -> dict:
+    """A request's tool as the response object echoes it: function tools with `strict` (default
+    true) and their description if any, file_search tools with the options that were given.
+
+    Example:
+        >>> public_tool({"type": "function", "name": "get_weather", "parameters": {"type": "object"}})
+        {'type': 'function', 'name': 'get_weather', 'parameters': {'type': 'object'}, 'strict': True}
+        >>> public_tool({"type": "file_search", "vector_store_ids": ["vs_1"], "max_num_results": 3})
+        {'type': 'file_search', 'vector_store_ids': ['vs_1'], 'filters': None, 'max_num_results': 3}
+    """
     if tool["type"] == "function":
         out = {"type": "function", "name": tool["name"], "parameters": tool.get("parameters"),
                "strict": tool.get("strict", True)}
@@ -139,6 +179,18 @@ def public_tool(tool: dict) -> dict:
 
 
 def response_object(req: ResponseRequest, response_id: str, status: str) -> dict:
+    """The `response` object at its start (`status` queued or in_progress, no output yet), echoing
+    the request's settings; the engine fills in output, usage and the final status.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = SimpleNamespace(state=SimpleNamespace(store=Store(":memory:"), language_model_resolvers=[]))
+        >>> req = parse_request(app, {"model": "local-ngram", "input": "Hi", "metadata": {"topic": "demo"}})
+        >>> obj = response_object(req, "resp_1", "in_progress")
+        >>> obj["status"], obj["output"], obj["model"], obj["metadata"]
+        ('in_progress', [], 'local-ngram', {'topic': 'demo'})
+    """
     return {"id": response_id, "object": "response", "created_at": now(), "status": status,
             "background": req.background,
             "completed_at": None, "error": None, "incomplete_details": None, "instructions": req.instructions,

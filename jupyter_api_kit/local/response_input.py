@@ -144,6 +144,18 @@ def encode_compaction(messages: list[dict]) -> str:
 
 
 def decode_compaction(item: dict, where: str) -> dict:
+    """A `compaction` input item read back: the messages `encode_compaction` packed into its
+    `encrypted_content` (kept in the private `_messages`), or a 400 for content this server did not make.
+
+    Example:
+        >>> item = {"type": "compaction", "encrypted_content": encode_compaction([{"role": "user", "content": "Hi"}])}
+        >>> decode_compaction(item, "input[0]")["_messages"]
+        [{'role': 'user', 'content': 'Hi'}]
+        >>> decode_compaction({"type": "compaction", "encrypted_content": "gAAAA"}, "input[0]")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'input[0].encrypted_content': it is not a compaction ...
+    """
     content = item.get("encrypted_content")
     try:
         if not isinstance(content, str) or not content.startswith(COMPACTION_PREFIX):
@@ -158,6 +170,14 @@ def decode_compaction(item: dict, where: str) -> dict:
 
 
 def part_text(part: dict) -> str:
+    """The text a content part contributes to the conversation; a file part is its name and extracted text.
+
+    Example:
+        >>> part_text({"type": "input_text", "text": "Hello"})
+        'Hello'
+        >>> part_text({"type": "input_file", "filename": "notes.txt", "_text": "Mars is red."})
+        '[file notes.txt]\\nMars is red.'
+    """
     if part.get("type") == "input_file":
         return f"[file {part.get('filename')}]\n{part.get('_text', '')}"
     return str(part.get("text") or "")

@@ -51,6 +51,20 @@ def update(store, response: dict, *, unless_cancelled: bool = True) -> bool:
 
 
 def load(store, response_id: str) -> dict:
+    """A stored response object, or a 404 naming `response_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> save(store, {"id": "resp_1", "created_at": 1, "status": "completed", "output": []}, {},
+        ...      [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+        >>> load(store, "resp_1")["status"]
+        'completed'
+        >>> load(store, "resp_2")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: Response with id 'resp_2' not found.
+    """
     row = store.one("SELECT response FROM responses WHERE id = ?", (response_id,))
     if row is None:
         raise NotFound(f"Response with id '{response_id}' not found.", param="response_id")
@@ -58,11 +72,33 @@ def load(store, response_id: str) -> dict:
 
 
 def delete(store, response_id: str) -> None:
+    """Delete a stored response and its items, or a 404 if there is none.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> save(store, {"id": "resp_1", "created_at": 1, "status": "completed", "output": []}, {},
+        ...      [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+        >>> delete(store, "resp_1")
+        >>> input_items(store, "resp_1")
+        []
+    """
     if not store.execute("DELETE FROM responses WHERE id = ?", (response_id,)):
         raise NotFound(f"Response with id '{response_id}' not found.", param="response_id")
 
 
 def input_items(store, response_id: str) -> list[dict]:
+    """A stored response's own input items, in the order they were given (not those inherited
+    through `previous_response_id`).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> save(store, {"id": "resp_1", "created_at": 1, "status": "completed", "output": []}, {},
+        ...      [{"id": "msg_1", "type": "message", "role": "user", "content": []}])
+        >>> [item["id"] for item in input_items(store, "resp_1")]
+        ['msg_1']
+    """
     rows = store.all("SELECT item FROM response_items WHERE response_id = ? AND kind = 'input' ORDER BY position",
                      (response_id,))
     return [loads(r["item"]) for r in rows]

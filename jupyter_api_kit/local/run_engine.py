@@ -54,10 +54,20 @@ class RunEngine:
 
     @classmethod
     def of(cls, app) -> "RunEngine":
+        """The app's engine (`app.state.run_engine`, made by the runs route module's setup).
+
+        Example:
+            >>> RunEngine.of(request.app).start(run["id"])  # doctest: +SKIP
+        """
         return app.state.run_engine
 
     @property
     def store(self):
+        """The app's database.
+
+        Example:
+            >>> RunEngine.of(request.app).store.one("SELECT count(*) AS n FROM thread_runs")["n"]  # doctest: +SKIP
+        """
         return self.app.state.store
 
     # ---- control ------------------------------------------------------------------------------
@@ -76,6 +86,14 @@ class RunEngine:
             return run_id in self._cancel
 
     def execute(self, run_id: str) -> None:
+        """Execute one run to its next stop (ended, waiting for tool outputs, or cancelled), on the
+        calling thread; `start` calls it on the background pool. One execution per run at a time; an
+        unexpected error fails the run (with `last_error`) instead of reaching the server, and the streams
+        following the run are told the execution ended either way.
+
+        Example:
+            >>> RunEngine.of(request.app).execute(run["id"])  # doctest: +SKIP
+        """
         with self._lock:
             lock = self._run_locks.setdefault(run_id, threading.Lock())
         with lock:  # one worker per run at a time (a resume and a cancel may both be queued)
@@ -384,6 +402,21 @@ def delta(message_id: str, text: str) -> dict:
 
 
 def insert_step(db, step: dict) -> None:
+    """Store a new run step (inside the caller's transaction `db`).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> from jupyter_api_kit.local.thread_store import insert_thread
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
+        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
+        1
+        >>> with store.tx() as db:
+        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
+        >>> [step["id"] for step in run_steps(store, "run_1")]
+        ['step_1']
+    """
     db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
                (step["id"], step["run_id"], dumps(step)))
 

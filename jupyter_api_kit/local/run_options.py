@@ -94,6 +94,17 @@ def parse_tool_choice(value, tools: list, param: str = "tool_choice"):
 
 
 def parse_response_format(value, param: str = "response_format"):
+    """A run's or assistant's `response_format`: `"auto"`, or an object of type text,
+    json_object or json_schema (which needs a `json_schema` with a `name`); None when absent.
+
+    Example:
+        >>> parse_response_format("auto"), parse_response_format({"type": "json_object"})
+        ('auto', {'type': 'json_object'})
+        >>> parse_response_format({"type": "json_schema"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'response_format.json_schema': expected an object ...
+    """
     if value is None:
         return None
     if value == "auto":

@@ -35,6 +35,15 @@ def _load(store, sql: str, params) -> dict | None:
 
 
 def get_assistant(store, assistant_id: str) -> dict:
+    """An assistant object, or a 404 naming `assistant_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> get_assistant(Store(":memory:"), "asst_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No assistant found with id 'asst_missing'.
+    """
     found = _load(store, "SELECT body FROM assistants WHERE id = ?", (assistant_id,))
     if found is None:
         raise NotFound(f"No assistant found with id '{assistant_id}'.", param="assistant_id")
@@ -42,6 +51,15 @@ def get_assistant(store, assistant_id: str) -> dict:
 
 
 def get_thread(store, thread_id: str) -> dict:
+    """A thread object, or a 404 naming `thread_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> get_thread(store, thread["id"])["object"]
+        'thread'
+    """
     found = _load(store, "SELECT body FROM threads WHERE id = ?", (thread_id,))
     if found is None:
         raise NotFound(f"No thread found with id '{thread_id}'.", param="thread_id")
@@ -49,6 +67,17 @@ def get_thread(store, thread_id: str) -> dict:
 
 
 def get_message(store, thread_id: str, message_id: str) -> dict:
+    """A message of a thread, or a 404 (for the thread, or for a message not in it).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> get_message(store, thread["id"], "msg_missing")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No message found with id 'msg_missing' in thread 'thread_...'.
+    """
     get_thread(store, thread_id)
     # A message of another thread is as unknown here as a message that does not exist.
     found = _load(store, "SELECT body FROM thread_messages WHERE id = ? AND thread_id = ?",
@@ -59,6 +88,17 @@ def get_message(store, thread_id: str, message_id: str) -> dict:
 
 
 def get_run(store, thread_id: str, run_id: str) -> dict:
+    """A run of a thread, or a 404 (for the thread, or for a run not in it).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> get_run(store, thread["id"], "run_missing")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No run found with id 'run_missing' in thread 'thread_...'.
+    """
     get_thread(store, thread_id)
     found = _load(store, "SELECT body FROM thread_runs WHERE id = ? AND thread_id = ?", (run_id, thread_id))
     if found is None:
@@ -67,6 +107,17 @@ def get_run(store, thread_id: str, run_id: str) -> dict:
 
 
 def get_step(store, thread_id: str, run_id: str, step_id: str) -> dict:
+    """A step of a run of a thread, or a 404 naming whichever of the three is missing.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> get_step(store, thread["id"], "run_missing", "step_1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No run found with id 'run_missing' in thread 'thread_...'.
+    """
     get_run(store, thread_id, run_id)
     found = _load(store, "SELECT body FROM thread_run_steps WHERE id = ? AND run_id = ?", (step_id, run_id))
     if found is None:
@@ -89,6 +140,13 @@ def thread_messages(store, thread_id: str) -> list[dict]:
 
 
 def run_steps(store, run_id: str) -> list[dict]:
+    """Every step of a run, oldest first (an unknown run has none).
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> run_steps(Store(":memory:"), "run_missing")
+        []
+    """
     return [loads(r["body"]) for r in store.all("SELECT body FROM thread_run_steps WHERE run_id = ? ORDER BY seq",
                                                 (run_id,))]
 
@@ -117,6 +175,17 @@ def new_message(thread_id: str, parsed: dict, *, role=None, run_id=None, assista
 
 
 def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
+    """Build a message from a `parse_message` result (see `new_message` for the keywords) and store it
+    in the thread; `db_or_store` is a Store or a connection inside an open transaction.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> thread = insert_thread(store, {})
+        >>> msg = insert_message(store, thread["id"], parse_message({"role": "user", "content": "Hi"}))
+        >>> [m["id"] for m in thread_messages(store, thread["id"])] == [msg["id"]]
+        True
+    """
     message = new_message(thread_id, parsed, **kwargs)
     _execute(db_or_store, "INSERT INTO thread_messages (id, thread_id, run_id, body) VALUES (?, ?, ?, ?)",
              (message["id"], thread_id, message["run_id"], dumps(message)))
@@ -206,6 +275,16 @@ def parse_message(body, param: str = "") -> dict:
 
 
 def parse_messages(value, param: str) -> list[dict]:
+    """The `messages` array of a create-thread body, each checked by `parse_message`; None is none.
+
+    Example:
+        >>> [m["role"] for m in parse_messages([{"role": "user", "content": "Hi"}], "messages")]
+        ['user']
+        >>> parse_messages({"role": "user"}, "messages")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid type for 'messages': expected an array, got an object.
+    """
     if value is None:
         return []
     if not isinstance(value, list):

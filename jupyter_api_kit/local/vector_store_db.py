@@ -55,6 +55,16 @@ def check_attributes(value, param: str = "attributes") -> dict | None:
 
 
 def check_expires_after(value, param: str = "expires_after") -> dict | None:
+    """A store's `expires_after`: `{"anchor": "last_active_at", "days": 1..365}`; None when absent.
+
+    Example:
+        >>> check_expires_after({"anchor": "last_active_at", "days": 7})
+        {'anchor': 'last_active_at', 'days': 7}
+        >>> check_expires_after({"anchor": "last_active_at", "days": 0})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'expires_after.days': 0; expected an integer from 1 to 365.
+    """
     if value is None:
         return None
     if not isinstance(value, dict) or value.get("anchor") != "last_active_at":
@@ -69,6 +79,14 @@ def check_expires_after(value, param: str = "expires_after") -> dict | None:
 # -- objects ----------------------------------------------------------------------------------------
 
 def counts(store, where: str, args) -> dict:
+    """`file_counts` of the attached files matching `where` (a store's, or a batch's): one count per
+    status and the total.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> counts(Store(":memory:"), "vector_store_id = ?", ("vs_1",))
+        {'in_progress': 0, 'completed': 0, 'failed': 0, 'cancelled': 0, 'total': 0}
+    """
     rows = store.all(f"SELECT status, count(*) AS n FROM vector_store_files WHERE {where} GROUP BY status", args)
     out = {s: 0 for s in STATUSES}
     for r in rows:
@@ -78,6 +96,15 @@ def counts(store, where: str, args) -> dict:
 
 
 def store_row(store, vector_store_id: str):
+    """The `vector_stores` row of `vector_store_id`, or a 404 naming it.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store_row(Store(":memory:"), "vs_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No vector store found with id 'vs_missing'.
+    """
     row = store.one("SELECT * FROM vector_stores WHERE id = ?", (vector_store_id,))
     if row is None:
         raise NotFound(f"No vector store found with id '{vector_store_id}'.", param="vector_store_id")
@@ -85,11 +112,32 @@ def store_row(store, vector_store_id: str):
 
 
 def expires_at(row) -> int | None:
+    """When a store expires: `days` after it was last active, or None without `expires_after`.
+
+    Example:
+        >>> expires_at({"expires_after": '{"anchor": "last_active_at", "days": 1}', "last_active_at": 1000})
+        87400
+        >>> expires_at({"expires_after": None, "last_active_at": 1000}) is None
+        True
+    """
     after = loads(row["expires_after"])
     return row["last_active_at"] + after["days"] * DAY if after else None
 
 
 def store_object(store, row) -> dict:
+    """The API's `vector_store` object, with `file_counts`, `usage_bytes` and `status` (in_progress
+    while a file is, expired past `expires_at`) computed from the rows now.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> store.execute("INSERT INTO vector_stores (id, created_at, name, last_active_at) "
+        ...               "VALUES ('vs_1', 1700000000, 'notes', 1700000000)")
+        1
+        >>> obj = store_object(store, store_row(store, "vs_1"))
+        >>> obj["name"], obj["status"], obj["usage_bytes"], obj["file_counts"]["total"], obj["expires_at"]
+        ('notes', 'completed', 0, 0, None)
+    """
     file_counts = counts(store, "vector_store_id = ?", (row["id"],))
     usage = store.one("SELECT coalesce(sum(usage_bytes), 0) FROM vector_store_files WHERE vector_store_id = ?",
                       (row["id"],))[0]
@@ -105,6 +153,17 @@ def store_object(store, row) -> dict:
 
 
 def file_object(row) -> dict:
+    """The API's `vector_store.file` object for an attachment row (its id is the file's id).
+
+    Example:
+        >>> row = {"file_id": "file-1", "usage_bytes": 2048, "created_at": 1700000000, "vector_store_id": "vs_1",
+        ...        "status": "completed", "last_error": None, "attributes": None,
+        ...        "chunking_strategy": '{"type": "static", "static": {"max_chunk_size_tokens": 800, '
+        ...                             '"chunk_overlap_tokens": 400}}'}
+        >>> obj = file_object(row)
+        >>> obj["id"], obj["attributes"], obj["chunking_strategy"]["type"]
+        ('file-1', {}, 'static')
+    """
     return {"id": row["file_id"], "object": "vector_store.file", "usage_bytes": row["usage_bytes"],
             "created_at": row["created_at"], "vector_store_id": row["vector_store_id"], "status": row["status"],
             "last_error": loads(row["last_error"]), "chunking_strategy": loads(row["chunking_strategy"]),
@@ -112,6 +171,19 @@ def file_object(row) -> dict:
 
 
 def file_row(store, vector_store_id: str, file_id: str):
+    """The attachment row of `file_id` in a store, or a 404 naming `file_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> store.execute("INSERT INTO vector_stores (id, created_at, name, last_active_at) "
+        ...               "VALUES ('vs_1', 1700000000, 'notes', 1700000000)")
+        1
+        >>> file_row(store, "vs_1", "file-missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No file 'file-missing' in vector store 'vs_1'.
+    """
     row = store.one("SELECT * FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?",
                     (vector_store_id, file_id))
     if row is None:
@@ -120,6 +192,19 @@ def file_row(store, vector_store_id: str, file_id: str):
 
 
 def batch_row(store, vector_store_id: str, batch_id: str):
+    """The `vector_store_file_batches` row of `batch_id` in a store, or a 404 naming `batch_id`.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> store.execute("INSERT INTO vector_stores (id, created_at, name, last_active_at) "
+        ...               "VALUES ('vs_1', 1700000000, 'notes', 1700000000)")
+        1
+        >>> batch_row(store, "vs_1", "vsfb_missing")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.NotFound: No file batch 'vsfb_missing' in vector store 'vs_1'.
+    """
     row = store.one("SELECT * FROM vector_store_file_batches WHERE id = ? AND vector_store_id = ?",
                     (batch_id, vector_store_id))
     if row is None:
@@ -128,6 +213,19 @@ def batch_row(store, vector_store_id: str, batch_id: str):
 
 
 def batch_object(store, row) -> dict:
+    """The API's `vector_store.files_batch` object; its status is computed from its files:
+    cancelled, in_progress while any file is, failed when every file failed, else completed.
+
+    Example:
+        >>> from jupyter_api_kit.local.store import Store
+        >>> store = Store(":memory:")
+        >>> store.execute("INSERT INTO vector_stores (id, created_at, name, last_active_at) "
+        ...               "VALUES ('vs_1', 1700000000, 'notes', 1700000000)")
+        1
+        >>> row = {"id": "vsfb_1", "vector_store_id": "vs_1", "created_at": 1700000000, "cancelled": 1}
+        >>> batch_object(store, row)["status"], batch_object(store, {**row, "cancelled": 0})["status"]
+        ('cancelled', 'completed')
+    """
     file_counts = counts(store, "batch_id = ?", (row["id"],))
     if row["cancelled"]:
         status = "cancelled"
@@ -178,6 +276,16 @@ def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, b
 
 
 class Unreadable(Exception):
+    """A file whose content cannot be indexed; `code` (unsupported_file, invalid_file) and `message`
+    become the attachment's `last_error`.
+
+    Example:
+        >>> decode_text(bytes([0, 1, 2]), "blob.bin")
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.vector_store_db.Unreadable: blob.bin looks binary; the local server indexes text only.
+    """
+
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code, self.message = code, message
@@ -234,6 +342,13 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
 
 
 def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
+    """Process one attached file if it is still `in_progress`: decode its text, cut and embed the
+    chunks, store them and mark the file completed (or failed with `last_error`), then record the
+    embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
+
+    Example:
+        >>> process_one(request.app, "vs_1", "file-1", principal)  # doctest: +SKIP
+    """
     store = app.state.store
     row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
                     "JOIN files f ON f.id = v.file_id WHERE v.vector_store_id = ? AND v.file_id = ?",

@@ -21,6 +21,15 @@ router = APIRouter()
 
 
 def setup(app) -> None:
+    """Give the app the prompt cache that reports a follow-up turn's repeated prefix as `cached_tokens`.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> type(app.state.prompt_cache).__name__
+        'PromptCache'
+    """
     app.state.prompt_cache = PromptCache()
 
 

@@ -41,6 +41,17 @@ def _decode(model, ids: list, param: str) -> str:
 
 
 def parse_prompts(model, value) -> list[str]:
+    """The prompts of a request: a string, a list of strings, a token array, or a list of token
+    arrays (tokens are `model`'s, decoded to text); anything else is a 400 naming the element.
+
+    Example:
+        >>> parse_prompts(None, "Once"), parse_prompts(None, ["Once", "The sun"])
+        (['Once'], ['Once', 'The sun'])
+        >>> parse_prompts(None, ["Once", 3.5])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid type for 'prompt[1]': expected a string or a token array, ...
+    """
     if value is None:
         raise BadRequest("Missing required parameter: 'prompt'.", param="prompt")
     if isinstance(value, str):
@@ -73,6 +84,21 @@ def _stops(p: Params) -> list[str]:
 
 
 def parse_request(app, body: dict) -> dict:
+    """Read and check a legacy `POST /completions` body into a dict of settings (the model resolved,
+    prompts parsed, documented defaults filled in); options the local models cannot honour, such as
+    `suffix`, are 400s rather than silently ignored.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> app = SimpleNamespace(state=SimpleNamespace(language_model_resolvers=[]))
+        >>> req = parse_request(app, {"model": "local-ngram", "prompt": "Once", "n": 2, "best_of": 3})
+        >>> req["prompts"], req["n"], req["best_of"], req["max_tokens"], req["model"].id
+        (['Once'], 2, 3, 16, 'local-ngram')
+        >>> parse_request(app, {"model": "local-ngram", "prompt": "Once", "n": 3, "best_of": 2})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'best_of': 2 is less than 'n' (3); best_of must be at least n.
+    """
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
@@ -152,9 +178,33 @@ class Candidate:
 
     @property
     def total_logprob(self) -> float:
+        """The sum of the generated tokens' logprobs: how `best_of` ranks candidates.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> app = SimpleNamespace(state=SimpleNamespace(language_model_resolvers=[]))
+            >>> req = parse_request(app, {"model": "local-ngram", "prompt": "Once", "max_tokens": 4, "logprobs": 1})
+            >>> cand = Candidate(req, "Once", 0, seed=1).run()
+            >>> cand.total_logprob == sum(cand.logprobs()["token_logprobs"]), cand.total_logprob <= 0
+            (True, True)
+        """
         return sum(t.logprob for t in self.tokens)
 
     def logprobs(self, tokens=None, start_offset=None, with_prompt=True) -> dict | None:
+        """The legacy `logprobs` object (tokens, token_logprobs, top_logprobs, text_offset) for
+        `tokens` (default: all generated so far), with the echoed prompt's entries first when
+        `with_prompt`; None when the request asked for no logprobs. Offsets count characters from the
+        start of the prompt, or from `start_offset` (streamed chunks continue where the last one ended).
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> app = SimpleNamespace(state=SimpleNamespace(language_model_resolvers=[]))
+            >>> req = parse_request(app, {"model": "local-ngram", "prompt": "Once", "max_tokens": 4, "logprobs": 1})
+            >>> cand = Candidate(req, "Once", 0, seed=1).run()
+            >>> lp = cand.logprobs()
+            >>> len(lp["tokens"]) == len(cand.tokens), all(offset >= len("Once") for offset in lp["text_offset"])
+            (True, True)
+        """
         if self.req["logprobs"] is None:
             return None
         entries = list(self.echoed) if with_prompt else []
@@ -171,6 +221,18 @@ class Candidate:
                 "top_logprobs": [e[2] for e in entries], "text_offset": offsets}
 
     def choice(self, index: int) -> dict:
+        """The finished candidate as choice number `index` of the answer (the prompt prepended to the
+        text when `echo`).
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> app = SimpleNamespace(state=SimpleNamespace(language_model_resolvers=[]))
+            >>> req = parse_request(app, {"model": "local-ngram", "prompt": "Once", "max_tokens": 4, "logprobs": 1})
+            >>> cand = Candidate(req, "Once", 0, seed=1).run()
+            >>> choice = cand.choice(0)
+            >>> choice["text"] == "".join(cand.logprobs()["tokens"]), choice["finish_reason"] in ("stop", "length")
+            (True, True)
+        """
         text = "".join(t.text for t in self.tokens)
         return {"text": (self.prompt + text) if self.req["echo"] else text, "index": index,
                 "logprobs": self.logprobs(), "finish_reason": self.finish_reason}

@@ -20,18 +20,44 @@ RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
 
 
 def setup(app) -> None:
+    """Start again the eval runs a previous server left queued or in progress (from their first item).
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store("local.db"))  # unfinished runs in local.db start again  # doctest: +SKIP
+    """
     eval_runner.recover(app)
 
 
 # -- objects --------------------------------------------------------------------------------------
 
 def eval_object(row) -> dict:
+    """The API's `eval` object for an `evals` row.
+
+    Example:
+        >>> row = {"id": "eval_1", "name": "exact", "created_at": 1700000000, "metadata": "{}",
+        ...        "data_source_config": '{"type": "custom"}', "testing_criteria": "[]"}
+        >>> eval_object(row)["data_source_config"], eval_object(row)["object"]
+        ({'type': 'custom'}, 'eval')
+    """
     return {"object": "eval", "id": row["id"], "name": row["name"], "created_at": row["created_at"],
             "data_source_config": loads(row["data_source_config"]),
             "testing_criteria": loads(row["testing_criteria"]), "metadata": loads(row["metadata"])}
 
 
 def run_object(row) -> dict:
+    """The API's `eval.run` object for an `eval_runs` row; a run without an error carries the empty
+    error object the contract requires.
+
+    Example:
+        >>> row = {"id": "evalrun_1", "eval_id": "eval_1", "name": "baseline", "status": "queued", "model": None,
+        ...        "created_at": 1700000000, "report_url": "", "data_source": "{}", "metadata": "{}",
+        ...        "result_counts": '{"total": 0}', "per_model_usage": "[]", "per_testing_criteria_results": "[]",
+        ...        "error": None}
+        >>> run_object(row)["error"], run_object(row)["result_counts"]
+        ({'code': '', 'message': ''}, {'total': 0})
+    """
     return {"object": "eval.run", "id": row["id"], "eval_id": row["eval_id"], "name": row["name"],
             "status": row["status"], "model": row["model"], "created_at": row["created_at"],
             "report_url": row["report_url"], "data_source": loads(row["data_source"]),
@@ -42,6 +68,15 @@ def run_object(row) -> dict:
 
 
 def output_item_object(row) -> dict:
+    """The API's `eval.run.output_item` object for an `eval_run_output_items` row.
+
+    Example:
+        >>> row = {"id": "outputitem_1", "run_id": "evalrun_1", "eval_id": "eval_1", "created_at": 1700000000,
+        ...        "status": "pass", "datasource_item_id": 0, "datasource_item": '{"q": "2+2?"}',
+        ...        "results": "[]", "sample": "{}"}
+        >>> output_item_object(row)["datasource_item"]
+        {'q': '2+2?'}
+    """
     return {"object": "eval.run.output_item", "id": row["id"], "run_id": row["run_id"], "eval_id": row["eval_id"],
             "created_at": row["created_at"], "status": row["status"],
             "datasource_item_id": row["datasource_item_id"], "datasource_item": loads(row["datasource_item"]),

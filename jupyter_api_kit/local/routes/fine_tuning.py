@@ -23,6 +23,16 @@ MAX_PROJECTS = 100
 
 
 def setup(app) -> None:
+    """Give the app its job control, serve fine-tuned models (by their `ft:` ids, in chat and in
+    `GET /models`), and start again the jobs a previous server left unfinished.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> type(app.state.fine_tune_control).__name__
+        'JobControl'
+    """
     app.state.fine_tune_control = runner.JobControl()
     app.state.language_model_resolvers.append(runner.load_tuned_model)
     app.state.model_providers.append(_tuned_models)
@@ -38,6 +48,17 @@ def _tuned_models(app) -> list[dict]:
 # -- objects --------------------------------------------------------------------------------------
 
 def job_object(row) -> dict:
+    """The API's `fine_tuning.job` object for a job row; a paused job shows as `queued`, since the
+    API has no paused status.
+
+    Example:
+        >>> row = {"id": "ftjob-1", "created_at": 1700000000, "model": "local-ngram", "fine_tuned_model": None,
+        ...        "finished_at": None, "status": "paused", "training_file": "file-1", "validation_file": None,
+        ...        "hyperparameters": '{"n_epochs": 3}', "method": None, "trained_tokens": None, "error": None,
+        ...        "seed": 42, "estimated_finish": None, "suffix": None, "metadata": None}
+        >>> job_object(row)["status"], job_object(row)["hyperparameters"]
+        ('queued', {'n_epochs': 3})
+    """
     # the API's status list has no paused state: a paused job waits, like a queued one
     status = "queued" if row["status"] == "paused" else row["status"]
     return {"object": "fine_tuning.job", "id": row["id"], "created_at": row["created_at"], "model": row["model"],
@@ -50,6 +71,14 @@ def job_object(row) -> dict:
 
 
 def event_object(row) -> dict:
+    """The API's `fine_tuning.job.event` object for an event row (`data` only when the event has some).
+
+    Example:
+        >>> row = {"id": "ftevent-1", "created_at": 1700000000, "level": "info", "message": "Step 1/10",
+        ...        "type": "metrics", "data": '{"step": 1, "train_loss": 2.5}'}
+        >>> event_object(row)["data"]
+        {'step': 1, 'train_loss': 2.5}
+    """
     event = {"object": "fine_tuning.job.event", "id": row["id"], "created_at": row["created_at"],
              "level": row["level"], "message": row["message"], "type": row["type"]}
     if row["data"] is not None:
@@ -58,12 +87,27 @@ def event_object(row) -> dict:
 
 
 def checkpoint_object(row) -> dict:
+    """The API's `fine_tuning.job.checkpoint` object for a checkpoint row.
+
+    Example:
+        >>> row = {"id": "ftckpt-1", "created_at": 1700000000, "step_number": 10,
+        ...        "fine_tuned_model_checkpoint": "ft:local-ngram:local::1:ckpt-step-10",
+        ...        "metrics": '{"train_loss": 1.2}', "job_id": "ftjob-1"}
+        >>> checkpoint_object(row)["fine_tuning_job_id"], checkpoint_object(row)["metrics"]
+        ('ftjob-1', {'train_loss': 1.2})
+    """
     return {"object": "fine_tuning.job.checkpoint", "id": row["id"], "created_at": row["created_at"],
             "fine_tuned_model_checkpoint": row["fine_tuned_model_checkpoint"], "step_number": row["step_number"],
             "metrics": loads(row["metrics"]), "fine_tuning_job_id": row["job_id"]}
 
 
 def permission_object(row) -> dict:
+    """The API's `checkpoint.permission` object for a permission row.
+
+    Example:
+        >>> permission_object({"id": "cp_1", "created_at": 1700000000, "project_id": "proj_1"})["object"]
+        'checkpoint.permission'
+    """
     return {"object": "checkpoint.permission", "id": row["id"], "created_at": row["created_at"],
             "project_id": row["project_id"]}
 

@@ -17,10 +17,29 @@ def _language_models(app) -> list[dict]:
 
 
 def setup(app) -> None:
+    """Register the local language models as the first model provider.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> all_models(app)[0]["id"]
+        'local-ngram'
+    """
     app.state.model_providers.append(_language_models)
 
 
 def all_models(app) -> list[dict]:
+    """Every model the app serves, as `model` objects: each registered provider's, in order
+    (language models, embeddings, moderation, then fine-tuned models).
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> {m["object"] for m in all_models(app)}, {m["owned_by"] for m in all_models(app)}
+        ({'model'}, {'jupyter-api-kit'})
+    """
     models = []
     for provider in app.state.model_providers:
         models.extend(provider(app))

@@ -21,6 +21,16 @@ def _models(app) -> list[dict]:
 
 
 def setup(app) -> None:
+    """Register the moderation models with the app, so `GET /models` lists them.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> from jupyter_api_kit.local.routes.models import all_models
+        >>> "local-moderation" in [m["id"] for m in all_models(app)]
+        True
+    """
     app.state.model_providers.append(_models)
 
 

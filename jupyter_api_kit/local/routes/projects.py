@@ -19,6 +19,15 @@ BASE = "/organization/projects"
 
 
 def setup(app) -> None:
+    """Give the app its admin key and project-key resolver, and the rate limiter for project keys.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> app.state.admin_key.startswith("sk-admin-"), type(app.state.rate_limiter).__name__
+        (True, 'RateLimiter')
+    """
     setup_keys(app)
     setup_rate_limits(app)
 

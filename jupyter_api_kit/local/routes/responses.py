@@ -29,6 +29,16 @@ DEFAULT_STEP_DELAY = 0.02
 
 
 def setup(app) -> None:
+    """Prepare the app for background responses: the cancel flags of responses being generated, and
+    the pause between a background response's steps (`response_step_delay`, kept if already set).
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> app.state.response_cancels, app.state.response_step_delay
+        ({}, 0.02)
+    """
     app.state.response_cancels = {}   # response id -> threading.Event, while it runs
     app.state.response_cancels_lock = threading.Lock()
     if getattr(app.state, "response_step_delay", None) is None:

@@ -35,6 +35,16 @@ POLL_AFTER_MS = "10"
 
 
 def setup(app) -> None:
+    """Give the app its run engine and timing knobs, and settle runs a previous server left
+    unfinished so they no longer hold their threads.
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> type(app.state.run_engine).__name__, app.state.run_step_delay, app.state.run_expiry_seconds
+        ('RunEngine', 0.005, 600.0)
+    """
     app.state.run_engine = RunEngine(app)
     app.state.run_step_delay = 0.005
     app.state.run_token_delay = 0.0

@@ -18,6 +18,15 @@ router = APIRouter(dependencies=[Depends(require_admin)])
 
 
 def setup(app) -> None:
+    """Give the app the price table that `GET /organization/costs` uses (see `prices.PriceTable`).
+
+    Example:
+        >>> from jupyter_api_kit.local.app import create_app
+        >>> from jupyter_api_kit.local.store import Store
+        >>> app = create_app(Store(":memory:"))
+        >>> app.state.prices.token_price("local-ngram", "output") > 0
+        True
+    """
     app.state.prices = PriceTable.from_environment()
 
 

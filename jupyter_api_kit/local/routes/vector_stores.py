@@ -276,6 +276,16 @@ def list_files_in_vector_store_batch(vector_store_id: str, batch_id: str, reques
 # -- search -------------------------------------------------------------------------------------------
 
 def parse_queries(value) -> list[str]:
+    """A search's `query`: one non-empty string, or a non-empty list of them.
+
+    Example:
+        >>> parse_queries("moons"), parse_queries(["moons", "rings"])
+        (['moons'], ['moons', 'rings'])
+        >>> parse_queries([""])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.errors.BadRequest: Invalid 'query': expected a non-empty string or a non-empty array ...
+    """
     if isinstance(value, str) and value.strip():
         return [value]
     if isinstance(value, list) and value and all(isinstance(q, str) and q.strip() for q in value):
