@@ -26,6 +26,8 @@ from jupyter_api_kit.local.principal import Principal
 from jupyter_api_kit.local.store import dumps, loads
 
 RANGE_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+#: the last second of the year 9999: a later effective_at does not fit SQLite's 64-bit integers
+MAX_TIME = 253402300799
 
 
 def record(db, event_type: str, principal: Principal, *, project: tuple[str, str] | None = None,
@@ -77,7 +79,7 @@ def _effective_at(query) -> list[tuple[str, int]]:
         if op not in RANGE_OPS:
             raise BadRequest(f"Invalid filter '{key}': use effective_at[gt], [gte], [lt] or [lte] with Unix "
                              "seconds.", param="effective_at")
-        out.append((RANGE_OPS[op], Params({key: value}).int(key, minimum=0)))
+        out.append((RANGE_OPS[op], Params({key: value}).int(key, minimum=0, maximum=MAX_TIME)))
     return out
 
 
