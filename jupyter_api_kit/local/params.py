@@ -32,10 +32,22 @@ _TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", float: "a 
 
 
 def type_name(value) -> str:
+    """How an error message names a JSON value's type.
+
+    Example:
+        >>> type_name("x"), type_name(None), type_name([1]), type_name(1.5)
+        ('a string', 'null', 'an array', 'a number')
+    """
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 def now() -> int:
+    """The current time in whole Unix seconds, as the API's `created`/`created_at` fields use.
+
+    Example:
+        >>> now() > 1_700_000_000
+        True
+    """
     return int(time.time())
 
 
@@ -133,9 +145,21 @@ class Params:
         return f"{self.prefix}{key}"
 
     def has(self, key: str) -> bool:
+        """Whether `key` is present with a value other than null.
+
+        Example:
+            >>> Params({"a": 0, "b": None}).has("a"), Params({"a": 0, "b": None}).has("b")
+            (True, False)
+        """
         return self.data.get(key) is not None
 
     def raw(self, key: str, default=None):
+        """The value of `key` unchecked, or `default` when absent or null (for parameters of several types).
+
+        Example:
+            >>> Params({"stop": ["\\n"]}).raw("stop"), Params({}).raw("stop", default=[])
+            (['\\n'], [])
+        """
         value = self.data.get(key)
         return default if value is None else value
 
@@ -144,6 +168,16 @@ class Params:
                           param=self._name(key))
 
     def str(self, key: str, *, default=None, required=False, choices=None, max_length=None):
+        """A string parameter: `required`, one of `choices`, at most `max_length` characters.
+
+        Example:
+            >>> Params({"order": "asc"}).str("order", choices=("asc", "desc"))
+            'asc'
+            >>> Params({"order": "up"}).str("order", choices=("asc", "desc"))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid value for 'order': 'up'. Supported values are: ...
+        """
         value = self.data.get(key)
         if value is None:
             if required:
@@ -161,6 +195,12 @@ class Params:
         return value
 
     def bool(self, key: str, *, default=False):
+        """A boolean parameter; the strings "true" and "false" count too, as query strings send them.
+
+        Example:
+            >>> Params({"stream": True}).bool("stream"), Params({"include_archived": "true"}).bool("include_archived")
+            (True, True)
+        """
         value = self.data.get(key)
         if value is None:
             return default
@@ -171,6 +211,17 @@ class Params:
         return value
 
     def int(self, key: str, *, default=None, minimum=None, maximum=None, required=False):
+        """An integer parameter within `minimum`..`maximum`; digit strings (query values) are read as
+        integers, booleans and floats are refused.
+
+        Example:
+            >>> Params({"limit": "5"}).int("limit", minimum=1, maximum=100)
+            5
+            >>> Params({"n": True}).int("n")
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid type for 'n': expected an integer, got a boolean.
+        """
         value = self.data.get(key)
         if value is None:
             if required:
@@ -188,6 +239,16 @@ class Params:
         return value
 
     def number(self, key: str, *, default=None, minimum=None, maximum=None):
+        """A number parameter within `minimum`..`maximum`, always returned as a float.
+
+        Example:
+            >>> Params({"temperature": 1}).number("temperature", minimum=0, maximum=2)
+            1.0
+            >>> Params({"temperature": 3}).number("temperature", minimum=0, maximum=2)
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid 'temperature': 3 is above the maximum of 2.
+        """
         value = self.data.get(key)
         if value is None:
             return default
@@ -205,6 +266,14 @@ class Params:
                              param=self._name(key))
 
     def list(self, key: str, *, default=None, required=False, max_items=None):
+        """An array parameter; a `required` one must be non-empty; at most `max_items` items.
+
+        Example:
+            >>> Params({"ids": []}).list("ids", required=True)
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid 'ids': empty array. Expected at least one item.
+        """
         value = self.data.get(key)
         if value is None:
             if required:
@@ -221,6 +290,14 @@ class Params:
         return value
 
     def dict(self, key: str, *, default=None):
+        """An object parameter, or `default` when absent; the prefix names nested fields in errors.
+
+        Example:
+            >>> Params({"static": 5}, prefix="chunking_strategy.").dict("static")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.errors.BadRequest: Invalid type for 'chunking_strategy.static': ...
+        """
         value = self.data.get(key)
         if value is None:
             return default

@@ -132,16 +132,45 @@ class Window:
 
     @property
     def page_end(self) -> int:
+        """The end of this page's last bucket.
+
+        Example:
+            >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
+            ...                                                        "limit": "1"}, now=300000)
+            >>> w.page_start, w.count, w.page_end
+            (86400, 1, 172800)
+        """
         return self.page_start + self.count * self.width
 
     @property
     def next_page(self) -> str | None:
+        """The `next_page` cursor when buckets remain after this page, else None: an opaque token that
+        carries the kind, width, start and where the next page begins.
+
+        Example:
+            >>> query = {"start_time": "90000", "end_time": "200000", "limit": "1"}
+            >>> w = parse_window("completions", KINDS["completions"], query, now=300000)
+            >>> w.next_page.startswith("page_")
+            True
+            >>> last = parse_window("completions", KINDS["completions"], {**query, "page": w.next_page}, now=300000)
+            >>> last.page_start, last.next_page
+            (172800, None)
+        """
         if self.page_end >= self.end:
             return None
         token = {"k": self.kind, "w": self.width_name, "s": self.start, "t": self.page_end}
         return "page_" + base64.urlsafe_b64encode(json.dumps(token, separators=(",", ":")).encode()).decode()
 
     def record_range(self) -> tuple[int, int]:
+        """The `[from, to)` span of record timestamps this page counts: its buckets, clipped to the
+        query's start_time and end_time.
+
+        Example:
+            >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
+            ...                                                        "limit": "1"}, now=300000)
+            >>> w.record_range()
+            (90000, 172800)
+        """
         return max(self.start, self.page_start), min(self.end, self.page_end)
 
 
@@ -239,6 +268,14 @@ def bucket_rows(store, window: Window, columns: dict, group_sql: list[str]):
 
 
 def empty_buckets(window: Window) -> list[dict]:
+    """Every bucket of the window's page, each with no results yet (a bucket with no usage is still shown).
+
+    Example:
+        >>> w = parse_window("completions", KINDS["completions"], {"start_time": "0", "end_time": "7200",
+        ...                                                        "bucket_width": "1h"}, now=10000)
+        >>> [(b["start_time"], b["end_time"], b["results"]) for b in empty_buckets(w)]
+        [(0, 3600, []), (3600, 7200, [])]
+    """
     return [{"object": "bucket", "start_time": window.page_start + i * window.width,
              "end_time": window.page_start + (i + 1) * window.width, "results": []} for i in range(window.count)]
 
