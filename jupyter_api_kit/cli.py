@@ -26,6 +26,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run the `jupyter-api-kit` command with `argv` (default: the process arguments) and return its
+    exit status: 0 after `serve` stops, 1 when the port cannot be used, 2 for a refused setting (an
+    open server on a non-loopback address). Messages go to stderr; `serve` prints its URL when ready.
+
+    Example:
+        >>> main(["serve", "--host", "0.0.0.0"])       # no --api-key: refused before binding
+        2
+        >>> main(["serve", "--port", "8765"])          # serves until Ctrl-C  # doctest: +SKIP
+    """
     args = _parser().parse_args(argv)
     if args.command == "serve":
         from jupyter_api_kit.local.server import check_bind, serve_forever

@@ -70,11 +70,28 @@ class Settings:
 
     @property
     def uses_embedded_server(self) -> bool:
+        """True when no base URL is set (neither given nor in the environment, and no API key): the
+        client then starts and uses the embedded local server.
+
+        Example:
+            >>> Settings.resolve(env={}).uses_embedded_server
+            True
+            >>> Settings.resolve(api_key="sk-x", env={}).uses_embedded_server
+            False
+        """
         return self.base_url is None
 
     @classmethod
     def resolve(cls, api_key=None, base_url=None, organization=None, project=None, admin_key=None,
                 env=None) -> "Settings":
+        """Settings from the arguments, then `env` (default `os.environ`; see the module's table). An API
+        key without a base URL means OpenAI's API; a trailing slash is dropped from the URL.
+
+        Example:
+            >>> s = Settings.resolve(env={"OPENAI_API_KEY": "sk-x", "OPENAI_PROJECT_ID": "proj_1"})
+            >>> s.base_url, s.project, s.api_key == "sk-x"
+            ('https://api.openai.com/v1', 'proj_1', True)
+        """
         env = os.environ if env is None else env
         api_key = api_key or env.get("OPENAI_API_KEY") or None
         base_url = base_url or env.get("OPENAI_BASE_URL") or None

@@ -27,6 +27,15 @@ _lock = threading.Lock()
 
 
 def default_path() -> Path:
+    """Where the remembered threads are kept: `threads.json` in the user data directory.
+
+    Example:
+        >>> import os, tempfile
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"JUPYTER_API_KIT_DATA_DIR": tempfile.mkdtemp()}):
+        ...     default_path().name
+        'threads.json'
+    """
     from jupyter_api_kit.config import data_dir
 
     return data_dir() / FILE_NAME
@@ -62,6 +71,15 @@ class ThreadRegistry:
             return list(self._read()["servers"].get(self.key, []))
 
     def ids(self) -> list[str]:
+        """The ids of the remembered threads, oldest first.
+
+        Example:
+            >>> import tempfile, pathlib
+            >>> reg = ThreadRegistry("local", path=pathlib.Path(tempfile.mkdtemp()) / "threads.json")
+            >>> reg.remember("thread_1"); reg.remember({"id": "thread_2", "metadata": {}})
+            >>> reg.ids()
+            ['thread_1', 'thread_2']
+        """
         return [e["id"] for e in self.entries()]
 
     def remember(self, thread) -> None:

@@ -59,6 +59,19 @@ class ChunkAssembler:
                                                "finish_reason": None})
 
     def add(self, chunk) -> None:
+        """Fold one `chat.completion.chunk` in: its ids and model, each choice's deltas (content,
+        refusal, tool call pieces), logprobs, finish reason, and the usage chunk.
+
+        Example:
+            >>> a = ChunkAssembler()
+            >>> def call_piece(**function):
+            ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": function}]}}]}
+            >>> a.add(call_piece(name="get_weather", arguments='{"city"'))
+            >>> a.add(call_piece(arguments=': "Oslo"}'))
+            >>> call = a.completion().choices[0].message.tool_calls[0]
+            >>> call.function.name, call.function.arguments
+            ('get_weather', '{"city": "Oslo"}')
+        """
         for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
             if chunk.get(key) is not None:
                 self.head[key] = chunk[key]
@@ -92,9 +105,29 @@ class ChunkAssembler:
         slot["function"]["arguments"] += function.get("arguments") or ""
 
     def texts(self) -> list[str]:
+        """The text of each choice so far, in index order ("" for a choice with no content yet).
+
+        Example:
+            >>> a = ChunkAssembler()
+            >>> a.add({"choices": [{"index": 1, "delta": {"content": "B"}}, {"index": 0, "delta": {"content": "A"}}]})
+            >>> a.texts()
+            ['A', 'B']
+        """
         return [self.choices[i]["content"] or "" for i in sorted(self.choices)]
 
     def completion(self, request_id: str | None = None) -> APIObject:
+        """The `chat.completion` the chunks add up to, as the non-streamed answer would be (with
+        `request_id` attached).
+
+        Example:
+            >>> a = ChunkAssembler()
+            >>> a.add({"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}],
+            ...        "usage": None})
+            >>> a.add({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
+            >>> done = a.completion(request_id="req_1")
+            >>> done.usage.total_tokens, done.request_id
+            (4, 'req_1')
+        """
         choices = []
         for index in sorted(self.choices):
             c = self.choices[index]

@@ -49,6 +49,14 @@ class Connection:
 
     @property
     def client(self):
+        """The client for the current settings: made on first use, and made again (closing the old one)
+        only when the environment's settings have changed since.
+
+        Example:
+            >>> conn = Connection(base_url="http://127.0.0.1:8765/v1")
+            >>> conn.client is conn.client, conn.client.base_url
+            (True, 'http://127.0.0.1:8765/v1')
+        """
         settings = Settings.resolve(base_url=self.base_url)
         if self._client is None or settings != self._settings:
             from jupyter_api_kit.client import Client

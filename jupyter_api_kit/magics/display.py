@@ -40,6 +40,13 @@ class Throttle:
         self._last = None
 
     def ready(self) -> bool:
+        """True if the action may run now (and the interval starts again), False if it ran too recently.
+
+        Example:
+            >>> t = Throttle(1.0, clock=iter([5.0, 5.5, 6.0]).__next__)
+            >>> t.ready(), t.ready(), t.ready()
+            (True, False, True)
+        """
         now = self._clock()
         if self._last is not None and now - self._last < self.interval:
             return False
@@ -105,11 +112,26 @@ class LiveAnswer:
         return ChoicesGrid(list(self.texts), typing=typing)
 
     def start(self) -> None:
+        """Show the (still empty) answer with a typing cursor; `add` updates this display.
+
+        Example:
+            >>> live = LiveAnswer()
+            >>> live.start()        # in a notebook: an output area that the answer fills  # doctest: +SKIP
+        """
         from IPython.display import display
 
         self.handle = display(self._view(typing=True), display_id=True)
 
     def add(self, index: int, text: str) -> None:
+        """Append streamed text to choice `index` (choices beyond `n` are added) and refresh the display,
+        at most once per interval.
+
+        Example:
+            >>> live = LiveAnswer(n=2)
+            >>> live.add(0, "Hel"); live.add(0, "lo"); live.add(2, "!")
+            >>> live.texts
+            ['Hello', '', '!']
+        """
         if index >= len(self.texts):  # a server sending more choices than asked: show them too
             self.texts.extend([""] * (index + 1 - len(self.texts)))
         self.texts[index] += text
@@ -137,6 +159,14 @@ class AnswerFooter:
         self.stored = stored
 
     def text(self) -> str:
+        """The footer as plain text: model, token counts when the answer has usage, and the id when
+        the completion was stored.
+
+        Example:
+            >>> AnswerFooter({"id": "chatcmpl-1", "model": "local-ngram",
+            ...               "usage": {"prompt_tokens": 9, "completion_tokens": 12}}, stored=True).text()
+            'local-ngram · 9 prompt + 12 completion tokens · stored as chatcmpl-1'
+        """
         usage = self.completion.get("usage") or {}
         parts = [str(self.completion.get("model") or "")]
         if usage:

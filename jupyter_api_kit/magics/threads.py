@@ -109,6 +109,11 @@ class ThreadsMagics(Magics, Configurable):
 
     @property
     def client(self):
+        """The client of the shared connection (the same one `%%chat` uses).
+
+        Example:
+            >>> ThreadsMagics(shell=None).client.threads.known()  # doctest: +SKIP
+        """
         return self.connection.client
 
     # ---- %threads -----------------------------------------------------------------------------
@@ -208,6 +213,12 @@ class ThreadsMagics(Magics, Configurable):
         return thread
 
     def delete(self, thread_id: str):
+        """Delete a thread on the server (and forget it); the current thread is unset if it was this one.
+
+        Example:
+            >>> magics.delete("thread_abc")  # doctest: +SKIP
+            thread_abc deleted
+        """
         result = self.client.threads.delete(thread_id)
         print(f"{thread_id} deleted")
         if self.current == thread_id:

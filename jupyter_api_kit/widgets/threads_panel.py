@@ -27,6 +27,15 @@ PAGE = 20  # messages fetched per page of the transcript
 
 
 def one_line(err: Exception) -> str:
+    """An error as the one line the panel's status shows (API errors in their own one-line form).
+
+    Example:
+        >>> from jupyter_api_kit.errors import NotFoundError
+        >>> one_line(NotFoundError("No thread found", status=404, request_id="req_1"))
+        'NotFoundError: No thread found (404, request req_1)'
+        >>> one_line(ValueError("bad\\nvalue"))
+        'ValueError: bad value'
+    """
     return err.one_line() if isinstance(err, APIError) else f"{type(err).__name__}: {err}".replace("\n", " ")
 
 
