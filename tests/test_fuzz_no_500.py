@@ -151,6 +151,14 @@ def test_no_malformed_request_gets_a_500(fuzz, operation_id):
 # -------------------------------------------------------------------------------------------------
 
 _JSON = "application/json"
+
+
+def _chat_tools(parameters: str, tool_choice: str) -> bytes:
+    """A chat completion body with one function tool (`parameters` and `tool_choice` as JSON text)."""
+    return ('{"model": "local-ngram", "max_completion_tokens": 2, "messages": [{"role": "user", "content": "Paris?"}], '
+            f'"tools": [{{"type": "function", "function": {{"name": "lookup", "parameters": {parameters}}}}}], '
+            f'"tool_choice": {tool_choice}}}').encode()
+
 REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
     # params.Params.int: '--1' passed `lstrip("-").isdigit()` and '²' passes `isdigit()`; int() refused both
     ("limit=--1", Case("", "GET", "/assistants", query="limit=--1"), 400, "limit"),
@@ -177,14 +185,24 @@ REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
     # errors.one_line: a value quoted in a message is cut when long, and line breaks in it are spaces
     ("3000-char thread id", Case("", "GET", "/threads/" + "i" * 3000), 404, "thread_id"),
     ("vector store id with a newline", Case("", "GET", "/vector_stores/a%0D%0Ab"), 404, "vector_store_id"),
+    # chat_request._tools: a tool_choice naming its function with an array or object was looked up in a set
+    ("tool_choice name as an array", Case("", "POST", "/chat/completions", content_type=_JSON, body=_chat_tools(
+        '{"type": "object"}', '{"type": "function", "function": {"name": ["lookup"]}}')), 400, "tool_choice"),
+    ("function parameters as a number", Case("", "POST", "/chat/completions", content_type=_JSON,
+                                             body=_chat_tools("7", '"auto"')), 400, "tools[0].function.parameters"),
 ]
 
 
 @pytest.mark.parametrize("case, status, param", [pytest.param(c, s, p, id=n) for n, c, s, p in REGRESSIONS])
 def test_regression(fuzz, case, status, param):
-    case = dataclasses.replace(case, path=case.path.format(**fuzz.world))  # "{assistant}": the world's
+    body = case.body
+    for kind, value in fuzz.world.items():  # "{assistant}" in a path or body: the world's assistant
+        body = body.replace(f"{{{kind}}}".encode(), value.encode()) if body else body
+    case = dataclasses.replace(case, path=case.path.format(**fuzz.world), body=body)
     r = fuzz.send(case)
     assert r.status_code == status, r.text
+    if status < 400:
+        return
     assert r.json()["error"]["param"] == param, r.text
     message = r.json()["error"]["message"]
     assert "\n" not in message and len(message) <= MAX_MESSAGE, message[:200]

@@ -83,7 +83,9 @@ def _tools(p: Params) -> tuple[list, object]:
         if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
             raise BadRequest(f"Invalid 'tools[{i}]': the local server runs tools of type 'function' with a "
                              "'function' object.", param=f"tools[{i}]")
-        Params(tool["function"], prefix=f"tools[{i}].function.").str("name", required=True)
+        function = Params(tool["function"], prefix=f"tools[{i}].function.")
+        function.str("name", required=True)
+        function.dict("parameters")  # a JSON Schema object; the local model fills it in
     choice = p.raw("tool_choice")
     names = {t["function"]["name"] for t in tools}
     if isinstance(choice, str):
@@ -94,7 +96,7 @@ def _tools(p: Params) -> tuple[list, object]:
             raise BadRequest("'tool_choice' is 'required' but no 'tools' were given.", param="tool_choice")
     elif isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name") if isinstance(choice.get("function"), dict) else None
-        if choice.get("type") != "function" or name not in names:
+        if choice.get("type") != "function" or not isinstance(name, str) or name not in names:
             raise BadRequest(f"Invalid 'tool_choice': function '{name}' is not among the given 'tools'.",
                              param="tool_choice")
     elif choice is not None:
