@@ -190,6 +190,13 @@ REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
         '{"type": "object"}', '{"type": "function", "function": {"name": ["lookup"]}}')), 400, "tool_choice"),
     ("function parameters as a number", Case("", "POST", "/chat/completions", content_type=_JSON,
                                              body=_chat_tools("7", '"auto"')), 400, "tools[0].function.parameters"),
+    # tool_calls.value_for: a forced call filled a schema whose keywords had the wrong types
+    # (properties: 7 had no .items(); minItems: "x" and minimum: "a" went to int(); an empty integer range)
+    ("forced call, malformed schema keywords", Case("", "POST", "/chat/completions", content_type=_JSON, body=_chat_tools(
+        '{"type": "object", "properties": {"a": {"type": "object", "properties": 7}, "b": {"type": "array", '
+        '"minItems": "x"}, "c": {"type": "integer", "minimum": "a"}, "d": {"type": "integer", "exclusiveMinimum": 0, '
+        '"exclusiveMaximum": 1}, "e": {"enum": "abc"}, "f": {"anyOf": 7}}}',
+        '{"type": "function", "function": {"name": "lookup"}}')), 200, None),
 ]
 
 
