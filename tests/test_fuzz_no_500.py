@@ -197,6 +197,11 @@ REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
         '"minItems": "x"}, "c": {"type": "integer", "minimum": "a"}, "d": {"type": "integer", "exclusiveMinimum": 0, '
         '"exclusiveMaximum": 1}, "e": {"enum": "abc"}, "f": {"anyOf": 7}}}',
         '{"type": "function", "function": {"name": "lookup"}}')), 200, None),
+    # graders.check_criteria: a grader type given as an array or object was looked up in a dict
+    ("grader type as an array", Case("", "POST", "/evals", content_type=_JSON, body=(
+        b'{"data_source_config": {"type": "custom", "item_schema": {"type": "object"}}, "testing_criteria": '
+        b'[{"type": ["string_check"], "name": "g", "input": "x", "reference": "x", "operation": "eq"}]}')),
+     400, "testing_criteria[0].type"),
 ]
 
 

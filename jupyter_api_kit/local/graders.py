@@ -150,7 +150,7 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
         if not isinstance(criterion, dict):
             raise BadRequest(f"Invalid type for '{where}': expected an object.", param=where)
         kind = criterion.get("type")
-        if kind in _REFUSED:
+        if isinstance(kind, str) and kind in _REFUSED:  # an array or object here is not hashable
             raise BadRequest(f"Invalid '{where}': grader type '{kind}' is not supported by the local server: "
                              f"{_REFUSED[kind]}. Supported types: 'string_check', 'text_similarity'.",
                              param=f"{where}.type")
