@@ -202,6 +202,11 @@ REGRESSIONS: list[tuple[str, Case, int, str | None]] = [
         b'{"data_source_config": {"type": "custom", "item_schema": {"type": "object"}}, "testing_criteria": '
         b'[{"type": ["string_check"], "name": "g", "input": "x", "reference": "x", "operation": "eq"}]}')),
      400, "testing_criteria[0].type"),
+    # fine_tuning._hyperparameters: a null hyperparameter (read as absent, None) reached `None <= 0`;
+    # null now means "auto", as an absent one does
+    ("null learning_rate_multiplier", Case("", "POST", "/fine_tuning/jobs", content_type=_JSON, body=(
+        b'{"model": "local-ngram", "training_file": "{training_file}", "method": {"type": "supervised", "supervised": '
+        b'{"hyperparameters": {"learning_rate_multiplier": null, "n_epochs": 1, "batch_size": null}}}}')), 200, None),
 ]
 
 

@@ -170,7 +170,7 @@ def _hyperparameters(body: dict) -> dict:
     p = Params(given, prefix=f"{where}.")
 
     def auto_or(key, read):
-        return "auto" if given.get(key, "auto") == "auto" else read(key)
+        return "auto" if given.get(key) in (None, "auto") else read(key)  # null: not given
 
     return {"n_epochs": auto_or("n_epochs", lambda k: p.int(k, minimum=1, maximum=50)),
             "learning_rate_multiplier": auto_or("learning_rate_multiplier",
