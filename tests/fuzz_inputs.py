@@ -31,6 +31,8 @@ ADMIN_KEY = "sk-admin-fuzz-no-500"
 MODEL = "local-ngram"
 #: body cases per operation, on top of the generic ones (keeps the whole fuzz within a minute or two)
 FIELD_BUDGET = 14
+#: cases per operation that break one value inside a nested structure of a rich body
+NESTED_BUDGET = 10
 HUGE = 2 ** 70
 LONG = "x" * 100_000
 #: one value of each JSON type; a field gets the ones its schema does not allow
@@ -202,6 +204,7 @@ def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str
                     data={"purpose": "fine-tune"})["id"]
     w["fine_tuning_job"] = call("POST", "/fine_tuning/jobs", json={
         "model": MODEL, "training_file": training, "seed": 1, "hyperparameters": {"n_epochs": 1, "batch_size": 2}})["id"]
+    w["training_file"] = training
     w["assistant"] = call("POST", "/assistants", json={"model": MODEL, "name": "fuzz"})["id"]
     w["chat_completion"] = call("POST", "/chat/completions", json={
         "model": MODEL, "store": True, "max_completion_tokens": 3, "seed": 1,
@@ -328,6 +331,126 @@ def field_variants(doc: dict, name: str, schema, rng: random.Random) -> list[tup
     return out
 
 
+def rich_body(op: Operation, w: dict) -> dict:
+    """A valid body that uses the operation's nested structures (tools, content parts, filters, ...),
+    so that `nested_cases` can break them one leaf at a time. Falls back to `base_body`."""
+    params = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
+    function = {"name": "lookup", "description": "Look a word up", "parameters": params}
+    json_schema = {"type": "json_schema", "json_schema": {"name": "s", "schema": {"type": "object"}}}
+    chunking = {"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 10}}
+    tools = [{"type": "function", "function": function}, {"type": "file_search", "file_search": {"max_num_results": 3}}]
+    resources = {"file_search": {"vector_store_ids": [w["vector_store"]]}}
+    thread_message = {"role": "user", "content": [{"type": "text", "text": "Hello herons"}], "metadata": {"k": "v"},
+                      "attachments": [{"file_id": w["file"], "tools": [{"type": "file_search"}]}]}
+    truncation = {"type": "last_messages", "last_messages": 2}
+    response_input = [{"role": "user", "content": [{"type": "input_text", "text": "Tell me about herons"}]},
+                      {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Herons."}]},
+                      {"role": "user", "content": "And kelp?"}]
+    response_tools = [{"type": "function", "name": "lookup", "parameters": params},
+                      {"type": "file_search", "vector_store_ids": [w["vector_store"]]}]
+    assistant = {"name": "fz", "instructions": "Be brief.", "tools": tools, "tool_resources": resources,
+                 "metadata": {"k": "v"}, "temperature": 1, "top_p": 1, "response_format": json_schema}
+    run = {"assistant_id": w["assistant"], "tools": tools, "tool_choice": {"type": "function", "function": {"name": "lookup"}},
+           "truncation_strategy": truncation, "response_format": {"type": "json_object"}, "max_completion_tokens": 256,
+           "metadata": {"k": "v"}, "temperature": 1, "parallel_tool_calls": True}
+    bodies = {
+        "createAssistant": {"model": MODEL, **assistant}, "modifyAssistant": assistant,
+        "createChatCompletion": {
+            "model": MODEL, "max_completion_tokens": 2, "seed": 1, "logprobs": True, "top_logprobs": 2, "stop": ["\n"],
+            "messages": [{"role": "system", "content": "Be brief."},
+                         {"role": "user", "content": [{"type": "text", "text": "Tell me about herons"}]},
+                         {"role": "assistant", "content": None, "tool_calls": [
+                             {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]},
+                         {"role": "tool", "tool_call_id": "call_1", "content": "Herons are birds."}],
+            "tools": [{"type": "function", "function": function}], "logit_bias": {"50": -100},
+            "tool_choice": {"type": "function", "function": {"name": "lookup"}}, "response_format": json_schema,
+            "metadata": {"k": "v"}},
+        "createCompletion": {"model": MODEL, "prompt": ["Herons", "Kelp"], "max_tokens": 2, "logprobs": 2,
+                             "stop": ["x"], "logit_bias": {"5": 1}, "echo": True, "suffix": "s"},
+        "createEmbedding": {"model": "local-embed", "input": ["herons", "kelp"], "dimensions": 8,
+                            "encoding_format": "base64"},
+        "createModeration": {"model": "local-moderation", "input": [{"type": "text", "text": "herons"}]},
+        "createEval": {"name": "fz", "metadata": {"k": "v"}, "data_source_config": eval_config(), "testing_criteria": [
+            *eval_criteria(), {"type": "text_similarity", "name": "close", "input": "{{sample.output_text}}",
+                               "reference": "{{item.answer}}", "evaluation_metric": "fuzzy_match",
+                               "pass_threshold": 0.5}]},
+        "createEvalRun": {"name": "fz", "metadata": {"k": "v"}, "data_source": {
+            "type": "completions", "model": MODEL, "sampling_params": {"max_completion_tokens": 2, "temperature": 1},
+            "source": {"type": "file_content", "content": [{"item": {"question": "Capital of Peru?", "answer": "Lima"}}]},
+            "input_messages": {"type": "template", "template": [{"role": "user", "content": "{{item.question}}"}]}}},
+        "createFineTuningJob": {"model": MODEL, "training_file": w["training_file"], "suffix": "fz", "seed": 1,
+                                "metadata": {"k": "v"}, "method": {"type": "supervised", "supervised": {
+                                    "hyperparameters": {"n_epochs": 1, "batch_size": 2, "learning_rate_multiplier": 0.1}}}},
+        "createResponse": {"model": MODEL, "input": response_input, "instructions": "Be brief.", "tools": response_tools,
+                           "tool_choice": "auto", "max_output_tokens": 16, "metadata": {"k": "v"}, "store": False,
+                           "text": {"format": {"type": "json_schema", "name": "s", "schema": {"type": "object"}}},
+                           "reasoning": {"effort": "low"}, "include": ["file_search_call.results"], "truncation": "auto"},
+        "Getinputtokencounts": {"model": MODEL, "input": response_input, "tools": response_tools, "instructions": "x"},
+        "Compactconversation": {"model": MODEL, "input": response_input, "instructions": "x"},
+        "createThread": {"messages": [thread_message], "tool_resources": resources, "metadata": {"k": "v"}},
+        "createThreadAndRun": {**run, "thread": {"messages": [thread_message], "tool_resources": resources}},
+        "createMessage": {**thread_message, "content": [{"type": "text", "text": "Hi"},
+                                                        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]},
+        "createRun": {**run, "additional_messages": [thread_message]},
+        "createVectorStore": {"name": "fz", "file_ids": [w["file"]], "chunking_strategy": chunking, "metadata": {"k": "v"},
+                              "expires_after": {"anchor": "last_active_at", "days": 1}},
+        "modifyVectorStore": {"name": "fz", "metadata": {"k": "v"}, "expires_after": {"anchor": "last_active_at", "days": 1}},
+        "createVectorStoreFileBatch": {"files": [{"file_id": w["file"], "attributes": {"k": "v"}}], "chunking_strategy": chunking,
+                                       "attributes": {"k": "v", "n": 1, "b": True}},
+        "createVectorStoreFile": {"file_id": w["file"], "chunking_strategy": chunking, "attributes": {"k": "v", "n": 1}},
+        "updateVectorStoreFileAttributes": {"attributes": {"k": "v", "n": 1, "b": True}},
+        "searchVectorStore": {"query": ["herons", "kelp"], "max_num_results": 5, "rewrite_query": False,
+                              "filters": {"type": "and", "filters": [{"type": "eq", "key": "k", "value": "v"},
+                                                                     {"type": "gte", "key": "n", "value": 1}]},
+                              "ranking_options": {"ranker": "auto", "score_threshold": 0.1}},
+        "update-project-rate-limits": {"max_requests_per_1_minute": 10, "max_tokens_per_1_minute": 1000,
+                                       "max_requests_per_1_day": 100},
+        "submitToolOuputsToRun": {"tool_outputs": [{"tool_call_id": "call_fuzz", "output": "1"}], "stream": False},
+    }
+    return bodies.get(op.operation_id) or base_body(op, w)
+
+
+_DELETE = object()
+#: what a nested value is replaced by (or `_DELETE`d)
+NESTED_VALUES = [_DELETE, "fuzz", 7, -1, HUGE, 2.5, True, None, [], {}, [1, "x"], {"x": [1]}, "", LONG, "a\u0000b\n"]
+
+
+def _nested_paths(value, path=()):
+    """Paths (key/index tuples) of every value at least two levels down in a body."""
+    items = value.items() if isinstance(value, dict) else enumerate(value[:3]) if isinstance(value, list) else ()
+    for key, child in items:
+        if len(path) >= 1:
+            yield (*path, key)
+        yield from _nested_paths(child, (*path, key))
+
+
+def _replaced(body, path, new):
+    body = json.loads(json.dumps(body))
+    parent = body
+    for key in path[:-1]:
+        parent = parent[key]
+    if new is _DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return body
+
+
+def nested_cases(op: Operation, w: dict, path: str, rng: random.Random) -> list[Case]:
+    """The rich body as is, then NESTED_BUDGET copies with one nested value replaced or removed."""
+    rich = rich_body(op, w)
+    cases = [Case("rich body", op.method, path, body=encode(rich), content_type="application/json")]
+    paths = list(_nested_paths(rich))
+    rng.shuffle(paths)
+    for where in paths[:NESTED_BUDGET]:
+        new = rng.choice(NESTED_VALUES)
+        label = "deleted" if new is _DELETE else (f"{len(new)} chars" if isinstance(new, str) and len(new) > 50
+                                                   else json.dumps(new)[:20])
+        cases.append(Case(f"{'.'.join(map(str, where))}={label}", op.method, path,
+                          body=encode(_replaced(rich, where, new)), content_type="application/json"))
+    return cases
+
+
 def body_cases(doc: dict, op: Operation, w: dict, path: str, rng: random.Random) -> list[Case]:
     media, schema = request_body(doc, op)
     if media is None:
@@ -364,7 +487,7 @@ def body_cases(doc: dict, op: Operation, w: dict, path: str, rng: random.Random)
             if pools[n] and len(picked) < FIELD_BUDGET:
                 label, value = pools[n].pop()
                 picked.append(post(label, encode({**base, n: value})))
-    return cases + picked
+    return cases + picked + nested_cases(op, w, path, rng)
 
 
 def _multipart(fields: list[tuple[str, str | None, bytes]], boundary: str = "fuzzBoundary") -> bytes:
