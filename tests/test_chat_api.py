@@ -260,3 +260,21 @@ def test_metadata_filter_matches_keys_with_quotes_and_dots(client):
                                        metadata=odd)
     assert [x.id for x in client.chat.completions.list(metadata={'say "hi"': label}).data] == [c.id]
     assert [x.id for x in client.chat.completions.list(metadata={"a.b": label}).data] == [c.id]
+
+
+@pytest.mark.parametrize("response_format", [
+    {"type": "json_object"},
+    {"type": "json_schema", "json_schema": {"name": "fact", "schema": {
+        "type": "object", "properties": {"fact": {"type": "string"}, "stars": {"type": "integer"}},
+        "required": ["fact", "stars"]}}},
+])
+def test_json_response_formats_are_json_streamed_or_not(client, response_format):
+    import json
+
+    args = dict(model="local-ngram", messages=USER, seed=8, response_format=response_format)
+    plain = json.loads(client.chat.completions.create(**args).choices[0].message.content)
+    chunks = list(client.chat.completions.create(**args, stream=True))
+    streamed = json.loads("".join(c.choices[0].delta.get("content") or "" for c in chunks if c.choices))
+    assert streamed == plain and isinstance(plain, dict)
+    if response_format["type"] == "json_schema":
+        assert isinstance(plain["fact"], str) and isinstance(plain["stars"], int)

@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import time
@@ -183,13 +182,3 @@ class Transport:
         result = APIObject(body) if isinstance(body, dict) else APIObject({"data": body})
         result.request_id = response.headers.get("x-request-id")
         return result
-
-
-def dumps(value) -> str:
-    """Compact JSON (no spaces after separators).
-
-    Example:
-        >>> dumps({"a": [1, 2], "b": None})
-        '{"a":[1,2],"b":null}'
-    """
-    return json.dumps(value, separators=(",", ":"))

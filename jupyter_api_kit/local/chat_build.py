@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import random
 
-from jupyter_api_kit.local.generation import Generated, choice_seed, fingerprint, generate, logprob_entry
+from jupyter_api_kit.local.generation import Generated, choice_seed, fingerprint, logprob_entry
 from jupyter_api_kit.local.params import new_id, now
 from jupyter_api_kit.local.tool_calls import arguments_for, value_for
 
@@ -56,10 +56,41 @@ def formatted_text(req, generated: Generated) -> str:
     return generated.text
 
 
-def text_choice(model, req, index: int, on_token=None) -> tuple[dict, Generated]:
-    """One text choice (number `index`) for the request, with the `Generated` output it came from.
-    The choice's seed is derived from the request's seed and `index`, so `n` choices differ but each
-    is reproducible; `on_token` sees every token as it is produced.
+def choice_tokens(model, req, index: int):
+    """Yield the tokens of text choice number `index` as the model produces them; the generator's
+    return value is `(choice, generated)`, the finished choice and the `Generated` output it came from.
+    The choice's seed is derived from the request's seed and `index`, so `n` choices differ but each is
+    reproducible.
+
+    Example:
+        >>> from jupyter_api_kit.local.chat_request import parse_chat_request
+        >>> from jupyter_api_kit.local.models.language import get_language_model
+        >>> req = parse_chat_request({"model": "local-ngram", "seed": 1, "max_completion_tokens": 5,
+        ...                           "messages": [{"role": "user", "content": "Hi"}]})
+        >>> steps = choice_tokens(get_language_model("local-ngram"), req, 0)
+        >>> texts = [tok.text for tok in iter(lambda: next(steps, None), None)]
+        >>> 0 < len(texts) <= 5
+        True
+    """
+    gen = model.generate(req.messages, max_tokens=req.max_tokens, temperature=req.temperature, top_p=req.top_p,
+                         seed=choice_seed(req.seed, index), stop=req.stop or None,
+                         top_logprobs=req.top_logprobs if req.logprobs else 0)
+    tokens = []
+    for tok in gen:
+        tokens.append(tok)
+        yield tok
+    generated = Generated(text=gen.text, tokens=tokens, finish_reason=gen.finish_reason,
+                          prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens)
+    text = formatted_text(req, generated)
+    logprobs = None
+    if req.logprobs and text == generated.text:
+        logprobs = {"content": [logprob_entry(t) for t in generated.tokens], "refusal": None}
+    message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+    return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": generated.finish_reason}, generated
+
+
+def text_choice(model, req, index: int) -> tuple[dict, Generated]:
+    """One whole text choice (number `index`) for the request, with the `Generated` output it came from.
 
     Example:
         >>> from jupyter_api_kit.local.chat_request import parse_chat_request
@@ -70,15 +101,17 @@ def text_choice(model, req, index: int, on_token=None) -> tuple[dict, Generated]
         >>> choice["message"]["content"] == generated.text, generated.completion_tokens <= 5
         (True, True)
     """
-    generated = generate(model, req.messages, seed=choice_seed(req.seed, index), temperature=req.temperature,
-                         top_p=req.top_p, max_tokens=req.max_tokens, stop=req.stop or None,
-                         top_logprobs=req.top_logprobs if req.logprobs else 0, on_token=on_token)
-    text = formatted_text(req, generated)
-    logprobs = None
-    if req.logprobs and text == generated.text:
-        logprobs = {"content": [logprob_entry(t) for t in generated.tokens], "refusal": None}
-    message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
-    return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": generated.finish_reason}, generated
+    steps = choice_tokens(model, req, index)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def json_mode(req) -> bool:
+    """True when `response_format` asks for JSON, which is only whole once the answer is."""
+    return (req.response_format or {}).get("type") in ("json_object", "json_schema")
 
 
 def usage_object(prompt_tokens: int, completion_tokens: int, cached_tokens: int) -> dict:
@@ -144,14 +177,23 @@ def stream_chunks(model, req, completion_id: str, cached_tokens: int, finished: 
             choice, used = tool_call_choice(model, req, index)
             calls = [{"index": 0, **c} for c in choice["message"]["tool_calls"]]
             yield chunk([{"index": index, "delta": {"tool_calls": calls}, "logprobs": None, "finish_reason": None}])
+        elif json_mode(req):
+            choice, generated = text_choice(model, req, index)
+            used = generated.completion_tokens
+            yield chunk([{"index": index, "delta": {"content": choice["message"]["content"]}, "logprobs": None,
+                          "finish_reason": None}])
         else:
-            pending: list = []
-            gen_iter = _token_stream(model, req, index, pending)
-            for tok in gen_iter:
-                logprobs = ({"content": [logprob_entry(tok)], "refusal": None} if req.logprobs else None)
+            steps = choice_tokens(model, req, index)
+            while True:
+                try:
+                    tok = next(steps)
+                except StopIteration as done:
+                    choice, generated = done.value
+                    used = generated.completion_tokens
+                    break
+                logprobs = {"content": [logprob_entry(tok)], "refusal": None} if req.logprobs else None
                 yield chunk([{"index": index, "delta": {"content": tok.text}, "logprobs": logprobs,
                               "finish_reason": None}])
-            choice, used = pending[0], pending[1]
         completion_tokens += used
         choices.append(choice)
         yield chunk([{"index": index, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}])
@@ -160,20 +202,3 @@ def stream_chunks(model, req, completion_id: str, cached_tokens: int, finished: 
         yield chunk([], usage)
     finished.append({"id": completion_id, "object": "chat.completion", "created": created, "model": model.id,
                      "choices": choices, "usage": usage, "service_tier": "default", "system_fingerprint": fp})
-
-
-def _token_stream(model, req, index, out: list):
-    """Yield tokens of one choice; afterwards `out` holds [choice, completion_tokens]."""
-    gen = model.generate(req.messages, max_tokens=req.max_tokens, temperature=req.temperature, top_p=req.top_p,
-                         seed=choice_seed(req.seed, index), stop=req.stop or None,
-                         top_logprobs=req.top_logprobs if req.logprobs else 0)
-    tokens = []
-    for tok in gen:
-        tokens.append(tok)
-        yield tok
-    generated = Generated(text=gen.text, tokens=tokens, finish_reason=gen.finish_reason,
-                          prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens)
-    logprobs = {"content": [logprob_entry(t) for t in tokens], "refusal": None} if req.logprobs else None
-    message = {"role": "assistant", "content": generated.text, "refusal": None, "annotations": []}
-    out.extend([{"index": index, "message": message, "logprobs": logprobs, "finish_reason": gen.finish_reason},
-                generated.completion_tokens])
