@@ -42,6 +42,15 @@ def fast_steps(server):
     server.app.state.fine_tune_step_delay = None
 
 
+@pytest.fixture()
+def admin_client(server, recorder):
+    """A client holding the server's admin key, which checkpoint permissions need."""
+    c = Client(base_url=server.base_url, admin_key=server.app.state.admin_key, max_retries=0)
+    c.transport.session.hooks["response"].append(recorder)
+    yield c
+    c.close()
+
+
 @pytest.fixture(scope="module")
 def tuned(server):
     """One finished job (3 epochs over the facts), shared by the tests that only read it."""
@@ -181,15 +190,15 @@ def test_training_files_need_the_fine_tune_purpose(client):
         client.fine_tuning.jobs.create(model="local-ngram", training_file=other.id)
 
 
-def test_unknown_ids_are_404(client):
+def test_unknown_ids_are_404(client, admin_client):
     for call in (lambda: client.fine_tuning.jobs.retrieve("ftjob-nope"),
                  lambda: client.fine_tuning.jobs.cancel("ftjob-nope"),
                  lambda: client.fine_tuning.jobs.pause("ftjob-nope"),
                  lambda: client.fine_tuning.jobs.resume("ftjob-nope"),
                  lambda: client.fine_tuning.jobs.list_events("ftjob-nope"),
                  lambda: client.fine_tuning.jobs.checkpoints.list("ftjob-nope"),
-                 lambda: client.fine_tuning.checkpoints.permissions.list("ft:local-ngram:local::nope"),
-                 lambda: client.fine_tuning.checkpoints.permissions.create("ft:nope", project_ids=["p"])):
+                 lambda: admin_client.fine_tuning.checkpoints.permissions.list("ft:local-ngram:local::nope"),
+                 lambda: admin_client.fine_tuning.checkpoints.permissions.create("ft:nope", project_ids=["p"])):
         with pytest.raises(NotFoundError) as info:
             call()
         assert "nope" in info.value.message
@@ -275,9 +284,9 @@ def test_validation_file_gives_valid_loss_and_tuned_models_can_be_tuned_again(tu
     assert all("valid_loss" in c.metrics for c in checkpoints)
 
 
-def test_checkpoint_permissions_are_stored_and_listed_per_checkpoint(tuned, client):
+def test_checkpoint_permissions_are_stored_and_listed_per_checkpoint(tuned, client, admin_client):
     first, second = [c.fine_tuned_model_checkpoint for c in client.fine_tuning.jobs.checkpoints.list(tuned.id).data[:2]]
-    perms = client.fine_tuning.checkpoints.permissions
+    perms = admin_client.fine_tuning.checkpoints.permissions
     created = perms.create(first, project_ids=["proj_a", "proj_b"])
     assert [p.project_id for p in created.data] == ["proj_a", "proj_b"]
     assert all(p.object == "checkpoint.permission" and p.id.startswith("cp_") for p in created.data)
@@ -329,11 +338,12 @@ def test_the_official_openai_package_drives_fine_tuning(sdk, server):
     checkpoints = sdk.fine_tuning.jobs.checkpoints.list(job.id).data
     assert [c.step_number for c in checkpoints] == [8, 4]
     name = checkpoints[0].fine_tuned_model_checkpoint
-    created = sdk.fine_tuning.checkpoints.permissions.create(name, project_ids=["proj_sdk"])
+    permissions = sdk.with_options(api_key=server.app.state.admin_key).fine_tuning.checkpoints.permissions
+    created = permissions.create(name, project_ids=["proj_sdk"])
     assert created.data[0].project_id == "proj_sdk"
-    listed = sdk.fine_tuning.checkpoints.permissions.list(name)
+    listed = permissions.list(name)
     assert [p.id for p in listed.data] == [created.data[0].id]
-    deleted = sdk.fine_tuning.checkpoints.permissions.delete(created.data[0].id, fine_tuned_model_checkpoint=name)
+    deleted = permissions.delete(created.data[0].id, fine_tuned_model_checkpoint=name)
     assert deleted.deleted
     answer = sdk.chat.completions.create(model=job.fine_tuned_model, messages=[
         {"role": "system", "content": "You answer questions about the atlas."},
@@ -390,7 +400,7 @@ FINE_TUNING_OPERATIONS = {"createFineTuningJob", "listPaginatedFineTuningJobs", 
                           "createFineTuningCheckpointPermission", "deleteFineTuningCheckpointPermission"}
 
 
-def test_all_eleven_operations_validate_against_the_contract(tuned, client, recorder, server):
+def test_all_eleven_operations_validate_against_the_contract(tuned, client, admin_client, recorder, server):
     uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
     server.app.state.fine_tune_step_delay = 0.05
     job = client.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
@@ -403,9 +413,9 @@ def test_all_eleven_operations_validate_against_the_contract(tuned, client, reco
     client.fine_tuning.jobs.list(limit=2)
     client.fine_tuning.jobs.list_events(job.id)
     checkpoint = client.fine_tuning.jobs.checkpoints.list(tuned.id).data[0].fine_tuned_model_checkpoint
-    made = client.fine_tuning.checkpoints.permissions.create(checkpoint, project_ids=["proj_contract"])
-    client.fine_tuning.checkpoints.permissions.list(checkpoint, limit=5)
-    client.fine_tuning.checkpoints.permissions.delete(made.data[0].id, fine_tuned_model_checkpoint=checkpoint)
+    made = admin_client.fine_tuning.checkpoints.permissions.create(checkpoint, project_ids=["proj_contract"])
+    admin_client.fine_tuning.checkpoints.permissions.list(checkpoint, limit=5)
+    admin_client.fine_tuning.checkpoints.permissions.delete(made.data[0].id, fine_tuned_model_checkpoint=checkpoint)
     assert {op for op, status in recorder.operations if status < 300} >= FINE_TUNING_OPERATIONS
 
 
@@ -417,6 +427,21 @@ def test_garbage_bodies_are_400_never_500(server, tuned, path):
               b'{"project_ids": "p"}', b'{"project_ids": [1]}', b'{"method": "supervised"}',
               b'{"model": "local-ngram", "training_file": "f", "hyperparameters": []}']
     for raw in bodies:
-        r = requests.post(url, data=raw, headers={"content-type": "application/json"})
+        r = requests.post(url, data=raw, headers={"content-type": "application/json",
+                                                  "authorization": f"Bearer {server.app.state.admin_key}"})
         assert r.status_code == 400, (raw, r.text)
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
+
+
+def test_checkpoint_permissions_need_the_admin_key(server, tuned, client):
+    from jupyter_api_kit.errors import ConfigurationError
+
+    checkpoint = client.fine_tuning.jobs.checkpoints.list(tuned.id).data[0].fine_tuned_model_checkpoint
+    sent = []
+    client.transport.session.hooks["response"].append(lambda r, *a, **k: sent.append(r))
+    with pytest.raises(ConfigurationError, match="OPENAI_ADMIN_KEY"):
+        client.fine_tuning.checkpoints.permissions.list(checkpoint)
+    assert sent == []
+    url = f"{server.base_url}/fine_tuning/checkpoints/{checkpoint}/permissions"
+    assert requests.get(url).status_code == 401
+    assert requests.get(url, headers={"authorization": "Bearer sk-not-the-admin-key"}).status_code == 401

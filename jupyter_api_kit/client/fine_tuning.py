@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.organization import AdminResource
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.validation import check_metadata
 from jupyter_api_kit.errors import APITimeoutError, InvalidInputError
@@ -172,11 +173,11 @@ def _show(bar, event, job_id: str):
     return bar
 
 
-class Permissions(Resource):
+class Permissions(AdminResource):
     """Who may use a fine-tuned checkpoint (`/fine_tuning/checkpoints/{checkpoint}/permissions`):
     grant projects access, list and withdraw permissions. Reached as
-    `client.fine_tuning.checkpoints.permissions`. These calls carry the API key, not the admin key, so a
-    server that reserves them for admin keys (OpenAI, or a local server started with a key) answers 403.
+    `client.fine_tuning.checkpoints.permissions`. Like the organization endpoints these calls carry the
+    admin key (`admin_key=` or OPENAI_ADMIN_KEY; the embedded local server lends its own).
 
     Example:
         >>> from jupyter_api_kit.client import Client

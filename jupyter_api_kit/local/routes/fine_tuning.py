@@ -10,8 +10,9 @@ import re
 from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local import fine_tune_runner as runner
-from jupyter_api_kit.local.errors import BadRequest, Forbidden, NotFound
+from jupyter_api_kit.local.errors import BadRequest, NotFound
 from jupyter_api_kit.local.fine_tune_runner import add_event
+from jupyter_api_kit.local.org_keys import require_admin
 from jupyter_api_kit.local.paging import Cursor, list_object, page
 from jupyter_api_kit.local.params import Params, check_metadata, json_body, new_id, now
 from jupyter_api_kit.local.principal import Principal, authenticate
@@ -321,10 +322,9 @@ def list_checkpoints(job_id: str, request: Request, principal: Principal = Depen
 
 # -- checkpoint permissions -----------------------------------------------------------------------
 
-def _checkpoint(request: Request, name: str, principal: Principal) -> str:
-    """The checkpoint (or fine-tuned model) a permission call names, after the admin check."""
-    if request.app.state.api_key is not None and not principal.is_admin:
-        raise Forbidden("Checkpoint permissions need an admin key.")
+def _checkpoint(request: Request, name: str) -> str:
+    """The checkpoint (or fine-tuned model) a permission call names (the admin check is the route's
+    `require_admin` dependency, as for the organization endpoints)."""
     store = request.app.state.store
     if store.one("SELECT 1 FROM fine_tuning_checkpoints WHERE fine_tuned_model_checkpoint = ?", (name,)) is None \
             and store.one("SELECT 1 FROM fine_tuned_models WHERE id = ?", (name,)) is None:
@@ -334,8 +334,8 @@ def _checkpoint(request: Request, name: str, principal: Principal) -> str:
 
 @router.post("/fine_tuning/checkpoints/{checkpoint}/permissions")
 def create_permissions(checkpoint: str, request: Request, body: dict = Depends(json_body),
-                       principal: Principal = Depends(authenticate)):
-    name = _checkpoint(request, checkpoint, principal)
+                       principal: Principal = Depends(require_admin)):
+    name = _checkpoint(request, checkpoint)
     unknown = sorted(set(body) - {"project_ids"})
     if unknown:
         raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. Only 'project_ids' is accepted.",
@@ -356,8 +356,8 @@ def create_permissions(checkpoint: str, request: Request, body: dict = Depends(j
 
 
 @router.get("/fine_tuning/checkpoints/{checkpoint}/permissions")
-def list_permissions(checkpoint: str, request: Request, principal: Principal = Depends(authenticate)):
-    name = _checkpoint(request, checkpoint, principal)
+def list_permissions(checkpoint: str, request: Request, principal: Principal = Depends(require_admin)):
+    name = _checkpoint(request, checkpoint)
     query = request.query_params
     p = Params(query)
     order = p.str("order", default="descending", choices=("ascending", "descending"))
@@ -373,8 +373,8 @@ def list_permissions(checkpoint: str, request: Request, principal: Principal = D
 
 @router.delete("/fine_tuning/checkpoints/{checkpoint}/permissions/{permission_id}")
 def delete_permission(checkpoint: str, permission_id: str, request: Request,
-                      principal: Principal = Depends(authenticate)):
-    name = _checkpoint(request, checkpoint, principal)
+                      principal: Principal = Depends(require_admin)):
+    name = _checkpoint(request, checkpoint)
     gone = request.app.state.store.execute(
         "DELETE FROM fine_tuning_checkpoint_permissions WHERE id = ? AND checkpoint = ?", (permission_id, name))
     if not gone:
