@@ -140,6 +140,8 @@ PARAM_KINDS = {
 
 
 def kind_of(op: Operation, param: str) -> str:
+    if op.operation_id == "submitToolOuputsToRun":  # a run that is waiting for tool outputs
+        return {"thread_id": "action_thread", "run_id": "action_run"}[param]
     if param == "run_id":
         return "eval_run" if op.path.startswith("/evals") else "run"
     if param == "file_id" and op.path.startswith("/vector_stores"):
@@ -222,6 +224,12 @@ def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str
     w["message"] = call("GET", f"/threads/{w['thread']}/messages")["data"][0]["id"]
     w["run"] = call("POST", f"/threads/{w['thread']}/runs", json={"assistant_id": w["assistant"],
                                                                   "max_completion_tokens": 256})["id"]
+    w["action_thread"] = call("POST", "/threads", json={"messages": [{"role": "user", "content": "Look up Paris"}]})["id"]
+    lookup = {"type": "function", "function": {"name": "lookup", "parameters": {
+        "type": "object", "properties": {"q": {"type": "string"}}}}}
+    w["action_run"] = call("POST", f"/threads/{w['action_thread']}/runs", json={
+        "assistant_id": w["assistant"], "tools": [lookup], "max_completion_tokens": 256,
+        "tool_choice": {"type": "function", "function": {"name": "lookup"}}})["id"]
     w["project"] = call("POST", "/organization/projects", json={"name": "fuzz"}, admin=True)["id"]
     account = call("POST", f"/organization/projects/{w['project']}/service_accounts", json={"name": "fuzz bot"},
                    admin=True)
@@ -237,6 +245,8 @@ def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str
     run = call.wait(f"/threads/{w['thread']}/runs/{w['run']}", lambda o: o["status"] in terminal)
     assert run["status"] in terminal, f"the fuzz world's run did not end: {run['status']}"
     w["step"] = call("GET", f"/threads/{w['thread']}/runs/{w['run']}/steps")["data"][0]["id"]
+    action = call.wait(f"/threads/{w['action_thread']}/runs/{w['action_run']}", lambda o: o["status"] in terminal)
+    assert action["status"] == "requires_action", f"the fuzz world's tool run ended {action['status']}"
     call.wait(f"/evals/{w['eval']}/runs/{w['eval_run']}", lambda o: o["status"] in terminal)
     w["output_item"] = call("GET", f"/evals/{w['eval']}/runs/{w['eval_run']}/output_items")["data"][0]["id"]
     job = call.wait(f"/fine_tuning/jobs/{w['fine_tuning_job']}", lambda o: o["status"] in terminal, timeout=120)
