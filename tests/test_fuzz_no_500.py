@@ -7,7 +7,7 @@ unknown fields, non-JSON bodies, wrong content types, bad query parameters and o
 Every answer must be below 500, carry `x-request-id`, and, when it is an error, be the API's error
 object with a one-line message. Afterwards the server must still be healthy.
 
-Named regression cases pin the 500s this fuzz found, one per fix.
+Named regression cases pin what this fuzz found, one group per fix.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import pytest
 import requests
 
 from tests.contract import Contract, find_spec
-from tests.fuzz_inputs import ADMIN_KEY, MODEL, Case, build_world, cases_for, seed_operations
+from tests.fuzz_inputs import Case, cases_for, seed_operations
+from tests.fuzz_world import ADMIN_KEY, MODEL, build_world
 from tests.org_support import self_signed_pem
 
 #: an error message is one readable line, not an echo of a 100k-character input
@@ -147,7 +148,8 @@ def test_no_malformed_request_gets_a_500(fuzz, operation_id):
 
 
 # -------------------------------------------------------------------------------------------------
-# Named regressions: each pins one 500 the fuzz found, with the 4xx and parameter it gets now.
+# Named regressions: each pins one failure the fuzz found (a 500, or an error that was not one line)
+# with the answer it gets now: the status and, for an error, the parameter it names.
 # -------------------------------------------------------------------------------------------------
 
 _JSON = "application/json"
@@ -245,6 +247,3 @@ def test_the_server_is_healthy_after_the_fuzz(fuzz):
     assert r.status_code == 200, r.text
     assert fuzz.server.store.one("PRAGMA integrity_check")[0] == "ok"
     assert fuzz.server._thread.is_alive()
-    # the whole fuzz sent a bounded number of requests (each operation roughly 20-40)
-    if fuzz.sent > 1000:
-        assert fuzz.sent < 121 * 50, fuzz.sent
