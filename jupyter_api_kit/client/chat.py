@@ -89,7 +89,7 @@ class Completions(Resource):
             raise InvalidInputError("metadata is required: pass a dict of strings (or {} to clear it)",
                                     param="metadata")
         return self._post(f"chat/completions/{path_id(completion_id, 'completion_id')}",
-                          {"metadata": metadata})
+                          {"metadata": metadata}, check=False)  # checked above
 
     def list(self, *, model=None, metadata=None, after=None, limit=None, order=None):
         """Stored completions, filtered by model and metadata pairs, as a lazily paging page.
