@@ -10,18 +10,17 @@ from jupyter_api_kit.local.errors import BadRequest
 from jupyter_api_kit.local.models.embedding import EMBEDDING_MODELS, get_embedding_model
 from jupyter_api_kit.local.params import Params, json_body, type_name
 from jupyter_api_kit.local.principal import Principal, authenticate
+from jupyter_api_kit.local.routes.models import model_objects
 from jupyter_api_kit.local.usage_log import record
 
 router = APIRouter()
-CREATED = 1767225600  # the fixed date GET /v1/models uses for local models
 MAX_INPUTS = 2048
 MAX_TOTAL_TOKENS = 300_000
 _FIELDS = {"input", "model", "encoding_format", "dimensions", "user"}
 
 
 def _models(app) -> list[dict]:
-    return [{"id": mid, "object": "model", "created": CREATED, "owned_by": "jupyter-api-kit"}
-            for mid in EMBEDDING_MODELS]
+    return model_objects(EMBEDDING_MODELS)
 
 
 def setup(app) -> None:

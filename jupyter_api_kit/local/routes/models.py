@@ -11,9 +11,18 @@ router = APIRouter()
 CREATED = 1767225600  # 2026-01-01: a fixed date, so listings are reproducible
 
 
+def model_objects(ids) -> list[dict]:
+    """The API's Model objects for local models, created on the fixed date.
+
+    Example:
+        >>> model_objects(["local-ngram"])[0]["owned_by"]
+        'jupyter-api-kit'
+    """
+    return [{"id": mid, "object": "model", "created": CREATED, "owned_by": "jupyter-api-kit"} for mid in ids]
+
+
 def _language_models(app) -> list[dict]:
-    return [{"id": mid, "object": "model", "created": CREATED, "owned_by": "jupyter-api-kit"}
-            for mid in LANGUAGE_MODELS]
+    return model_objects(LANGUAGE_MODELS)
 
 
 def setup(app) -> None:

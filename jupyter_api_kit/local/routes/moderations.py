@@ -8,16 +8,15 @@ from jupyter_api_kit.local.errors import BadRequest
 from jupyter_api_kit.local.models.moderation import CATEGORIES, MODERATION_MODELS, get_moderation_model
 from jupyter_api_kit.local.params import Params, json_body, new_id, type_name
 from jupyter_api_kit.local.principal import Principal, authenticate
+from jupyter_api_kit.local.routes.models import model_objects
 from jupyter_api_kit.local.usage_log import record
 
 router = APIRouter()
-CREATED = 1767225600
 MAX_INPUTS = 32
 
 
 def _models(app) -> list[dict]:
-    return [{"id": mid, "object": "model", "created": CREATED, "owned_by": "jupyter-api-kit"}
-            for mid in MODERATION_MODELS]
+    return model_objects(MODERATION_MODELS)
 
 
 def setup(app) -> None:
