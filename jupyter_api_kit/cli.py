@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--api-key", default=None, help="require this key on every request")
     serve.add_argument("--admin-key", default=None, help="admin key of the organization endpoints (default: "
                        "OPENAI_ADMIN_KEY, else a new one printed at start)")
+    serve.add_argument("--no-assistants", dest="assistants", action="store_false",
+                       help="switch the Assistants API off (/assistants, /threads answer 404), as OpenAI did on "
+                       "2026-08-26; Conversations and Responses stay")
     return parser
 
 
@@ -56,7 +59,8 @@ def main(argv=None) -> int:
             print(url, flush=True)
 
         try:
-            serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready, admin_key=admin_key)
+            serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready, admin_key=admin_key,
+                          assistants=args.assistants)
         except OSError as exc:
             print(f"jupyter-api-kit: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
             return 1
