@@ -14,15 +14,17 @@ Example:
 
 from __future__ import annotations
 
+from jupyter_api_kit.client.backends import sunset_aware
 from jupyter_api_kit.client.objects import APIList, APIObject
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.run_stream import RunStream
 from jupyter_api_kit.client.runs import Runs
 from jupyter_api_kit.client.validation import check_metadata
-from jupyter_api_kit.errors import InvalidInputError, NotFoundError
+from jupyter_api_kit.errors import AssistantsUnavailableError, InvalidInputError, NotFoundError
 from jupyter_api_kit.thread_registry import ThreadRegistry
 
 
+@sunset_aware("client.threads.messages")
 class Messages(Resource):
     """The messages of a thread (`/threads/{id}/messages`): add, retrieve, update metadata, list and
     delete. Reached as `client.threads.messages`.
@@ -91,6 +93,7 @@ def registry_key(client, transport) -> str:
     return transport.base_url
 
 
+@sunset_aware("client.threads")
 class Threads(Resource):
     """Assistant threads (`/threads`): create, retrieve, update, delete, create-and-run; `messages`
     and `runs` are sub-groups. Since the API cannot list threads, the threads this client creates
@@ -196,6 +199,8 @@ class Threads(Resource):
                 continue
             try:
                 thread = self.retrieve(entry["id"])
+            except AssistantsUnavailableError:
+                raise  # the server cannot say: the thread is not forgotten
             except NotFoundError:
                 self.registry.forget(entry["id"])
                 continue
