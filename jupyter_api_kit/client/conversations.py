@@ -13,10 +13,10 @@ Example:
 
 from __future__ import annotations
 
-from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.objects import APIList, APIObject
 from jupyter_api_kit.client.resource import Resource, path_id, query_params
 from jupyter_api_kit.client.validation import check_metadata, drop_unset
-from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.errors import InvalidInputError, NotFoundError
 
 #: the API adds at most 20 items per request
 MAX_ITEMS = 20
@@ -117,6 +117,9 @@ class Conversations(Resource):
     """The Conversations API (`/conversations`): create (with up to 20 first items and metadata),
     retrieve, update metadata, delete; `items` is the sub-group. Reached as `client.conversations`.
 
+    The API cannot list conversations, so those this client creates are remembered per server, with
+    the remembered Assistants threads (`known()`, `remember`, `forget`; `%threads` lists both).
+
     Example:
         >>> from jupyter_api_kit.client import Client
         >>> client = Client(base_url="http://127.0.0.1:8765/v1")
@@ -128,17 +131,25 @@ class Conversations(Resource):
     """
 
     def __init__(self, transport, client=None):
+        from jupyter_api_kit.client.threads import registry_key
+        from jupyter_api_kit.thread_registry import ThreadRegistry
+
         super().__init__(transport, client)
         self.items = ConversationItems(transport, client)
+        self.registry = ThreadRegistry(registry_key(client, transport))
 
     def create(self, *, items=None, metadata: dict | None = None) -> APIObject:
-        """Create a conversation, optionally with first items (a string is one user message).
+        """Create a conversation, optionally with first items (a string is one user message); it is
+        remembered for `known()`.
 
         Example:
             >>> client.conversations.create(items="What is a comet?").object  # doctest: +SKIP
             'conversation'
         """
-        return self._post("conversations", {"items": check_items(items, required=False), "metadata": metadata})
+        conversation = self._post("conversations", {"items": check_items(items, required=False),
+                                                    "metadata": metadata})
+        self.registry.remember(conversation)
+        return conversation
 
     def retrieve(self, conversation_id: str) -> APIObject:
         """A conversation (its id, creation time and metadata; items are `items.list`).
@@ -159,13 +170,70 @@ class Conversations(Resource):
         check_metadata(metadata)
         if metadata is None:
             raise InvalidInputError("metadata is required: a mapping of strings to strings", param="metadata")
-        return self._post(_conversation(conversation_id), {"metadata": metadata})
+        conversation = self._post(_conversation(conversation_id), {"metadata": metadata})
+        if conversation["id"] in self.registry.ids():
+            self.registry.remember(conversation)
+        return conversation
 
     def delete(self, conversation_id: str) -> APIObject:
-        """Delete a conversation (the API keeps its items, which stay referable by id).
+        """Delete a conversation and forget it (the API keeps its items, which stay referable by id).
 
         Example:
             >>> client.conversations.delete(conv.id).deleted  # doctest: +SKIP
             True
         """
-        return self._delete(_conversation(conversation_id))
+        try:
+            result = self._delete(_conversation(conversation_id))
+        except NotFoundError:
+            self.registry.forget(conversation_id)
+            raise
+        self.registry.forget(conversation_id)
+        return result
+
+    # ---- the remembered conversations ------------------------------------------------------------
+
+    def remember(self, conversation_id: str) -> APIObject:
+        """Add an existing conversation (made elsewhere) to the remembered ones; it must exist.
+
+        Example:
+            >>> client.conversations.remember("conv_abc").id  # doctest: +SKIP
+            'conv_abc'
+        """
+        conversation = self.retrieve(conversation_id)
+        self.registry.remember(conversation)
+        return conversation
+
+    def forget(self, conversation_id: str) -> bool:
+        """Stop remembering a conversation (it is not deleted).
+
+        Example:
+            >>> client.conversations.forget("conv_abc")  # doctest: +SKIP
+            True
+        """
+        return self.registry.forget(conversation_id)
+
+    def known(self, check: bool = True) -> APIList:
+        """The remembered conversations of this server, oldest first. With `check`, each is
+        retrieved: those deleted on the server are forgotten, and metadata is refreshed.
+
+        Example:
+            >>> [c.id for c in client.conversations.known()]  # doctest: +SKIP
+        """
+        from jupyter_api_kit.client.threads import is_conversation
+
+        out = []
+        for entry in self.registry.entries():
+            if not is_conversation(entry["id"]):
+                continue
+            if not check:
+                out.append({"object": "conversation", **entry})
+                continue
+            try:
+                conversation = self.retrieve(entry["id"])
+            except NotFoundError:
+                self.registry.forget(entry["id"])
+                continue
+            if conversation.get("metadata") != entry.get("metadata"):
+                self.registry.remember(conversation)
+            out.append(dict(conversation))
+        return APIList(out)

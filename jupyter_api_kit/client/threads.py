@@ -85,6 +85,17 @@ class Messages(Resource):
         return self._delete(self._path(thread_id, message_id))
 
 
+def is_conversation(thread_id: str) -> bool:
+    """Whether an id names a conversation (`conv_...`) rather than an Assistants thread: the
+    remembered threads hold both kinds, and each kind is read through its own API.
+
+    Example:
+        >>> is_conversation("conv_abc"), is_conversation("thread_abc")
+        (True, False)
+    """
+    return isinstance(thread_id, str) and thread_id.startswith("conv_")
+
+
 def registry_key(client, transport) -> str:
     """Which server remembered threads belong to: `local` for the embedded server (its port
     changes between processes, its database does not), else the base URL."""
@@ -186,14 +197,17 @@ class Threads(Resource):
         return self.registry.forget(thread_id)
 
     def known(self, check: bool = True) -> APIList:
-        """The remembered threads of this server, oldest first. With `check`, each is retrieved:
-        threads deleted on the server are forgotten, and metadata is refreshed.
+        """The remembered Assistants threads of this server, oldest first (remembered conversations
+        are `client.conversations.known()`). With `check`, each is retrieved: threads deleted on the
+        server are forgotten, and metadata is refreshed.
 
         Example:
             >>> client.threads.known()[0].id  # doctest: +SKIP
         """
         out = []
         for entry in self.registry.entries():
+            if is_conversation(entry["id"]):
+                continue
             if not check:
                 out.append({"object": "thread", "tool_resources": {}, **entry})
                 continue

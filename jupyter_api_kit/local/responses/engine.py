@@ -163,7 +163,7 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
     previous = p.str("previous_response_id")
     conv = conversation_id(body.get("conversation"), previous)
     inputs = parse_input(body.get("input"), store=app.state.store, app=app)
-    if not inputs and not previous and not for_counting:
+    if not inputs and not previous and not conv and not for_counting:  # a conversation may be answered as it is
         raise BadRequest("Missing required parameter: 'input'.", param="input")
     tools, choice = parse_tools(p)
     include = p.list("include", default=[])
