@@ -88,14 +88,15 @@ class Users(AdminResource):
         return self._delete(f"{USERS}/{path_id(user_id, 'user_id')}")
 
     def frame(self, **filters):
-        """Every user (all pages) as a DataFrame: id, name, email, role, added_at.
+        """Every user (all pages) as a DataFrame: id, email, name, role, added_at (see
+        `frames.organization.users`).
 
         Example:
             >>> client.organization.users.frame()  # doctest: +SKIP
         """
-        from jupyter_api_kit.frames import to_frame
+        from jupyter_api_kit.frames.organization import users
 
-        return to_frame(self.list(**filters).to_list())
+        return users(self.list(**filters).to_list())
 
 
 class Invites(AdminResource):
@@ -137,6 +138,16 @@ class Invites(AdminResource):
             >>> client.organization.invites.list().to_frame()  # doctest: +SKIP
         """
         return self._list(INVITES, {"limit": limit, "after": after})
+
+    def frame(self, **filters):
+        """Every invite (all pages) as a DataFrame (see `frames.organization.invites`).
+
+        Example:
+            >>> client.organization.invites.frame()  # doctest: +SKIP
+        """
+        from jupyter_api_kit.frames.organization import invites
+
+        return invites(self.list(**filters).to_list())
 
     def retrieve(self, invite_id: str) -> APIObject:
         """One invite (its status: pending, accepted or expired).

@@ -55,18 +55,22 @@ def backend_line(kind: str, setting: str, where: str) -> str:
     """The one line a notebook shows about the backend in use.
 
     Example:
-        >>> backend_line("conversations", "auto", "http://127.0.0.1:8765/v1")  # doctest: +NORMALIZE_WHITESPACE
-        'Threads use Conversations + Responses: http://127.0.0.1:8765/v1 has no Assistants API (OpenAI shut it
-        down on 2026-08-26); new threads are conv_... (backend "auto"; "assistants" or "conversations" forces one).'
+        >>> print(backend_line("conversations", "auto", "https://api.openai.com/v1"))  # doctest: +NORMALIZE_WHITESPACE
+        Threads use Conversations + Responses (new threads are conv_...): https://api.openai.com/v1 has no
+        Assistants API, which OpenAI shut down on 2026-08-26; backend "auto" chose this, "assistants" or
+        "conversations" forces one.
+        >>> print(backend_line("assistants", "assistants", "http://127.0.0.1:8765/v1"))  # doctest: +ELLIPSIS
+        Threads use Assistants threads (new threads are thread_...), as the backend setting asks (...).
     """
+    what = ("Conversations + Responses (new threads are conv_...)" if kind == "conversations"
+            else "Assistants threads (new threads are thread_...)")
+    if setting != "auto":
+        return f'Threads use {what}, as the backend setting asks ("auto" picks by server).'
     if kind == "conversations":
-        why = (f"{where} has no Assistants API (OpenAI shut it down on {SUNSET_DATE})" if setting == "auto"
-               else "as set")
-        return (f"Threads use Conversations + Responses: {why}; new threads are conv_... (backend {setting!r}; "
-                "'assistants' or 'conversations' forces one).").replace("'", '"')
-    why = f"{where} has the Assistants API" if setting == "auto" else "as set"
-    return (f"Threads use Assistants threads: {why}; new threads are thread_... (backend {setting!r}; "
-            "'conversations' uses Conversations + Responses).").replace("'", '"')
+        return (f"Threads use {what}: {where} has no Assistants API, which OpenAI shut down on {SUNSET_DATE}; "
+                'backend "auto" chose this, "assistants" or "conversations" forces one.')
+    return (f'Threads use {what}: {where} has the Assistants API; backend "auto" chose this, "conversations" '
+            "forces Conversations + Responses.")
 
 
 class Turn:
