@@ -42,6 +42,8 @@ def test_conversation_lifecycle_and_items(client, recorder):
         conversations.items.retrieve(added.data[0].id, conversation_id=conv.id)
     assert conversations.update(conv.id, metadata={"topic": "rings"}).metadata == {"topic": "rings"}
     assert conversations.retrieve(conv.id).metadata == {"topic": "rings"}
+    assert conversations.update(conv.id, metadata=None).metadata == {}  # null clears, as the API documents
+    conversations.update(conv.id, metadata={"topic": "rings"})
     frame = conversations.items.list(conv.id, order="asc").to_frame()
     assert list(frame["type"]) == ["message", "function_call", "function_call_output", "message"]
 
@@ -119,8 +121,9 @@ def test_bad_input_is_refused_before_sending_or_named_by_the_server(client, serv
                         ({"colour": "red"}, "colour"), ({"items": [{"role": "user"}]}, "items[0].content")):
         r = requests.post(f"{base}/conversations", json=body, timeout=30)
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
-    r = requests.post(f"{base}/conversations/{conv.id}", json={}, timeout=30)
-    assert r.status_code == 400 and r.json()["error"]["param"] == "metadata"
+    for body in ({}, {"metadata": []}):
+        r = requests.post(f"{base}/conversations/{conv.id}", json=body, timeout=30)
+        assert r.status_code == 400 and r.json()["error"]["param"] == "metadata", r.text
     r = requests.get(f"{base}/conversations/{conv.id}/items", params={"limit": "many"}, timeout=30)
     assert r.json()["error"]["message"] == "Invalid type for 'limit': expected an integer, got 'many'."
 

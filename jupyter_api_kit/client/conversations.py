@@ -160,17 +160,15 @@ class Conversations(Resource):
         """
         return self._get(_conversation(conversation_id))
 
-    def update(self, conversation_id: str, *, metadata: dict) -> APIObject:
-        """Replace a conversation's metadata.
+    def update(self, conversation_id: str, *, metadata: dict | None) -> APIObject:
+        """Replace a conversation's metadata (`None` clears it).
 
         Example:
             >>> client.conversations.update(conv.id, metadata={"lesson": "4"}).metadata  # doctest: +SKIP
             {'lesson': '4'}
         """
         check_metadata(metadata)
-        if metadata is None:
-            raise InvalidInputError("metadata is required: a mapping of strings to strings", param="metadata")
-        conversation = self._post(_conversation(conversation_id), {"metadata": metadata})
+        conversation = self._transport.json("POST", _conversation(conversation_id), json_body={"metadata": metadata})
         if conversation["id"] in self.registry.ids():
             self.registry.remember(conversation)
         return conversation

@@ -47,9 +47,9 @@ class CreateConversationBody(BodyModel):
 
 
 class UpdateConversationBody(BodyModel):
-    """`POST /conversations/{id}`: the new metadata (it replaces the old)."""
+    """`POST /conversations/{id}`: the new metadata (it replaces the old; null clears it)."""
 
-    metadata: Metadata
+    metadata: Metadata | None
 
 
 class CreateItemsBody(BodyModel):

@@ -61,7 +61,7 @@ def retrieve_conversation(conversation_id: str, request: Request):
 @router.post(BASE + "/{conversation_id}")
 def update_conversation(conversation_id: str, request: Request,
                         update: UpdateConversationBody = Depends(body(UpdateConversationBody))):
-    return conversations.update(request.app.state.store, conversation_id, update.metadata)
+    return conversations.update(request.app.state.store, conversation_id, update.metadata or {})
 
 
 @router.delete(BASE + "/{conversation_id}")

@@ -108,6 +108,12 @@ def bad_request(exc: ValidationError) -> BadRequest:
     if kind in ("literal_error", "enum"):
         return BadRequest(f"Invalid value for '{param}': {value!r}. Supported values are: {ctx.get('expected')}.",
                           param=param)
+    if kind in ("greater_than_equal", "greater_than"):
+        return BadRequest(f"Invalid '{param}': {value} is below the minimum of {ctx.get('ge', ctx.get('gt'))}.",
+                          param=param)
+    if kind in ("less_than_equal", "less_than"):
+        return BadRequest(f"Invalid '{param}': {value} is above the maximum of {ctx.get('le', ctx.get('lt'))}.",
+                          param=param)
     if kind == "too_long":
         return BadRequest(f"Invalid '{param}': {ctx.get('actual_length')} items; at most {ctx.get('max_length')} "
                           "are allowed.", param=param)
