@@ -97,4 +97,6 @@ class AppState:
     run_engine: object = None
     fine_tune_control: object = None
     response_cancels: dict = field(default_factory=dict)
+    #: the upstream engine in gateway mode (`gateway.Gateway`), None when the local models answer all
+    gateway: object = None
     response_cancels_lock: object = field(default_factory=threading.Lock)
