@@ -161,3 +161,24 @@ def test_the_upstream_key_is_never_shown(gateway_server, upstream_engine, sdk, c
     seen += repr(gateway_server.app.state.gateway)
     assert answers[1].status_code == 429 and answers[2].status_code >= 400
     assert upstream_engine.key not in seen
+
+
+def test_vector_stores_embed_with_the_upstream_model_and_file_search_answers(sdk, gateway_server):
+    import io
+
+    uploaded = sdk.files.create(file=("moons.txt", io.BytesIO(b"Ganymede is the largest moon of Jupiter.")),
+                                purpose="assistants")
+    store = sdk.vector_stores.create(name="moons", file_ids=[uploaded.id])
+    for _ in range(200):
+        if sdk.vector_stores.retrieve(store.id).file_counts.completed == 1:
+            break
+        time.sleep(0.05)
+    chunks = _rows(gateway_server, "SELECT embedding_model, length(embedding) AS size FROM vector_store_chunks "
+                                   "WHERE vector_store_id = ?", (store.id,))
+    assert chunks == [{"embedding_model": "mock-embed", "size": 4 * 3}]
+    found = sdk.vector_stores.search(store.id, query="largest moon")
+    assert [r.file_id for r in found] == [uploaded.id]
+    answer = sdk.responses.create(model="mock-gpt", input="Which moon is largest?",
+                                  tools=[{"type": "file_search", "vector_store_ids": [store.id]}])
+    assert answer.output[0].type == "file_search_call" and answer.output_text == MOCK_ANSWER
+    assert answer.output[1].content[0].annotations[0].file_id == uploaded.id

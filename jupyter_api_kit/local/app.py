@@ -60,6 +60,9 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
         state.gateway = upstream
         state.models.providers.append(upstream.model_objects)
         state.models.resolvers.append(upstream.resolve)
+        state.models.embedders.append(upstream.embedder)
+        if upstream.embedding_model:
+            state.models.file_embedding = upstream.embedding_model
     return state
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.core.errors import BadRequest
@@ -79,6 +80,39 @@ def completion(app, gateway, body: dict, principal):
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+class UpstreamEmbedder:
+    """An upstream embedding model with the local one's interface (`id`, `embed`, `count_tokens`), for
+    vector stores: texts go upstream `batch` at a time, and the vectors come back in input order.
+
+    Example:
+        >>> UpstreamEmbedder("nomic-embed-text", "nomic-embed-text", upstream=None).embed([]).shape
+        (0, 0)
+    """
+
+    def __init__(self, model_id: str, upstream_id: str, upstream, batch: int = 64):
+        self.id, self.upstream_id, self.upstream, self.batch = model_id, upstream_id, upstream, batch
+
+    @staticmethod
+    def count_tokens(text: str) -> int:
+        return count_tokens(text)
+
+    def embed(self, texts, dimensions=None) -> np.ndarray:
+        """An (n, d) float32 array, one row per text (`dimensions` is the engine's own: not sent)."""
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        rows: list = []
+        for start in range(0, len(texts), self.batch):
+            part = texts[start:start + self.batch]
+            data = self.upstream.post("/embeddings", {"model": self.upstream_id, "input": part}).get("data") or []
+            vectors = [d.get("embedding") for d in sorted(data, key=lambda d: d.get("index", 0))]
+            if len(vectors) != len(part) or not all(isinstance(v, list) and v for v in vectors):
+                raise UpstreamError(502, f"The upstream engine answered {len(vectors)} embeddings for {len(part)} "
+                                         f"inputs of model '{self.upstream_id}'.", code="upstream_error")
+            rows += vectors
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.asarray(rows, dtype=np.float32)
 
 
 def embeddings(app, gateway, body: dict, principal) -> dict:

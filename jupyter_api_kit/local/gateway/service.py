@@ -151,6 +151,12 @@ class Gateway:
             return None
         return UpstreamModel(requested, self.upstream_name(requested), self.upstream)
 
+    def embedder(self, app, model_id: str):
+        """The model registry's embedder: an `UpstreamEmbedder` for an upstream model, else None."""
+        if not self.serves(model_id):
+            return None
+        return inference.UpstreamEmbedder(model_id, self.upstream_name(model_id), self.upstream)
+
     def chat(self, app, body: dict, principal):
         """`POST /chat/completions` by the upstream (see `gateway.chat`)."""
         return chat.create(app, self, body, principal)
