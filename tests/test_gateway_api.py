@@ -182,3 +182,20 @@ def test_vector_stores_embed_with_the_upstream_model_and_file_search_answers(sdk
                                   tools=[{"type": "file_search", "vector_store_ids": [store.id]}])
     assert answer.output[0].type == "file_search_call" and answer.output_text == MOCK_ANSWER
     assert answer.output[1].content[0].annotations[0].file_id == uploaded.id
+
+
+def test_the_completions_browser_edits_the_metadata_of_an_upstream_completion(jak, gateway_server):
+    from jupyter_api_kit.widgets import CompletionsBrowser
+
+    tag = f"browser-{time.time_ns()}"
+    made = jak.chat.completions.create(model="mock-gpt", messages=[{"role": "user", "content": "Moons of Jupiter?"}],
+                                       store=True, metadata={"tag": tag, "topic": "moons"})
+    browser = CompletionsBrowser(client=jak, model="mock-gpt", metadata={"tag": tag})
+    assert browser.page_ids == [made.id]
+    assert browser.select(made.id) and MOCK_ANSWER[:20] in browser._messages.value
+    browser.editor.set_pair(1, "topic", "jupiter")
+    browser.editor.add_pair("reviewed", "yes")
+    browser.editor._save.click()
+    assert jak.chat.completions.retrieve(made.id).metadata == {"tag": tag, "topic": "jupiter", "reviewed": "yes"}
+    assert browser.status.startswith(f"Saved metadata of {made.id}")
+    assert browser.apply_filters(model="mock-gpt", metadata=f"tag={tag}, reviewed=yes") and browser.page_ids == [made.id]

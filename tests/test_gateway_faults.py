@@ -6,6 +6,8 @@ for a failed call; a streamed answer cut off mid-way ends with an error event.
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -138,3 +140,21 @@ def test_a_failed_response_is_not_kept(gateway, fault):
     r = httpx.post(f"{gateway.base_url}/responses", json={"model": "m", "input": "Hi"})
     assert r.status_code == 429 and r.json()["error"]["message"] == "Busy"
     assert gateway.store.one("SELECT count(*) AS n FROM responses")["n"] == 0
+
+
+def test_the_engines_logprobs_reach_a_response(gateway, fault):
+    def scored(token, logprob):
+        part = chunk(token)
+        part["choices"][0]["logprobs"] = {"content": [{"token": token, "logprob": logprob, "bytes": list(token.encode()),
+                                                       "top_logprobs": [{"token": token, "logprob": logprob,
+                                                                         "bytes": list(token.encode())}]}]}
+        return part
+
+    fault.script = [("stream", [scored("Fine", -0.25), scored(".", -0.5), chunk(finish="stop"), "[DONE]"])]
+    r = httpx.post(f"{gateway.base_url}/responses", json={"model": "m", "input": "Hi", "top_logprobs": 1,
+                                                          "include": ["message.output_text.logprobs"]})
+    part = r.json()["output"][0]["content"][0]
+    assert part["text"] == "Fine." and [(e["token"], e["logprob"]) for e in part["logprobs"]] == [
+        ("Fine", -0.25), (".", -0.5)]
+    sent = json.loads(fault.requests[-1]["body"])
+    assert sent["logprobs"] is True and sent["top_logprobs"] == 1 and sent["stream"] is True

@@ -323,7 +323,7 @@ class Run:
                                  top_p=req.top_p, top_logprobs=req.top_logprobs)
         for tok in gen:
             self.output_tokens += 1
-            entry = [logprob_entry(tok)] if want_logprobs else []
+            entry = [logprob_entry(tok)] if want_logprobs and tok.logprob is not None else []  # upstreams may give none
             part["logprobs"] += entry
             part["text"] += tok.text
             if plain:
