@@ -90,7 +90,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def litellm_proxy(workdir: Path, timeout: float = 120.0):
+def litellm_proxy(workdir: Path, timeout: float = 240.0):
     """Start LiteLLM's proxy on a free port with the mock models; yield an `Engine`; stop it."""
     command = available()
     if command is None:
