@@ -30,7 +30,7 @@ ASSISTANTS_ROUTERS = ("assistants.routes", "assistants.thread_routes", "assistan
 
 
 def build_state(store, *, api_key: str | None = None, admin_key: str | None = None,
-                data_dir: str | Path | None = None, timing: Timing | None = None) -> AppState:
+                data_dir: str | Path | None = None, timing: Timing | None = None, upstream=None) -> AppState:
     """The app's state with every feature's shared objects made and registered.
 
     Example:
@@ -56,6 +56,15 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
     state.prices = PriceTable.from_environment()
     state.rate_limiter = RateLimiter()
     state.fine_tune_control = fine_tuning.JobControl()
+    if upstream is not None:
+        # Gateway mode: the upstream's models are listed after the local ones, and any model that is not
+        # local resolves to the upstream (after fine-tuned models, so those stay local).
+        state.gateway = upstream
+        state.models.providers.append(upstream.model_objects)
+        state.models.resolvers.append(upstream.resolve)
+        state.models.embedders.append(upstream.embedder)
+        if upstream.embedding_model:
+            state.models.file_embedding = upstream.embedding_model
     return state
 
 
@@ -72,12 +81,16 @@ async def lifespan(app):
     fine_tuning.recover(app)
     yield
     app.state.jobs.shutdown()
+    if app.state.gateway is not None:
+        app.state.gateway.close()
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
-               admin_key: str | None = None, timing: Timing | None = None, assistants: bool = True):
+               admin_key: str | None = None, timing: Timing | None = None, upstream=None,
+               assistants: bool = True):
     """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
-    key). `admin_key` opens the organization endpoints (a random in-memory one when None).
+    key). `admin_key` opens the organization endpoints (a random in-memory one when None). `upstream`
+    (a `gateway.Gateway`) puts the server in gateway mode: the upstream engine answers for its models.
     `assistants=False` switches the Assistants API off (`/assistants`, `/threads`, runs), answering
     as OpenAI has since its sunset: a 404 that names the Conversations way.
 
@@ -100,7 +113,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
 
     app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan)
-    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing)
+    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
+                            upstream=upstream)
     app.state.run_engine = RunEngine(app) if assistants else None
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware)
