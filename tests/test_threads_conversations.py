@@ -19,7 +19,7 @@ from jupyter_api_kit.local import start_local_server
 from jupyter_api_kit.magics import load_ipython_extension
 from jupyter_api_kit.magics.common import APIErrorLine
 from jupyter_api_kit.magics.threads import ThreadView
-from tests.test_threads_magics import Shell
+from tests.threads_support import Shell
 
 
 @pytest.fixture(scope="module")
