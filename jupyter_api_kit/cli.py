@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--upstream-timeout", metavar="SECONDS", type=float, default=120.0,
                        help="longest wait for the upstream's answer or its next streamed chunk (default 120); "
                        "past it the call fails with a 504")
+    serve.add_argument("--no-assistants", dest="assistants", action="store_false",
+                       help="switch the Assistants API off (/assistants, /threads answer 404), as OpenAI did on "
+                       "2026-08-26; Conversations and Responses stay")
     return parser
 
 
@@ -101,7 +104,7 @@ def main(argv=None) -> int:
 
         try:
             serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready, admin_key=admin_key,
-                          upstream=upstream)
+                          upstream=upstream, assistants=args.assistants)
         except OSError as exc:
             print(f"jupyter-api-kit: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
             return 1

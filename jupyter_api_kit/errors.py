@@ -138,6 +138,11 @@ class StreamError(APIError):
     """The server sent an `error` event in the middle of a stream."""
 
 
+class AssistantsUnavailableError(NotFoundError):
+    """The server has no Assistants API (OpenAI shut it down on 2026-08-26): `/assistants`,
+    `/threads` and runs answer 404 or 410 there. Conversations with Responses replace them."""
+
+
 _BY_STATUS = {cls.status: cls for cls in (BadRequestError, AuthenticationError, PermissionDeniedError,
                                            NotFoundError, ConflictError, PayloadTooLargeError,
                                            UnprocessableEntityError, RateLimitError)}

@@ -24,6 +24,7 @@ GROUPS = {
     "files": ("files", "Files"),
     "vector_stores": ("vector_stores", "VectorStores"),
     "responses": ("responses", "Responses"),
+    "conversations": ("conversations", "Conversations"),
     "assistants": ("assistants", "Assistants"),
     "threads": ("threads", "Threads"),
     "evals": ("evals", "Evals"),

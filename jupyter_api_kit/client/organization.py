@@ -1,4 +1,4 @@
-"""The organization endpoints: projects, audit logs, certificates, usage and costs.
+"""The organization endpoints: users, invites, projects, audit logs, certificates, usage and costs.
 
 They use the admin key (`Client(admin_key=...)` or `OPENAI_ADMIN_KEY`), never the API key. Without
 one a `ConfigurationError` says so before anything is sent. The one exception is the embedded local
@@ -109,7 +109,30 @@ def _seconds(value, name: str) -> int:
 
 
 class Organization(AdminResource):
-    """`client.organization`: `.projects`, `.audit_logs`, `.certificates`, `.usage`, `.costs(...)`."""
+    """`client.organization`: `.users`, `.invites`, `.projects`, `.audit_logs`, `.certificates`,
+    `.usage`, `.costs(...)`."""
+
+    @cached_property
+    def users(self):
+        """The organization's users: their ids are what projects take to add them.
+
+        Example:
+            >>> client.organization.users.list().to_frame()  # doctest: +SKIP
+        """
+        from jupyter_api_kit.client.org_users import Users
+
+        return self._sub(Users)
+
+    @cached_property
+    def invites(self):
+        """Invitations to the organization.
+
+        Example:
+            >>> client.organization.invites.create(email="ada@example.org", role="reader")  # doctest: +SKIP
+        """
+        from jupyter_api_kit.client.org_users import Invites
+
+        return self._sub(Invites)
 
     @cached_property
     def projects(self):

@@ -130,15 +130,17 @@ class Responses(Resource):
     def create(self, *, model: str, input=None, stream: bool = False, **params) -> APIObject | ResponseStream:
         """Create a response. `input` is a string or a list of items; other API parameters pass through:
         `instructions`, `previous_response_id`, `store`, `metadata`, `max_output_tokens`, `temperature`,
-        `top_p`, `text={"format": ...}`, `tools`, `tool_choice`, `include`, `background`.
+        `top_p`, `text={"format": ...}`, `tools`, `tool_choice`, `include`, `background`, and
+        `conversation` (its items are read first, and this turn is added to it).
         With `stream=True` the result is a `ResponseStream` of typed events.
 
         Example:
             >>> client.responses.create(model="local-ngram", input="Hi", background=True).status  # doctest: +SKIP
             'queued'
         """
-        if input is None and not params.get("previous_response_id"):
-            raise InvalidInputError("input is required: a string or a list of input items", param="input")
+        if input is None and not params.get("previous_response_id") and not params.get("conversation"):
+            raise InvalidInputError("input is required: a string or a list of input items (or a conversation "
+                                    "to answer as it stands)", param="input")
         if isinstance(input, list) and not input:
             raise InvalidInputError("input is an empty list: pass at least one item", param="input")
         body = {"model": model, "input": input, **params}

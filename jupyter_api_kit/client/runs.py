@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import time
 
+from jupyter_api_kit.client.backends import sunset_aware
 from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.resource import Resource, path_id, query_params
 from jupyter_api_kit.client.run_stream import RunStream
@@ -63,6 +64,7 @@ class _Progress:
             self.bar.close()
 
 
+@sunset_aware("client.threads.runs.steps")
 class Steps(Resource):
     """The steps of an assistant run (`/threads/{id}/runs/{run_id}/steps`): message creation and tool
     calls, with their usage. Reached as `client.threads.runs.steps`.
@@ -90,6 +92,7 @@ class Steps(Resource):
                          f"{path_id(step_id, 'step_id')}", {"include": include})
 
 
+@sunset_aware("client.threads.runs")
 class Runs(Resource):
     """Runs of assistants on threads (`/threads/{id}/runs`): create (plain, streamed, or polled to the
     end), retrieve, update, list, cancel and submit tool outputs; `steps` is a sub-group. Reached as

@@ -10,6 +10,8 @@ DataFrame; nothing here talks to the network or to IPython.
 - :func:`top_logprobs`: one row per reported alternative token.
 - :func:`to_frame`: one row per item of any list object.
 - threads (`frames/threads.py`): thread_messages, thread_runs, run_steps, transcript.
+- conversations (`frames/conversations.py`): conversation_items, conversation_responses, response_steps,
+  conversation_transcript.
 - retrieval (`frames/retrieval.py`, `frames/embeddings.py`): search_results, vector_stores, vector_store_files,
   embeddings_frame, embeddings_array, similarity, similarity_plot, moderation_scores.
 - evals and fine-tuning (`frames/evals.py`, `frames/fine_tuning.py`): eval_runs, eval_output_items, eval_criteria,
@@ -24,6 +26,9 @@ Example:
 """
 
 from jupyter_api_kit.frames.chat import choices, usage
+from jupyter_api_kit.frames.conversations import items as conversation_items, response_steps
+from jupyter_api_kit.frames.conversations import responses as conversation_responses
+from jupyter_api_kit.frames.conversations import transcript as conversation_transcript
 from jupyter_api_kit.frames.embeddings import (embeddings_array, embeddings_frame, moderation_scores, similarity,
                                                similarity_plot)
 from jupyter_api_kit.frames.evals import eval_criteria, eval_output_items, eval_runs, pass_rate_plot
@@ -36,9 +41,9 @@ from jupyter_api_kit.frames.threads import messages as thread_messages, run_step
 from jupyter_api_kit.frames.usage_buckets import costs, usage_buckets, usage_plot
 
 __all__ = [
-    "audit_events", "choices", "costs", "embeddings_array", "embeddings_frame", "eval_criteria", "eval_output_items",
+    "audit_events", "choices", "conversation_items", "conversation_responses", "conversation_transcript", "costs", "embeddings_array", "embeddings_frame", "eval_criteria", "eval_output_items",
     "eval_runs", "fine_tuning_events", "fine_tuning_metrics", "logprobs", "loss_plot", "moderation_scores",
-    "pass_rate_plot", "run_steps", "search_results", "similarity", "similarity_plot", "thread_messages",
+    "pass_rate_plot", "response_steps", "run_steps", "search_results", "similarity", "similarity_plot", "thread_messages",
     "thread_runs", "to_frame", "top_logprobs", "transcript", "usage", "usage_buckets", "usage_plot",
     "vector_store_files", "vector_stores",
 ]

@@ -22,9 +22,11 @@ from jupyter_api_kit.local.core.state import AppState, Timing
 
 #: the features whose routers are served under /v1, in the order the OpenAPI listing shows them
 ROUTERS = ("inference.routes", "chat.routes", "files.routes", "inference.embeddings", "inference.moderations",
-           "vector_stores.routes", "inference.completions", "responses.routes", "assistants.routes",
-           "assistants.thread_routes", "assistants.run_routes", "evals.routes", "fine_tuning.routes",
-           "organization.routes", "usage.routes")
+           "vector_stores.routes", "inference.completions", "responses.routes", "conversations.routes",
+           "assistants.routes", "assistants.thread_routes", "assistants.run_routes", "evals.routes",
+           "fine_tuning.routes", "organization.routes", "usage.routes")
+#: the Assistants API's routers; `create_app(..., assistants=False)` serves `assistants.sunset` instead
+ASSISTANTS_ROUTERS = ("assistants.routes", "assistants.thread_routes", "assistants.run_routes")
 
 
 def build_state(store, *, api_key: str | None = None, admin_key: str | None = None,
@@ -73,7 +75,8 @@ async def lifespan(app):
     from jupyter_api_kit.local.evals import engine as evals
     from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
 
-    app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
+    if app.state.run_engine is not None:
+        app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
     evals.recover(app)
     fine_tuning.recover(app)
     yield
@@ -83,16 +86,22 @@ async def lifespan(app):
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
-               admin_key: str | None = None, timing: Timing | None = None, upstream=None):
+               admin_key: str | None = None, timing: Timing | None = None, upstream=None,
+               assistants: bool = True):
     """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
     key). `admin_key` opens the organization endpoints (a random in-memory one when None). `upstream`
     (a `gateway.Gateway`) puts the server in gateway mode: the upstream engine answers for its models.
+    `assistants=False` switches the Assistants API off (`/assistants`, `/threads`, runs), answering
+    as OpenAI has since its sunset: a 404 that names the Conversations way.
 
     Example:
         >>> from jupyter_api_kit.local.core.db import Store
         >>> app = create_app(Store(":memory:"), timing=Timing(run_step=0.0))
         >>> app.state.timing.run_step
         0.0
+        >>> paths = create_app(Store(":memory:"), assistants=False).openapi()["paths"]
+        >>> "/v1/conversations" in paths, "/v1/threads/{thread_id}/runs" in paths
+        (True, False)
     """
     import importlib
 
@@ -106,7 +115,7 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
                   openapi_url="/openapi.json", lifespan=lifespan)
     app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
                             upstream=upstream)
-    app.state.run_engine = RunEngine(app)
+    app.state.run_engine = RunEngine(app) if assistants else None
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware)
 
@@ -122,7 +131,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     def health():
         return {"status": "ok"}
 
-    for name in ROUTERS:
+    routers = ROUTERS if assistants else [n for n in ROUTERS if n not in ASSISTANTS_ROUTERS] + ["assistants.sunset"]
+    for name in routers:
         module = importlib.import_module(f"jupyter_api_kit.local.{name}")
         # Every route authenticates, whether or not it asks for the Principal itself.
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(authenticate)])

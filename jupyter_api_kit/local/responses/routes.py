@@ -14,8 +14,9 @@ import threading
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound
+from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.params import Params, json_body
@@ -38,7 +39,6 @@ from jupyter_api_kit.local.responses.request import (
 )
 
 router = APIRouter()
-
 
 
 def _flag(app, response_id: str) -> threading.Event:
@@ -65,6 +65,13 @@ def _record(app, run: Run, principal) -> None:
 def _save_final(app, run: Run) -> None:
     if run.req.store:
         response_store.update(app.state.store, run.response)
+    if run.req.conversation_id and run.response["status"] in ("completed", "incomplete"):
+        try:  # the conversation gets this turn: its input, then its output
+            conversation_store.add_items(app.state.store, run.req.conversation_id,
+                                         run.req.inputs + run.response["output"], run.response["id"])
+        except NotFound:
+            log.warning("conversation %s was deleted before response %s completed; the turn is kept in the "
+                        "response only", run.req.conversation_id, run.response["id"])
 
 
 def _background(app, run: Run, principal) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
 from jupyter_api_kit.local.core.ids import now
-from jupyter_api_kit.local.core.paging import Cursor, list_object
+from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
@@ -229,25 +229,6 @@ def batch_object(store, row) -> dict:
         status = "completed"
     return {"id": row["id"], "object": "vector_store.files_batch", "created_at": row["created_at"],
             "vector_store_id": row["vector_store_id"], "status": status, "file_counts": file_counts}
-
-
-def keyed_page(store, table: str, where: str, args, cursor: Cursor, to_object, key: str = "id") -> dict:
-    """A cursor page over `table` rows matching `where`, ordered by `seq`, whose cursor is the `key`
-    column (unique only within `where`, e.g. a file id within one store)."""
-    clauses, params = [f"({where})"], list(args)
-    for value, forward in ((cursor.after, True), (cursor.before, False)):
-        if value is None:
-            continue
-        row = store.one(f"SELECT seq FROM {table} WHERE ({where}) AND {key} = ?", (*args, value))
-        if row is None:
-            name = "after" if forward else "before"
-            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
-        clauses.append("seq > ?" if forward == (cursor.order == "asc") else "seq < ?")
-        params.append(row["seq"])
-    direction = "ASC" if cursor.order == "asc" else "DESC"
-    rows = store.all(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
-                     (*params, cursor.limit + 1))
-    return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
 
 
 # -- attaching and processing ------------------------------------------------------------------------
