@@ -50,14 +50,16 @@ class Client:
                  session=None):
         settings = Settings.resolve(api_key=api_key, base_url=base_url, organization=organization,
                                     project=project, admin_key=admin_key)
-        resolved_url = settings.base_url
+        resolved_url, server_admin_key = settings.base_url, None
         if resolved_url is None:
-            from jupyter_api_kit.embedded import shared_local_url
+            from jupyter_api_kit.embedded import shared_local
 
-            resolved_url = shared_local_url()
+            local = shared_local()  # the embedded server hands over its URL and admin key, nothing else
+            resolved_url, server_admin_key = local.base_url, local.admin_key
         self.settings = settings
         self.uses_local_server = settings.uses_embedded_server
         self.transport = Transport(resolved_url, api_key=settings.api_key, admin_key=settings.admin_key,
+                                   server_admin_key=server_admin_key,
                                    organization=settings.organization, project=settings.project,
                                    timeout=timeout, max_retries=max_retries, session=session)
         self._groups: dict = {}

@@ -78,10 +78,13 @@ class Transport:
 
     def __init__(self, base_url: str, *, api_key: str | None = None, admin_key: str | None = None,
                  organization: str | None = None, project: str | None = None, timeout=None,
-                 max_retries: int = 2, session: requests.Session | None = None):
+                 max_retries: int = 2, session: requests.Session | None = None, server_admin_key: str | None = None):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._admin_key = admin_key
+        # The embedded local server's own admin key, handed over when the client was made; a key the
+        # user set (admin_key) wins.
+        self._server_admin_key = server_admin_key
         self.organization = organization
         self.project = project
         self.timeout = _timeout_pair(timeout)
@@ -102,9 +105,20 @@ class Transport:
         """
         return bool(self._admin_key)
 
+    @property
+    def can_call_admin(self) -> bool:
+        """Whether organization calls can carry an admin key: one the user set, or the one the embedded
+        local server handed over.
+
+        Example:
+            >>> Transport("http://127.0.0.1:9/v1", server_admin_key="sk-admin-x").can_call_admin
+            True
+        """
+        return bool(self._admin_key or self._server_admin_key)
+
     def _headers(self, method: str, admin: bool, extra) -> dict:
         headers = {"Accept": "application/json"}
-        key = self._admin_key if admin else self._api_key
+        key = (self._admin_key or self._server_admin_key) if admin else self._api_key
         if key:
             headers["Authorization"] = f"Bearer {key}"
         if self.organization:
