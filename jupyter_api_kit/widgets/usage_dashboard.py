@@ -63,10 +63,10 @@ class UsageDashboard(widgets.VBox):
     status = Unicode("", help="One line: what was loaded, or the error.")
 
     def __init__(self, client=None, **kwargs):
-        if client is None:
-            from jupyter_api_kit.client import Client
+        if client is None:  # the magics' connection when the extension is loaded, else Client()
+            from jupyter_api_kit.widgets.connection import default_client
 
-            client = Client()
+            client = default_client()
         self.client = client
         today = dt.datetime.now(dt.timezone.utc).date()
         kwargs.setdefault("start", today - dt.timedelta(days=6))
