@@ -76,7 +76,7 @@ class _Choice:
     tokens: list
     logprob: np.ndarray
     entropy: np.ndarray
-    alternatives: list  # per token: [(token, logprob), ...] most likely first
+    alternatives: list  # per token: [(token, tooltip line), ...] most likely first
 
     @property
     def perplexity(self) -> float:
@@ -95,15 +95,17 @@ def _choices(resp: Any) -> list[_Choice]:
     ranked = _Ranked(flat)
     choice = _concat(flat.choice)
     logprob = np.asarray(flat.logprob, dtype=np.float64)
-    ends = np.cumsum(ranked.counts)
-    alt_tokens, alt_logprobs = ranked.alt_token.tolist(), ranked.alt_logprob.tolist()
+    counts = ranked.counts.tolist()
+    starts = (np.cumsum(ranked.counts) - ranked.counts).tolist()
+    alt_tokens = ranked.alt_token.tolist()
+    # Every tooltip line is formatted once, in one pass over all alternatives.
+    lines = [f"{_shown(t)} {_pct(p)}" for t, p in zip(alt_tokens, np.exp(ranked.alt_logprob).tolist())]
+    pairs = list(zip(alt_tokens, lines))
     out = []
     for index in dict.fromkeys(choice.tolist()):
-        rows = np.flatnonzero(choice == index)
-        alternatives = [list(zip(alt_tokens[ends[r] - ranked.counts[r]:ends[r]],
-                                 alt_logprobs[ends[r] - ranked.counts[r]:ends[r]])) for r in rows.tolist()]
-        out.append(_Choice(index, [flat.token[r] for r in rows.tolist()], logprob[rows], ranked.entropy[rows],
-                           alternatives))
+        rows = np.flatnonzero(choice == index).tolist()
+        out.append(_Choice(index, [flat.token[r] for r in rows], logprob[rows], ranked.entropy[rows],
+                           [pairs[starts[r]:starts[r] + counts[r]] for r in rows]))
     return sorted(out, key=lambda c: c.index)
 
 
@@ -111,8 +113,7 @@ def _title(token: str, logprob: float, alternatives: list) -> str:
     chosen = f"{_shown(token)} {_pct(math.exp(logprob))}" if logprob == logprob else _shown(token)
     if not alternatives:
         return chosen
-    lines = [f"{_shown(alt)} {_pct(math.exp(lp))}" + (" \u2190" if alt == token else "")
-             for alt, lp in alternatives]
+    lines = [line + " \u2190" if alt == token else line for alt, line in alternatives]
     if not any(alt == token for alt, _ in alternatives):
         lines.insert(0, f"{chosen} \u2190 (not among the {len(alternatives)} alternatives)")
     return "\n".join(lines)

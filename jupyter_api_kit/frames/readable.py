@@ -119,14 +119,19 @@ class ReadableFrame(pd.DataFrame):
     def _repr_html_(self) -> str:
         return self.readable_html()
 
-    def __repr__(self) -> str:
-        money_cols = self._money()
-        if not money_cols:
-            return super().__repr__()
+    def to_string(self, *args, **kwargs):
+        """The frame as text (what `print` and `repr` show), with the money columns as money.
+
+        Example:
+            >>> print(readable(pd.DataFrame({"cost_usd": [0.5, 0.25]}), money=["cost_usd"]).to_string(index=False))
+            cost_usd
+               $0.50
+               $0.25
+        """
         shown = pd.DataFrame(self, copy=True)
-        for column, currency in money_cols.items():
+        for column, currency in self._money().items():
             shown[column] = pd.Series(money(shown[column], currency), index=shown.index, dtype=object)
-        return repr(shown)
+        return shown.to_string(*args, **kwargs)
 
 
 def readable(frame: pd.DataFrame, money: Iterable = (), text: Iterable = ()) -> ReadableFrame:

@@ -223,7 +223,7 @@ class ChatPanel(widgets.VBox):
         self._send_button.disabled = change["new"]
         self._stop_button.disabled = not change["new"]
 
-    @observe("messages", "live_text")
+    @observe("messages", "live_text", "busy")
     def _show_transcript(self, _change) -> None:
         self._render()
 
