@@ -137,6 +137,7 @@ def get_answer(api: API, magics, body: dict, cache: str, source: str = "%%chat")
             replay.put(server_key(client), api.endpoint, body, dict(result), request_id=result.request_id,
                        info=recorded)
         replayed = False
+    result.provenance = outputs_with(recorded, cell=cell, replayed=replayed)["jupyter_api_kit"]
     record_call(connection, recorded, result, cell=cell, replayed=replayed, source=source)
     if magics.show_usage:
         stored = bool(body.get("store")) and api.name == "chat.completions"
