@@ -47,13 +47,6 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def _admin_key_of(server) -> str | None:
-    key = getattr(server, "admin_key", None)
-    if key is None:  # servers from before the handle carried the key keep it in the app's state
-        key = getattr(server.app.state, "admin_key", None)
-    return key
-
-
 def shared_local() -> LocalEndpoint:
     """The local server for this process (started on first use): its URL and, if it runs in this
     process, its admin key."""
@@ -66,4 +59,4 @@ def shared_local() -> LocalEndpoint:
             from jupyter_api_kit.local.server import start_local_server
 
             _server = start_local_server()
-        return LocalEndpoint(_server.base_url, admin_key=_admin_key_of(_server))
+        return LocalEndpoint(_server.base_url, admin_key=_server.admin_key)

@@ -232,3 +232,19 @@ def test_unload_removes_every_magic_and_load_brings_them_back(front):
                 and type(c).__module__.startswith("jupyter_api_kit")]
     _load(front.shell)
     assert all(n in manager.magics[k] for k, ns in names.items() for n in ns)
+
+
+def test_prices_come_from_the_shared_table_and_can_be_overridden(front, tmp_path, monkeypatch):
+    from jupyter_api_kit.magics.history import cost_usd
+    from jupyter_api_kit.spec.prices import OPENAI_PRICES_DATE
+
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 1_000_000,
+             "prompt_tokens_details": {"cached_tokens": 400_000}}
+    assert cost_usd("gpt-4o-mini-2024-07-18", usage, local=False) == pytest.approx(0.6 * 0.15 + 0.4 * 0.075 + 0.6)
+    assert cost_usd("unknown-model", usage, local=False) is None and OPENAI_PRICES_DATE
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"local-ngram": {"input": 1000.0, "cached input": 1000.0, "output": 1000.0}}))
+    monkeypatch.setenv("JUPYTER_API_KIT_PRICES", str(prices))
+    front.run("%%chat --new --max-tokens 4 --seed 1 -o r\nHi\n")
+    r = front.shell.user_ns["r"]
+    assert r.provenance["cost_usd"] == pytest.approx(r.usage.total_tokens * 1000 / 1e6)

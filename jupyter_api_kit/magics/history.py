@@ -40,23 +40,6 @@ def usage_counts(usage) -> tuple[int, int, int]:
             int(usage.get("completion_tokens", usage.get("output_tokens")) or 0))
 
 
-def priced_name(tokens: dict, model: str | None) -> str | None:
-    """The price table's entry for `model`: its own, or that of the model it is a dated snapshot or
-    variant of (`gpt-4o-mini-2024-07-18` is priced as `gpt-4o-mini`); None when the table has neither.
-
-    Example:
-        >>> table = {"gpt-4o": {}, "gpt-4o-mini": {}}
-        >>> priced_name(table, "gpt-4o-mini-2024-07-18"), priced_name(table, "gpt-4o"), priced_name(table, "o3")
-        ('gpt-4o-mini', 'gpt-4o', None)
-    """
-    if not model:
-        return None
-    if model in tokens:
-        return model
-    stems = [name for name in tokens if name != "*" and model.startswith(name + "-")]
-    return max(stems, key=len) if stems else None
-
-
 _tables: dict = {}
 
 
@@ -88,17 +71,8 @@ def cost_usd(model: str | None, usage, local: bool) -> float | None:
         >>> cost_usd("someone-elses-model", {"prompt_tokens": 10, "completion_tokens": 10}, local=False) is None
         True
     """
-    table = price_table()
-    name = priced_name(table.tokens, model)
-    if name is None and not local:
-        return None
     prompt, cached, completion = usage_counts(usage)
-    own = table.tokens.get(name or "", {})
-    input_price = table.token_price(name or model, "input")
-    # A model priced without a cached-input rate bills cached tokens as ordinary input.
-    cached_price = table.token_price(name or model, "cached input") if "cached input" in own or not own else input_price
-    output_price = table.token_price(name or model, "output")
-    return ((prompt - cached) * input_price + cached * cached_price + completion * output_price) / 1e6
+    return price_table().cost(model, prompt, cached, completion, unknown=local)
 
 
 class CallLog:

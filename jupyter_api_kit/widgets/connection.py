@@ -3,7 +3,8 @@
 their own (the embedded local server when no key is set). Every panel also takes `client=`.
 
 Example:
-    >>> shared_connection() is None      # no notebook with the extension loaded here
+    >>> connection = shared_connection()   # None unless %load_ext jupyter_api_kit ran in this shell
+    >>> connection is None or connection.client is default_client()
     True
 """
 
@@ -14,7 +15,7 @@ def shared_connection():
     """The connection of the magics loaded in the running IPython shell, or None.
 
     Example:
-        >>> shared_connection() is None
+        >>> shared_connection() is None or hasattr(shared_connection(), "history")
         True
     """
     try:
