@@ -65,7 +65,8 @@ def make_lab_env(tmp_path: Path, local_url: str) -> dict:
 
 def test_make_lab_uses_the_page_config_that_turns_the_news_off():
     makefile = (ROOT / "Makefile").read_text()
-    assert "LAB_CONFIG_PATH := $(CURDIR)/jupyter-config" in makefile and "JUPYTER_CONFIG_PATH=$(LAB_CONFIG_PATH)" in makefile
+    assert "LAB_CONFIG_PATH := $(CURDIR)/jupyter-config" in makefile
+    assert "JUPYTER_CONFIG_PATH=$(LAB_CONFIG_PATH)" in makefile
     page_config = json.loads((ROOT / "jupyter-config" / "labconfig" / "page_config.json").read_text())
     assert page_config["disabledExtensions"] == {ANNOUNCEMENTS: True}
 

@@ -45,7 +45,8 @@ def parse(html: str) -> Spans:
 
 def test_chat_answer_shows_every_token_with_its_alternatives(client):
     answer = client.chat.completions.create(model="local-ngram", seed=2, max_completion_tokens=24, logprobs=True,
-                                            top_logprobs=4, messages=[{"role": "user", "content": "Why is the sky blue?"}])
+                                            top_logprobs=4,
+                                            messages=[{"role": "user", "content": "Why is the sky blue?"}])
     view = logprobs_view(answer)
     spans = parse(view.html)
     content = answer.choices[0].logprobs.content
@@ -154,8 +155,9 @@ def test_costs_and_thread_messages_read_well():
                                                                    "line_item": "local-ngram, input"}]}]})
     assert "$0.000024" in repr(costs) and "e-05" not in repr(costs) and "$0.000024" in costs._repr_html_()
     assert costs["amount"].dtype == "float64" and costs["amount"].sum() == pytest.approx(2.4e-05)
+    text = [{"type": "text", "text": {"value": "a long text"}}]
     messages = frames.thread_messages([{"id": "msg_" + "x" * 24, "thread_id": "thread_" + "y" * 24, "role": "user",
-                                        "created_at": 1, "content": [{"type": "text", "text": {"value": "a long text"}}]}])
+                                        "created_at": 1, "content": text}])
     assert list(messages.columns[:2]) == ["role", "text"] and list(messages.columns[-4:]) == [
         "id", "thread_id", "run_id", "assistant_id"]
     assert "min-width:24em" in messages._repr_html_() and isinstance(messages, pd.DataFrame)

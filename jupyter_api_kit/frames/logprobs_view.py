@@ -16,8 +16,8 @@ Example:
     (2, True, True)
     >>> print(view)
     logprobs view: 2 tokens, perplexity 2.28; least sure: ' sky' (20.2%)
-    >>> print(logprobs_view({"choices": [{"index": 0, "logprobs": None}]}))
-    no logprobs in this answer: ask for them with --logprobs (logprobs=True; Responses: include=["message.output_text.logprobs"]; legacy completions: logprobs=N)
+    >>> print(logprobs_view({"choices": [{"index": 0, "logprobs": None}]}))  # doctest: +ELLIPSIS
+    no logprobs in this answer: ask for them with --logprobs (logprobs=True; Responses: include=[...]; ...)
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ Example:
     ...     request_id="req_1", server=("local", "http://127.0.0.1:8765/v1"), latency_s=0.1234, cost_usd=1e-05)
     >>> p["model_requested"], p["parameters"], p["seed"], p["server"]["kind"], p["latency_s"]
     ('local-ngram', {'temperature': 0.2}, 1, 'local', 0.123)
-    >>> outputs_with(p, cell=3)["jupyter_api_kit"]["cell"], outputs_with(p, replayed=True)["jupyter_api_kit"]["replayed"]
-    (3, True)
+    >>> shown = outputs_with(p, cell=3, replayed=True)["jupyter_api_kit"]
+    >>> shown["cell"], shown["replayed"], shown["id"]
+    (3, True, 'chatcmpl-1')
 """
 
 from __future__ import annotations
