@@ -140,8 +140,7 @@ def get_answer(api: API, magics, body: dict, cache: str, source: str = "%%chat")
     result.provenance = outputs_with(recorded, cell=cell, replayed=replayed)["jupyter_api_kit"]
     record_call(connection, recorded, result, cell=cell, replayed=replayed, source=source)
     if magics.show_usage:
-        stored = bool(body.get("store")) and api.name == "chat.completions"
-        display(AnswerFooter(result, stored=stored, cost_usd=recorded.get("cost_usd"), replayed=replayed,
+        display(AnswerFooter(result, stored=bool(body.get("store")), cost_usd=recorded.get("cost_usd"), replayed=replayed,
                              meter=connection.history.summary(), priced=recorded.get("cost_usd") is not None))
     return result
 
