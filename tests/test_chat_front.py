@@ -248,3 +248,17 @@ def test_prices_come_from_the_shared_table_and_can_be_overridden(front, tmp_path
     front.run("%%chat --new --max-tokens 4 --seed 1 -o r\nHi\n")
     r = front.shell.user_ns["r"]
     assert r.provenance["cost_usd"] == pytest.approx(r.usage.total_tokens * 1000 / 1e6)
+
+
+def test_answers_recorded_by_code_replay_in_cells_with_their_provenance(front, server):
+    front.run('%config ChatMagics.cache = "replay"')
+    text = f"Name a moon {fresh()}"
+    with Client(base_url=server.base_url, max_retries=0, cache="replay") as client:
+        recorded = client.chat.completions.create(model="local-ngram", seed=1, max_completion_tokens=5,
+                                                  messages=[{"role": "user", "content": text}])
+    sent = len(front.posts())
+    run = front.run(f"%%chat --new --seed 1 --max-tokens 5 -o r\n{text}\n")
+    assert run.error is None and len(front.posts()) == sent and front.shell.user_ns["r"].id == recorded.id
+    (p,) = provenance_of(run)
+    assert p["replayed"] is True and p["request_id"] == recorded.request_id and p["cost_usd"] > 0
+    assert p["seed"] == 1 and p["time"].startswith("20") and p["latency_s"] is None

@@ -118,7 +118,7 @@ def get_answer(api: API, magics, body: dict, cache: str, source: str = "%%chat")
     replay = ReplayCache(mode=cache) if cache != "off" else None
     hit = replay.get(server_key(client), api.endpoint, body) if cache == "replay" else None
     if hit is not None:
-        result, recorded, replayed = hit.object(), hit.info, True
+        result, recorded, replayed = hit.object(), hit.info or _rebuilt(api, body, hit, server), True
         display(final_display(api, body, result), metadata=outputs_with(recorded, cell=cell, replayed=True))
     else:
         check_budget(connection)
@@ -140,9 +140,22 @@ def get_answer(api: API, magics, body: dict, cache: str, source: str = "%%chat")
     result.provenance = outputs_with(recorded, cell=cell, replayed=replayed)["jupyter_api_kit"]
     record_call(connection, recorded, result, cell=cell, replayed=replayed, source=source)
     if magics.show_usage:
-        display(AnswerFooter(result, stored=bool(body.get("store")), cost_usd=recorded.get("cost_usd"), replayed=replayed,
-                             meter=connection.history.summary(), priced=recorded.get("cost_usd") is not None))
+        cost = recorded.get("cost_usd")
+        display(AnswerFooter(result, stored=bool(body.get("store")), cost_usd=cost, replayed=replayed,
+                             meter=connection.history.summary(), priced=cost is not None))
     return result
+
+
+def _rebuilt(api: API, body: dict, hit, server) -> dict:
+    """The provenance of an answer recorded without one (by `Client(cache=...)` code): what the answer
+    itself says, timed by its own `created` so that every replay shows the same."""
+    import datetime as dt
+
+    result = hit.object()
+    created = result.get("created") or result.get("created_at") or hit.recorded_at
+    cost = cost_usd(result.get("model") or body.get("model"), result.get("usage"), local=server[0] == "local")
+    return provenance(api=api.name, body=body, result=result, request_id=result.request_id, server=server,
+                      latency_s=None, cost_usd=cost, at=dt.datetime.fromtimestamp(created, dt.timezone.utc))
 
 
 def _ask(api: API, magics, client, body: dict):
