@@ -78,6 +78,7 @@ FEATURE_DEPENDENCIES = {
     "fine_tuning": {"inference", "files", "organization"},
     "organization": set(),
     "usage": {"organization"},
+    "gateway": {"chat"},
 }
 
 

@@ -28,7 +28,7 @@ ROUTERS = ("inference.routes", "chat.routes", "files.routes", "inference.embeddi
 
 
 def build_state(store, *, api_key: str | None = None, admin_key: str | None = None,
-                data_dir: str | Path | None = None, timing: Timing | None = None) -> AppState:
+                data_dir: str | Path | None = None, timing: Timing | None = None, upstream=None) -> AppState:
     """The app's state with every feature's shared objects made and registered.
 
     Example:
@@ -54,6 +54,15 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
     state.prices = PriceTable.from_environment()
     state.rate_limiter = RateLimiter()
     state.fine_tune_control = fine_tuning.JobControl()
+    if upstream is not None:
+        # Gateway mode: the upstream's models are listed after the local ones, and any model that is not
+        # local resolves to the upstream (after fine-tuned models, so those stay local).
+        state.gateway = upstream
+        state.models.providers.append(upstream.model_objects)
+        state.models.resolvers.append(upstream.resolve)
+        state.models.embedders.append(upstream.embedder)
+        if upstream.embedding_model:
+            state.models.file_embedding = upstream.embedding_model
     return state
 
 
@@ -69,12 +78,15 @@ async def lifespan(app):
     fine_tuning.recover(app)
     yield
     app.state.jobs.shutdown()
+    if app.state.gateway is not None:
+        app.state.gateway.close()
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
-               admin_key: str | None = None, timing: Timing | None = None):
+               admin_key: str | None = None, timing: Timing | None = None, upstream=None):
     """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
-    key). `admin_key` opens the organization endpoints (a random in-memory one when None).
+    key). `admin_key` opens the organization endpoints (a random in-memory one when None). `upstream`
+    (a `gateway.Gateway`) puts the server in gateway mode: the upstream engine answers for its models.
 
     Example:
         >>> from jupyter_api_kit.local.core.db import Store
@@ -92,7 +104,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
 
     app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan)
-    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing)
+    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
+                            upstream=upstream)
     app.state.run_engine = RunEngine(app)
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware)

@@ -280,6 +280,7 @@ class Run:
         yield self._event("response.output_item.done", output_index=index, item=public_item(item))
 
     def _file_search(self, tool: dict, messages: list[dict]):
+        from jupyter_api_kit.local.vector_stores.embedding import embed_query
         from jupyter_api_kit.local.vector_stores.search import rewrite_query, search
         from jupyter_api_kit.local.vector_stores.store import store_row
 
@@ -297,7 +298,8 @@ class Run:
         ranking = tool.get("ranking_options") or {}
         found = search(store, tool["vector_store_ids"], [query], max_num_results=tool.get("max_num_results") or 10,
                        filters=tool.get("filters"), ranker=ranking.get("ranker", "auto"),
-                       score_threshold=float(ranking.get("score_threshold") or 0.0)) if query else []
+                       score_threshold=float(ranking.get("score_threshold") or 0.0),
+                       embed=embed_query(self.app)) if query else []
         results = [{"file_id": r["file_id"], "filename": r["filename"], "score": r["score"],
                     "attributes": r["attributes"], "text": r["content"][0]["text"]} for r in found]
         item.update(status="completed", results=results)
@@ -321,7 +323,7 @@ class Run:
                                  top_p=req.top_p, top_logprobs=req.top_logprobs)
         for tok in gen:
             self.output_tokens += 1
-            entry = [logprob_entry(tok)] if want_logprobs else []
+            entry = [logprob_entry(tok)] if want_logprobs and tok.logprob is not None else []  # upstreams may give none
             part["logprobs"] += entry
             part["text"] += tok.text
             if plain:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.params import Params, json_body
@@ -89,6 +89,16 @@ def _background(app, run: Run, principal) -> None:
         _done(app, run.response["id"])
 
 
+def _forget(app, run: Run) -> None:
+    """A response whose making failed with an API error (an upstream engine's 429, a search of a
+    missing store) is not kept: nothing is stored for a failed call."""
+    if run.req.store:
+        try:
+            response_store.delete(app.state.store, run.response["id"])
+        except NotFound:
+            pass
+
+
 def _sse(app, run: Run, principal):
     sequence = 0
     try:
@@ -98,6 +108,10 @@ def _sse(app, run: Run, principal):
             yield f"event: {kind}\ndata: {json.dumps(payload)}\n\n"
         _save_final(app, run)
         _record(app, run, principal)
+    except HTTPError as exc:
+        _forget(app, run)
+        error = {"type": "error", **exc.body()["error"], "sequence_number": sequence}
+        yield f"event: error\ndata: {json.dumps(error)}\n\n"
     finally:
         _done(app, run.response["id"])
 
@@ -122,6 +136,9 @@ def create_response(request: Request, body: dict = Depends(json_body),
     try:
         for _ in run.events():
             pass
+    except HTTPError:
+        _forget(app, run)
+        raise
     finally:
         _done(app, response["id"])
     _save_final(app, run)

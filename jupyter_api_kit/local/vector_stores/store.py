@@ -1,8 +1,8 @@
 """Vector stores in SQLite: the API objects, attaching files, and processing them in the background.
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
-chunks (`chunking`), embeds the chunks with `local-embed` and stores them, and the file becomes
-`completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
+`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
 are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
 plus their embeddings (4 bytes per dimension).
@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import numpy as np
+
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
 from jupyter_api_kit.local.core.ids import now
@@ -24,8 +26,8 @@ from jupyter_api_kit.local.core.paging import Cursor, list_object
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
-from jupyter_api_kit.local.models.embedding import get_embedding_model
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
+from jupyter_api_kit.local.vector_stores.embedding import embedding_model
 
 log = logging.getLogger("jupyter_api_kit.local")
 DAY = 86400
@@ -325,7 +327,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
                 (status, dumps(error) if error else None, usage, vector_store_id, file_id)).rowcount
             if changed and chunks:
                 db.executemany("INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, tokens, "
-                               "embedding) VALUES (?, ?, ?, ?, ?, ?)", chunks)
+                               "embedding, embedding_model) VALUES (?, ?, ?, ?, ?, ?, ?)", chunks)
             return bool(changed)
     except sqlite3.IntegrityError:
         return False  # the file or the store was deleted meanwhile
@@ -354,9 +356,13 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
         _finish(store, vector_store_id, file_id, "failed", error={"code": "invalid_file", "message": exc.message})
         return
     pieces = chunk_text(text, loads(row["chunking_strategy"]))
-    model = get_embedding_model()
-    vectors = model.embed([c.text for c in pieces])
-    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, vec.astype("<f4").tobytes())
+    model = embedding_model(app)
+    try:
+        vectors = model.embed([c.text for c in pieces])
+    except HTTPError as exc:  # an upstream engine that embeds the files failed: so did this file
+        _finish(store, vector_store_id, file_id, "failed", error={"code": "server_error", "message": exc.message})
+        return
+    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, np.asarray(vec, dtype="<f4").tobytes(), model.id)
               for i, (c, vec) in enumerate(zip(pieces, vectors))]
     usage = sum(len(c.text.encode("utf-8")) for c in pieces) + sum(len(ch[5]) for ch in chunks)
     if _finish(store, vector_store_id, file_id, "completed", usage=usage, chunks=chunks):
