@@ -8,6 +8,9 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8765
 LAB_PORT ?= 8888
 LOCAL_URL := http://127.0.0.1:$(PORT)/v1
+# JupyterLab reads jupyter-config/labconfig/page_config.json too: it turns off the announcements plugin, so no
+# "get notified about official Jupyter news?" popup covers the quickstart (and nothing is fetched from the web).
+LAB_CONFIG_PATH := $(CURDIR)/jupyter-config
 # Gateway mode (optional): an OpenAI-compatible engine's /v1 URL, the variable holding its key, renames.
 UPSTREAM ?=
 UPSTREAM_KEY_ENV ?=
@@ -34,7 +37,9 @@ lab: $(VENV)/.lab-installed
 	@echo "Starting the local server at $(LOCAL_URL) and JupyterLab on notebooks/ (the URL to open follows)."
 	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) $(SERVE_FLAGS) & server=$$!; \
 	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
-	cd notebooks && JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) ../$(VENV)/bin/jupyter lab --no-browser \
+	cd notebooks && JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) \
+		JUPYTER_CONFIG_PATH=$(LAB_CONFIG_PATH)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
+		../$(VENV)/bin/jupyter lab --no-browser \
 		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) $$([ "$$(id -u)" = 0 ] && echo --allow-root) quickstart.ipynb
 
 test: $(VENV)/.test-installed

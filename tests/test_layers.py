@@ -147,7 +147,7 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
-@pytest.mark.xfail(strict=True, reason="two known cycles: models.finetune/language, client.organization")
+@pytest.mark.xfail(strict=True, reason="a known cycle: models.finetune/language")
 def test_no_import_cycles():
     """No module imports itself back through others, even through imports inside functions."""
     graph = import_graph()

@@ -132,7 +132,7 @@ class Conversations(Resource):
 
     def __init__(self, transport, client=None):
         from jupyter_api_kit.client.threads import registry_key
-        from jupyter_api_kit.thread_registry import ThreadRegistry
+        from jupyter_api_kit.client.thread_registry import ThreadRegistry
 
         super().__init__(transport, client)
         self.items = ConversationItems(transport, client)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.resource import path_id
 from jupyter_api_kit.errors import InvalidInputError
 

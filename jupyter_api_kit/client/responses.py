@@ -15,9 +15,8 @@ Example:
 
 from __future__ import annotations
 
-import time
-
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.streaming import Stream
 from jupyter_api_kit.errors import InvalidInputError
@@ -171,13 +170,10 @@ class Responses(Resource):
         return self._post(f"responses/{path_id(response_id, 'response_id')}/cancel")
 
     def poll(self, response_id: str, *, timeout: float = 120.0, interval: float = 0.05) -> APIObject:
-        """Wait until a background response leaves `queued`/`in_progress`; returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            response = self.retrieve(response_id)
-            if response.status not in RUNNING or time.monotonic() > deadline:
-                return response
-            time.sleep(interval)
+        """Wait until a background response leaves `queued`/`in_progress`; returns it. Raises
+        `WaitTimeoutError` after `timeout` seconds."""
+        return poll(lambda: self.retrieve(response_id), lambda r: r.get("status") not in RUNNING, timeout, interval,
+                    what=f"response {response_id}")
 
     def compact(self, *, model: str, input=None, previous_response_id: str | None = None,
                 instructions: str | None = None) -> APIObject:

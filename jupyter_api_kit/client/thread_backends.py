@@ -253,7 +253,7 @@ class ConversationThreads:
     def _log(self, thread_id):
         """The responses made in one conversation, kept beside the remembered threads."""
         from jupyter_api_kit.config import data_dir
-        from jupyter_api_kit.thread_registry import ThreadRegistry
+        from jupyter_api_kit.client.thread_registry import ThreadRegistry
 
         key = f"{registry_key(self.client, self.client.transport)} {thread_id}"
         return ThreadRegistry(key, path=data_dir() / "conversation_responses.json")

@@ -20,8 +20,8 @@ from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.run_stream import RunStream
 from jupyter_api_kit.client.runs import Runs
 from jupyter_api_kit.client.validation import check_metadata
+from jupyter_api_kit.client.thread_registry import ThreadRegistry
 from jupyter_api_kit.errors import AssistantsUnavailableError, InvalidInputError, NotFoundError
-from jupyter_api_kit.thread_registry import ThreadRegistry
 
 
 @sunset_aware("client.threads.messages")

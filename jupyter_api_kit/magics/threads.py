@@ -29,7 +29,7 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 from traitlets.config.configurable import Configurable
 
 from jupyter_api_kit.magics.common import (Connection, check_output_name, checked_metadata, interpolate,
-                                           parse_options, parse_pairs, range_problem, shown_errors)
+                                           parse_options, parse_pairs, range_problem, register_magics, shown_errors)
 
 THREAD_ACTIONS = ("list", "new", "use", "show", "say", "run", "runs", "steps", "delete")
 THREADS_USAGE = ("%threads [list] | new [--metadata k=v] | use ID | show [ID] | %%threads say [ID] | "
@@ -406,8 +406,4 @@ def assistants_frame(items):
 
 def register(ipython, connection: Connection) -> None:
     """Register `%threads`/`%assistants` on a shell (one instance: a reload replaces the old one)."""
-    from jupyter_api_kit.magics import _drop_refused_settings
-
-    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != "ThreadsMagics"]
-    _drop_refused_settings(ipython, (ThreadsMagics,))
-    ipython.register_magics(ThreadsMagics(ipython, connection=connection))
+    register_magics(ipython, ThreadsMagics, connection)

@@ -52,7 +52,8 @@ class ThreadsPanel(widgets.VBox):
     """Threads, transcript, composer, run status and run steps in one panel.
 
     Args:
-        client: a `jupyter_api_kit.client.Client` (default `Client()`: the local server without a key).
+        client: a `jupyter_api_kit.client.Client` (default: the magics' client when the extension is loaded,
+            else `Client()`, the local server without a key).
         assistant_id: the assistant runs use (also chosen in the panel's dropdown).
         backend: `auto`, `assistants` or `conversations`: what a new thread is.
         model, instructions: what answers a conversation (the dropdown lists the models).
@@ -73,10 +74,10 @@ class ThreadsPanel(widgets.VBox):
 
     def __init__(self, client=None, assistant_id: str = "", backend: str = "auto", model: str = "",
                  instructions: str = "", **kwargs):
-        if client is None:
-            from jupyter_api_kit.client import Client
+        if client is None:  # the magics' connection when the extension is loaded, else Client()
+            from jupyter_api_kit.widgets.connection import default_client
 
-            client = Client()
+            client = default_client()
         self.client = client
         self._messages: list = []  # loaded messages, oldest first
         self._labels: dict[str, str] = {}  # thread id -> its line in the thread list
