@@ -88,6 +88,19 @@ def client(server, recorder):
     c.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Skips for want of the description all report one place, so the summary folds them into one line
+    (pytest would otherwise list each test that asked for the `contract` fixture on a line of its own)."""
+    from tests import contract_source
+
+    report = (yield).get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        _path, _line, message = report.longrepr
+        if message.removeprefix("Skipped: ").startswith(contract_source.SKIP_PREFIX):
+            report.longrepr = (contract_source.__file__, 1, message)
+
+
 def pytest_terminal_summary(terminalreporter):
     """One line saying how many tests ran with their exchanges unchecked, and why (skips say so already)."""
     from tests.contract_source import unchecked

@@ -140,6 +140,6 @@ def test_the_unchecked_recorder_lets_exchanges_through_and_skips_questions_only_
     rec = UncheckedRecorder("offline")
     assert rec(object()) is None
     rec.assert_clean()
-    for question in (lambda: rec.operation_ids, lambda: rec.operations, lambda: list(rec)):
+    for question in (lambda: rec.operation_ids, lambda: rec.operations, lambda: list(rec), lambda: rec.violations):
         with pytest.raises(pytest.skip.Exception, match="offline"):
             question()
