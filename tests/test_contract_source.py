@@ -24,6 +24,7 @@ from tests.contract_source import (
     download,
     find_spec,
     sha256_of,
+    skip_reason,
 )
 
 
@@ -33,7 +34,7 @@ def real_copy():
     try:
         path = find_spec()
     except SpecUnavailable as exc:
-        pytest.skip(f"no copy of the description to serve: {exc}")
+        pytest.skip(skip_reason(exc))
     if sha256_of(path) != PINNED_SHA256:
         pytest.skip(f"{path} is not the pinned description")
     return path
