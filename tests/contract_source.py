@@ -80,9 +80,12 @@ def download(url: str, dest: Path, timeout: float = TIMEOUT) -> Path:
 
     Raises :class:`SpecRefused` for another file and :class:`SpecUnavailable` when the fetch fails.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, part = tempfile.mkstemp(dir=dest.parent, prefix=".openapi-", suffix=".part")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, part = tempfile.mkstemp(dir=dest.parent, prefix=".openapi-", suffix=".part")
+    except OSError as exc:
+        raise SpecUnavailable(f"cannot keep a download in {dest.parent}: {exc}") from None
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             for chunk in iter(lambda: response.read(1 << 16), b""):
@@ -119,7 +122,11 @@ def find_spec() -> Path:
     for folder in REPO.parents:
         if (folder / BESIDE).is_file():
             return folder / BESIDE
-    copy = cached_copy()
+    try:
+        copy = cached_copy()
+    except OSError as exc:  # no writable cache directory (a build sandbox without a home, say)
+        raise SpecUnavailable(f"no {BESIDE} beside {REPO} or a folder above it, and no cache directory "
+                              f"({exc}); set {SPEC_ENV_VAR} to the path of a copy of openapi.yaml") from None
     refused = ""
     if copy.is_file():
         got = sha256_of(copy)

@@ -144,3 +144,13 @@ def test_the_unchecked_recorder_lets_exchanges_through_and_skips_questions_only_
     for question in (lambda: rec.operation_ids, lambda: rec.operations, lambda: list(rec), lambda: rec.violations):
         with pytest.raises(pytest.skip.Exception, match="offline"):
             question()
+
+
+def test_an_unusable_cache_directory_means_unavailable_not_a_crash(nothing_beside, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("JUPYTER_API_KIT_CACHE_DIR", str(blocker / "cache"))
+    with pytest.raises(SpecUnavailable, match=SPEC_ENV_VAR):
+        find_spec()
+    with pytest.raises(SpecUnavailable, match="cannot keep a download"):
+        download(closed_port_url() + "/openapi.yaml", blocker / "cache" / "openapi.yaml")
