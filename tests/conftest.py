@@ -7,21 +7,7 @@ others run with their exchanges unchecked; the pytest summary reports both.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-# Tests never reach the real API, and never read or write the user's data directory.
-for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_ADMIN_KEY",
-              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_DB"):
-    os.environ.pop(_name, None)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("jak-data")
-    os.environ["JUPYTER_API_KIT_DATA_DIR"] = str(path)
-    yield path
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +74,39 @@ def client(server, recorder):
     c.close()
 
 
+@pytest.fixture(scope="session")
+def upstream_engine(tmp_path_factory):
+    """A real OpenAI-compatible engine (LiteLLM's proxy with mock models) for the session; one already
+    running with the same configuration can be named in JAK_TEST_UPSTREAM_URL (it starts slowly)."""
+    import os
+
+    from tests.upstream_engine import MASTER_KEY, Engine, litellm_proxy
+
+    if os.environ.get("JAK_TEST_UPSTREAM_URL"):
+        yield Engine(os.environ["JAK_TEST_UPSTREAM_URL"], MASTER_KEY, None)
+        return
+    with litellm_proxy(tmp_path_factory.mktemp("litellm")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def gateway_server(upstream_engine):
+    """A local server in gateway mode in front of `upstream_engine` (key read from an environment
+    variable; `fast` is an alias of `mock-gpt`; vector stores embed with `mock-embed`)."""
+    import os
+
+    from jupyter_api_kit.local import start_local_server
+    from jupyter_api_kit.local.gateway import open_gateway
+    from tests.upstream_engine import KEY_ENV
+
+    os.environ[KEY_ENV] = upstream_engine.key
+    gateway = open_gateway(upstream_engine.base_url, KEY_ENV, "fast=mock-gpt", "mock-embed")
+    handle = start_local_server(db=":memory:", upstream=gateway)
+    yield handle
+    handle.stop()
+    os.environ.pop(KEY_ENV, None)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Skips for want of the description all report one place, so the summary folds them into one line
@@ -111,20 +130,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"contract checks off in {len(ran)} tests run without the OpenAI API description, "
             f"which is unavailable: {unchecked[ran[0]]}", yellow=True)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Leave out docstring examples whose every line is marked +SKIP (they need a server to run):
-    they are documentation, and counting them as skipped tests would hide a real skip."""
-    import doctest
-
-    from _pytest.doctest import DoctestItem
-
-    def all_skipped(item) -> bool:
-        examples = item.dtest.examples if item.dtest else []
-        return bool(examples) and all(ex.options.get(doctest.SKIP) for ex in examples)
-
-    kept = [item for item in items if not (isinstance(item, DoctestItem) and all_skipped(item))]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-        items[:] = kept

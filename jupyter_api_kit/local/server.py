@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from jupyter_api_kit.local.app import create_app
-from jupyter_api_kit.local.store import Store
+from jupyter_api_kit.local.core.db import Store
 
 DB_ENV = "JUPYTER_API_KIT_DB"
 
@@ -66,6 +66,16 @@ class LocalServer:
         self.base_url = f"http://{host}:{port}/v1"
 
     @property
+    def admin_key(self) -> str:
+        """The admin key of this server (organization endpoints), for the clients this process makes.
+
+        Example:
+            >>> server.admin_key.startswith("sk-admin-")  # doctest: +SKIP
+            True
+        """
+        return self.app.state.admin_key
+
+    @property
     def store(self):
         """The server's database, for looking at its state directly (tests, notebooks).
 
@@ -85,7 +95,7 @@ class LocalServer:
         """
         self._server.should_exit = True
         self._thread.join(timeout)
-        self.app.state.background.shutdown()
+        self.app.state.jobs.shutdown()
         self.app.state.store.close()
 
     def __enter__(self):
@@ -113,15 +123,16 @@ def _bind(host: str, port: int) -> socket.socket:
 def _uvicorn_server(app, log_level: str):
     import uvicorn
 
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_keep_alive=30)
     return uvicorn.Server(config)
 
 
 def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
                        api_key: str | None = None, data_dir: str | Path | None = None,
-                       log_level: str = "warning", admin_key: str | None = None) -> LocalServer:
+                       log_level: str = "warning", admin_key: str | None = None, upstream=None) -> LocalServer:
     """Start the server in a daemon thread on `host:port` (0 picks a free port) and return once it
     accepts connections. `db=":memory:"` keeps everything in memory (tests); None uses the default file.
+    `upstream` (a `gateway.Gateway`) serves in gateway mode.
 
     Example:
         >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
@@ -129,7 +140,7 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     """
     check_bind(host, api_key)
     store = Store(default_db_path() if db is None else db)
-    app = create_app(store, api_key=api_key, data_dir=data_dir, admin_key=admin_key)
+    app = create_app(store, api_key=api_key, data_dir=data_dir, admin_key=admin_key, upstream=upstream)
     sock = _bind(host, port)
     server = _uvicorn_server(app, log_level)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
@@ -143,12 +154,13 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     return LocalServer(app, server, thread, sock)
 
 
-def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, admin_key: str | None = None) -> None:
-    """Serve in the foreground until interrupted (the console command)."""
+def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, admin_key: str | None = None,
+                  upstream=None) -> None:
+    """Serve in the foreground until interrupted (the console command); `upstream` as in `start_local_server`."""
     check_bind(host, api_key)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = Store(default_db_path() if db is None else db)
-    app = create_app(store, api_key=api_key, admin_key=admin_key)
+    app = create_app(store, api_key=api_key, admin_key=admin_key, upstream=upstream)
     sock = _bind(host, port)
     server = _uvicorn_server(app, "info")
     if on_ready:
@@ -157,5 +169,5 @@ def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, 
     try:
         server.run(sockets=[sock])
     finally:
-        app.state.background.shutdown()
+        app.state.jobs.shutdown()
         store.close()
