@@ -9,7 +9,9 @@
 | admin key    | admin_key     | OPENAI_ADMIN_KEY     |
 
 With neither a key nor a base URL the embedded local server is used. The user data directory
-(local database, remembered threads) is `JUPYTER_API_KIT_DATA_DIR` or the platform's user data dir.
+(local database, remembered threads) is `JUPYTER_API_KIT_DATA_DIR` or the platform's user data dir; the
+cache directory (files that can be fetched again) is `JUPYTER_API_KIT_CACHE_DIR` or the platform's user
+cache dir.
 
 Example:
     >>> s = Settings.resolve(api_key="sk-test", base_url="http://localhost:1/v1/", env={})
@@ -27,6 +29,7 @@ from pathlib import Path
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 DATA_DIR_ENV = "JUPYTER_API_KIT_DATA_DIR"
+CACHE_DIR_ENV = "JUPYTER_API_KIT_CACHE_DIR"
 LOCAL_URL_ENV = "JUPYTER_API_KIT_LOCAL_URL"
 
 
@@ -37,13 +40,27 @@ def data_dir() -> Path:
         >>> isinstance(data_dir(), Path)
         True
     """
-    override = os.environ.get(DATA_DIR_ENV)
+    return _user_dir(DATA_DIR_ENV, "user_data_dir")
+
+
+def cache_dir() -> Path:
+    """The user cache directory (created on demand), overridable with JUPYTER_API_KIT_CACHE_DIR.
+
+    Example:
+        >>> cache_dir().is_dir()
+        True
+    """
+    return _user_dir(CACHE_DIR_ENV, "user_cache_dir")
+
+
+def _user_dir(env_name: str, platform_kind: str) -> Path:
+    override = os.environ.get(env_name)
     if override:
         path = Path(override).expanduser()
     else:
         import platformdirs
 
-        path = Path(platformdirs.user_data_dir("jupyter-api-kit", appauthor=False))
+        path = Path(getattr(platformdirs, platform_kind)("jupyter-api-kit", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

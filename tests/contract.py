@@ -1,12 +1,8 @@
 """Contract checker: every HTTP exchange in the test suite is held to the official OpenAI API description.
 
-The description (``shared/openapi/openapi.yaml``, OpenAPI 3.1) lives beside the repository and is never
-copied into it. It is found, in this order, through
-
-1. the environment variable ``JUPYTER_API_KIT_OPENAPI`` (a path to the YAML file);
-2. ``<repo>/../shared/openapi/openapi.yaml``;
-3. ``shared/openapi/openapi.yaml`` in any parent directory of this file or of the working directory
-   (CI clones the repository into another folder with ``shared/`` copied beside it).
+The description (``openapi.yaml``, OpenAPI 3.1) is OpenAI's and never copied into the repository;
+``tests/contract_source.py`` finds it (``JUPYTER_API_KIT_OPENAPI``, ``../shared/openapi/``, the user cache,
+or a download of the pinned file).
 
 Typical use::
 
@@ -27,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import threading
 import time
@@ -50,6 +45,8 @@ from openapi_core.validation.request.validators import (
 from openapi_core.validation.response.validators import V31ResponseValidator
 from openapi_core.validation.schemas import oas31_schema_validators_factory
 
+from tests.contract_source import SPEC_ENV_VAR, find_spec
+
 __all__ = [
     "Contract",
     "ContractViolation",
@@ -59,8 +56,6 @@ __all__ = [
     "prepare_spec",
 ]
 
-SPEC_ENV_VAR = "JUPYTER_API_KIT_OPENAPI"
-_SPEC_RELATIVE = Path("shared") / "openapi" / "openapi.yaml"
 
 # Keys whose values are data (examples, defaults, docs metadata), not schemas: the spec rewrite must not
 # touch them, or an example that happens to contain ``"nullable": true`` would be "fixed" too.
@@ -89,34 +84,8 @@ class ContractViolation(AssertionError):
 
 
 # --------------------------------------------------------------------------------------------------
-# Finding and preparing the description
+# Preparing the description
 # --------------------------------------------------------------------------------------------------
-
-
-def find_spec() -> Path:
-    """Return the path of ``openapi.yaml``: env var, then the repo's sibling ``shared/``, then parents."""
-    env = os.environ.get(SPEC_ENV_VAR)
-    if env:
-        candidate = Path(env).expanduser()
-        if candidate.is_file():
-            return candidate.resolve()
-        # An explicit setting that points nowhere is a configuration error, not a hint to guess.
-        raise FileNotFoundError(f"${SPEC_ENV_VAR} is set to {env!r}, which is not a file")
-    here = Path(__file__).resolve()
-    sibling = here.parents[1].parent / _SPEC_RELATIVE
-    if sibling.is_file():
-        return sibling
-    tried = [str(sibling)]
-    cwd = Path.cwd().resolve()
-    for base in (*here.parents, cwd, *cwd.parents):
-        candidate = base / _SPEC_RELATIVE
-        if candidate.is_file():
-            return candidate
-    tried.append(f"*/{_SPEC_RELATIVE} in the parents of {here.parent} and of the working directory")
-    raise FileNotFoundError(
-        "The OpenAI API description was not found. Tried: " + "; ".join(tried)
-        + f". Set {SPEC_ENV_VAR} to the path of openapi.yaml."
-    )
 
 
 def _resolve_ref(doc: dict, node: Any) -> Any:

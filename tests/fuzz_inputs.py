@@ -1,20 +1,19 @@
 """Malformed requests for the no-500 fuzz (`test_fuzz_no_500.py`), derived from the shared OpenAPI file.
 
-For each operation of the seed surface this module makes a bounded, deterministic list of `Case`s:
+For each operation the local server serves (`jupyter_api_kit/spec/operations.tsv`) this module makes a bounded, deterministic list of `Case`s:
 bodies with missing fields, wrong types, out-of-range numbers, huge/empty/unicode strings, deep nesting,
 unknown fields, non-JSON and non-object bodies and wrong content types; bad query parameters; unknown,
 oddly encoded and wrong-kind ids in the path. The world of real objects they aim at, and the valid
 bodies they break, come from `fuzz_world.py`.
 
 Example:
-    >>> ops = seed_operations(Contract.load())            # doctest: +SKIP
+    >>> ops = fuzz_operations(Contract.load())            # doctest: +SKIP
     >>> len(cases_for(ops[0], world, Contract.load().doc))  # doctest: +SKIP
     24
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
@@ -22,7 +21,8 @@ import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from tests.contract import Contract, _resolve_ref, find_spec
+from jupyter_api_kit.spec.operations import operations
+from tests.contract import Contract, _resolve_ref
 from tests.fuzz_world import base_body, kind_of, rich_body
 
 #: body cases per operation, on top of the generic ones (keeps the whole fuzz within a minute or two)
@@ -65,30 +65,11 @@ class Operation:
         return self.method == "DELETE" or any(w in oid for w in ("cancel", "pause", "resume", "archive"))
 
 
-#: operations the local server serves beyond the seed surface: Conversations, organization users and invites
-BEYOND_SEED = (
-    ("POST", "/conversations", "createConversation"), ("GET", "/conversations/{conversation_id}", "getConversation"),
-    ("POST", "/conversations/{conversation_id}", "updateConversation"),
-    ("DELETE", "/conversations/{conversation_id}", "deleteConversation"),
-    ("POST", "/conversations/{conversation_id}/items", "createConversationItems"),
-    ("GET", "/conversations/{conversation_id}/items", "listConversationItems"),
-    ("GET", "/conversations/{conversation_id}/items/{item_id}", "getConversationItem"),
-    ("DELETE", "/conversations/{conversation_id}/items/{item_id}", "deleteConversationItem"),
-    ("GET", "/organization/users", "list-users"), ("GET", "/organization/users/{user_id}", "retrieve-user"),
-    ("POST", "/organization/users/{user_id}", "modify-user"), ("DELETE", "/organization/users/{user_id}", "delete-user"),
-    ("GET", "/organization/invites", "list-invites"), ("POST", "/organization/invites", "inviteUser"),
-    ("GET", "/organization/invites/{invite_id}", "retrieve-invite"),
-    ("DELETE", "/organization/invites/{invite_id}", "delete-invite"),
-)
-
-
-def seed_operations(contract: Contract) -> list[Operation]:
-    """The operations of `seed-surface.tsv` and those served beyond it (`BEYOND_SEED`), with their
-    operation objects from the description."""
-    with open(find_spec().parent / "seed-surface.tsv", newline="", encoding="utf-8") as handle:
-        rows = [(r["method"], r["path"], r["operationId"]) for r in csv.DictReader(handle, delimiter="\t")]
-    return [Operation(method, path, oid, contract.doc["paths"][path][method.lower()])
-            for method, path, oid in rows + list(BEYOND_SEED)]
+def fuzz_operations(contract: Contract) -> list[Operation]:
+    """The served operations the description has, with their operation objects from it (a path the
+    description lacks has no schema to derive bad requests from)."""
+    return [Operation(op.method, op.path, op.operation_id, contract.doc["paths"][op.path][op.method.lower()])
+            for op in operations() if op.operation_id is not None]
 
 
 def flatten(doc: dict, schema, depth: int = 0) -> dict:

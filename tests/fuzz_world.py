@@ -28,6 +28,7 @@ PARAM_KINDS = {
     "user_id": "project_user", "response_id": "response", "thread_id": "thread", "message_id": "message",
     "step_id": "step", "vector_store_id": "vector_store", "batch_id": "file_batch", "file_id": "file",
     "conversation_id": "conversation", "item_id": "conversation_item", "invite_id": "invite",
+    "model": "model",
 }
 
 
@@ -99,6 +100,7 @@ def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str
     w["fine_tuning_job"] = call("POST", "/fine_tuning/jobs", json={
         "model": MODEL, "training_file": training, "seed": 1, "hyperparameters": {"n_epochs": 1, "batch_size": 2}})["id"]
     w["training_file"] = training
+    w["model"] = MODEL
     w["assistant"] = call("POST", "/assistants", json={"model": MODEL, "name": "fuzz"})["id"]
     w["chat_completion"] = call("POST", "/chat/completions", json={
         "model": MODEL, "store": True, "max_completion_tokens": 3, "seed": 1,

@@ -59,11 +59,6 @@ ERROR_BODY = {"error": {"message": "No such completion", "type": "invalid_reques
                         "param": None, "code": "not_found"}}
 
 
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    return Contract.load()
-
-
 def prepared(method: str, path: str, **kwargs) -> requests.PreparedRequest:
     return requests.Request(method, BASE + path, **kwargs).prepare()
 
@@ -84,11 +79,10 @@ def response(request: requests.PreparedRequest, status: int, body, content_type=
 # ---- finding and loading the description -------------------------------------------------------
 
 
-def test_spec_is_found_beside_the_repo_and_not_copied_into_it():
-    path = find_spec()
+def test_spec_is_found_outside_the_repo_and_not_copied_into_it(contract):
     repo = Path(__file__).resolve().parents[1]
-    assert path.name == "openapi.yaml" and path.is_file()
-    assert repo not in path.parents, "the description must stay outside the repository"
+    assert contract.spec_path.name == "openapi.yaml" and contract.spec_path.is_file()
+    assert repo not in contract.spec_path.resolve().parents, "the description must stay outside the repository"
 
 
 def test_env_var_overrides_and_a_wrong_value_fails_loudly(monkeypatch, tmp_path):

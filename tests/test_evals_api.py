@@ -305,13 +305,15 @@ def test_unfinished_runs_start_again_with_the_server(tmp_path):
 
 
 @pytest.fixture()
-def sdk(server, contract):
+def sdk(server, contract_or_none):
     def check(response: httpx.Response):
         response.read()
+        if contract_or_none is None:
+            return
         path = response.request.url.path
         # the SDK cancels at .../runs/{id}/cancel, which the description names .../runs/{id}
         path = path.removesuffix("/cancel") if "/evals/" in path else path
-        contract.validate_body(response.request.method, path, response.json(), response.status_code)
+        contract_or_none.validate_body(response.request.method, path, response.json(), response.status_code)
 
     http = httpx.Client(event_hooks={"response": [check]})
     yield openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)

@@ -24,7 +24,7 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture()
-def sdk(served, contract):
+def sdk(served, contract_or_none):
     checked = []
 
     def check(response: httpx.Response):
@@ -36,8 +36,9 @@ def sdk(served, contract):
         request = json.loads(response.request.content or b"{}") if sent_json else {}  # uploads stream
         if request.get("encoding_format") == "base64" and response.status_code == 200:
             return  # the description types `embedding` as numbers only; base64 is checked in its own test
-        contract.validate_body(response.request.method, response.request.url.path, response.json(),
-                               response.status_code)
+        if contract_or_none is not None:
+            contract_or_none.validate_body(response.request.method, response.request.url.path,
+                                           response.json(), response.status_code)
         checked.append((response.request.method, response.request.url.path))
 
     http = httpx.Client(event_hooks={"response": [check]})

@@ -14,18 +14,19 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_api_kit.magics import load_ipython_extension
 from jupyter_api_kit.magics.common import APIErrorLine
 from jupyter_api_kit.magics.threads import ThreadView
+from tests.contract_source import recorder_for
 from tests.threads_support import Shell
 
 
 @pytest.fixture()
-def sh(server, contract, monkeypatch):
+def sh(server, contract_or_none, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
     shell = InteractiveShell.instance()
     shell.config.pop("ThreadsMagics", None)
     with contextlib.redirect_stdout(io.StringIO()):
         load_ipython_extension(shell)
     wrapped = Shell(shell)
-    recorder = contract.recorder()
+    recorder = recorder_for(contract_or_none)
     wrapped.magics.connection.client.transport.session.hooks["response"].append(recorder)
     yield wrapped
     shell.config.pop("ThreadsMagics", None)

@@ -46,6 +46,8 @@ def openai_for(server, contract, violations: list):
         import httpx
 
     def check(response: httpx.Response) -> None:
+        if contract is None:
+            return
         request = response.request
         prepared = requests.Request(request.method, str(request.url), data=request.content or None,
                                     headers={"Content-Type": request.headers.get("content-type", "application/json")}
@@ -65,9 +67,9 @@ def openai_for(server, contract, violations: list):
 
 
 @pytest.fixture()
-def openai_client(server, contract):
+def openai_client(server, contract_or_none):
     violations: list = []
-    client = openai_for(server, contract, violations)
+    client = openai_for(server, contract_or_none, violations)
     yield client
     client.close()
     assert not violations, "\n".join(str(v) for v in violations)
