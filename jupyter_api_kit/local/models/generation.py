@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.local.models.errors import ModelInputError
 from jupyter_api_kit.local.models.tokenizer import token_bytes
 
 DEFAULT_MAX_TOKENS = 256
@@ -54,19 +54,19 @@ def validate_sampling(max_tokens, temperature, top_p, stop, top_logprobs) -> lis
     """
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
                                    or max_tokens < 1):
-        raise InvalidInputError("max_tokens must be a positive integer", param="max_tokens")
+        raise ModelInputError("max_tokens must be a positive integer", param="max_tokens")
     if not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
-        raise InvalidInputError("temperature must be between 0 and 2", param="temperature")
+        raise ModelInputError("temperature must be between 0 and 2", param="temperature")
     if not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
-        raise InvalidInputError("top_p must be in (0, 1]", param="top_p")
+        raise ModelInputError("top_p must be in (0, 1]", param="top_p")
     if not isinstance(top_logprobs, int) or not 0 <= top_logprobs <= MAX_TOP_LOGPROBS:
-        raise InvalidInputError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}",
+        raise ModelInputError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}",
                                 param="top_logprobs")
     if stop is None:
         return []
     stops = [stop] if isinstance(stop, str) else list(stop)
     if not all(isinstance(s, str) for s in stops):
-        raise InvalidInputError("stop must be a string or a list of strings", param="stop")
+        raise ModelInputError("stop must be a string or a list of strings", param="stop")
     return [s for s in stops if s]
 
 
@@ -136,18 +136,21 @@ def top_alternatives(p: np.ndarray, k: int, tokens: Sequence[str]) -> list[tuple
 class Generation:
     """A lazy stream of `Token`s; after exhaustion `finish_reason` is "stop" or "length".
 
-    Attributes: finish_reason (None while running), prompt_tokens, completion_tokens (tokens
-    yielded so far), text (their concatenation), tokens (the yielded Token objects).
+    `decoder` gives the next-token distributions (`tokens`, `probabilities()`, `advance(id)`; see
+    `LanguageModel.decoder`). Attributes: finish_reason (None while running), prompt_tokens,
+    completion_tokens (tokens yielded so far), text (their concatenation), tokens (the yielded
+    Token objects).
     """
 
-    def __init__(self, model, conditioning, *, max_tokens: int | None, temperature: float,
-                 top_p: float, seed: int | None, stop: list[str], top_logprobs: int):
-        self.model = model
+    def __init__(self, decoder, prompt_tokens: int, *, eos: int, max_tokens: int | None,
+                 temperature: float, top_p: float, seed: int | None, stop: list[str],
+                 top_logprobs: int):
+        self.decoder = decoder
+        self.eos = eos
         self.finish_reason: str | None = None
-        self.prompt_tokens: int = conditioning.prompt_tokens
+        self.prompt_tokens: int = prompt_tokens
         self.tokens: list[Token] = []
         self.max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
-        self._cond = conditioning
         self._temperature = float(temperature)
         self._top_p = float(top_p)
         # Any integer is a valid API seed; numpy wants a non-negative one.
@@ -175,10 +178,9 @@ class Generation:
         return token
 
     def _run(self) -> Iterator[Token]:
-        cond = self._cond
-        vocab = cond.tokens
-        eos = self.model.eos_id
-        history = list(cond.history)
+        decoder = self.decoder
+        vocab = decoder.tokens
+        eos = self.eos
         pending: list[Token] = []
         pending_text = ""
         produced = 0
@@ -188,7 +190,7 @@ class Generation:
                     yield self._emit(tok)
                 self.finish_reason = "length"
                 return
-            p = self.model.distribution(cond, history)
+            p = decoder.probabilities()
             logp = np.log(p)
             choice = choose(p, logp, self._temperature, self._top_p, self._rng)
             produced += 1
@@ -197,7 +199,7 @@ class Generation:
                     yield self._emit(tok)
                 self.finish_reason = "stop"
                 return
-            history.append(choice)
+            decoder.advance(choice)
             text = vocab[choice]
             tok = Token(text, float(logp[choice]), token_bytes(text),
                         top_alternatives(p, self._top_logprobs, vocab))

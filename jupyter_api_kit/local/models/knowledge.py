@@ -24,6 +24,7 @@ import numpy as np
 
 from jupyter_api_kit.local.models.context import Document, TopicIndex, document_from_text, stem
 from jupyter_api_kit.local.models.ngram import MAX_DISCOUNT, NGramModel
+from jupyter_api_kit.local.models.sentences import split_sentences
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
 CORPUS_PATH = Path(__file__).with_name("corpus.txt")
@@ -76,8 +77,13 @@ class Knowledge:
 
     def __init__(self, order: int, tokenizer: Tokenizer, ngram: NGramModel,
                  documents: list[Document], token_counts: Counter, fallback: Sequence[int] = (),
-                 small_talk: Sequence[tuple[frozenset, tuple[int, ...]]] = ()):
+                 small_talk: Sequence[tuple[frozenset, tuple[int, ...]]] = (),
+                 paragraphs: Sequence[str] = ()):
         self.order = order
+        # The text of each document, and the units a chat answer may say of it: its sentences, or
+        # the whole paragraph when it is laid out in lines (a list, a poem).
+        self.paragraphs = list(paragraphs)
+        self.units = [[p] if "\n" in p else split_sentences(p) or [p] for p in self.paragraphs]
         self.fallback = tuple(fallback)  # ids of the documents answering unknown questions
         self.small_talk = tuple(small_talk)  # (words of a message, ids of the documents answering it)
         self._small_talk_words = frozenset(w for key, _ in self.small_talk for w in key)
@@ -232,7 +238,7 @@ def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str 
     seqs = [[index[t] for t in toks] + [0] for toks in split]
     ngram = NGramModel(seqs, vocab_size=len(tokenizer), order=order)
     documents = [document_from_text(p, [s]) for p, s in zip(paragraphs, seqs)]
-    return Knowledge(order, tokenizer, ngram, documents, counts, fallback, talk)
+    return Knowledge(order, tokenizer, ngram, documents, counts, fallback, talk, paragraphs)
 
 
 def corpus_text(paths: Sequence[Path] = CORPUS_PATHS) -> str:

@@ -1,0 +1,286 @@
+"""What a chat answer may say: whole sentences, each with a weight, and how answers may begin.
+
+An `AnswerPlan` is made once per request from the conversation. It lists the *units* an answer is
+built from (sentences of the conversation's facts, sentences of corpus paragraphs, a trained answer,
+an "I do not know" paragraph, a small-talk reply), the probability of opening the answer with each,
+and what may follow a unit (the next sentence of its paragraph, another relevant unit, or the end).
+
+The question is the latest user turn; a follow-up with no subject of its own ("Tell me more.") asks
+about the turn before. Facts given in the conversation come first: when one of them matches the
+question, the answer is built from the conversation's facts; otherwise from the corpus paragraphs that
+best match it (BM25, see `TopicIndex`); a question the corpus does not cover gets an honest "I do not
+know". What the assistant already said in the conversation is never offered again, so a follow-up
+gets a new answer.
+
+Example:
+    >>> from jupyter_api_kit.local.models.knowledge import base_knowledge
+    >>> plan = plan_answer(base_knowledge(3), [
+    ...     {"role": "system", "content": "The Ostrel market opens every Tuesday. The Vemmin bridge is red."},
+    ...     {"role": "user", "content": "When does the Ostrel market open?"}])
+    >>> best = max(plan.kinds["context"].starts, key=lambda s: s[1])
+    >>> plan.units[best[0]].text
+    'The Ostrel market opens every Tuesday.'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from jupyter_api_kit.local.models.context import message_text, topic_query
+from jupyter_api_kit.local.models.relevance import (TYPE_BONUS, Scorer, exits, question_weights,
+                                                     stems, subject_echo, wanted)
+from jupyter_api_kit.local.models.sentences import (conversation_facts, latest_user, normalized,
+                                                     question_text, said_before, self_contained,
+                                                     split_sentences)
+
+# How sharply the best-matching unit is preferred when the answer begins (softmax over scores
+# relative to the best): 8 gives a unit scoring 80% of the best about 1/5 of the best one's weight.
+SHARPNESS = 8.0
+KEEP_SHARE = 0.55           # units scoring under this share of the best are not offered to start
+CONTEXT_MATCH = 0.3         # share of the question a fact must hold for the answer to come from facts
+UNKNOWN_BELOW = 0.25        # ... and the best corpus paragraph, for the corpus to know the subject
+NEW_TOOL_BONUS = 0.5        # a tool result after the question is what the question was waiting for
+CORPUS_PARAGRAPHS = 6
+# End-of-answer probability after the 1st, 2nd, ... unit, by kind of answer.
+END_AFTER = {"context": (0.6, 0.85), "corpus": (0.3, 0.65, 0.85), "trained": (1.0,), "talk": (1.0,),
+             "unknown": (1.0,)}
+NEXT_IN_PARAGRAPH = {"context": 0.4, "corpus": 0.75}
+# Openers: (text, weight, whether the first word of the unit after it is written in lower case).
+OPENERS = {
+    "context": (("", 0.55, False), ("From what I was told,", 0.15, True),
+                ("According to my notes,", 0.15, True), ("As far as I know,", 0.15, True)),
+    "user": (("", 0.55, False), ("From what you told me,", 0.15, True),
+             ("According to your message,", 0.15, True), ("As you said,", 0.15, True)),
+    "tool": (("", 0.55, False), ("According to the result,", 0.15, True),
+             ("The result says that", 0.15, True), ("Based on the result,", 0.15, True)),
+    "corpus": (("", 0.6, False), ("Good question!", 0.1, False), ("Here is what I know:", 0.1, False),
+               ("In short,", 0.1, True), ("Sure.", 0.1, False)),
+    "plain": (("", 1.0, False),),
+}
+
+
+@dataclass
+class Unit:
+    """One thing an answer can say, whole: a sentence, or a paragraph that is a list or a poem."""
+
+    text: str
+    kind: str
+    group: tuple          # units of one group follow each other in order (a paragraph)
+    index: int
+    starts: bool          # may open an answer (does not lean on the sentence before it)
+    source: str = ""      # for facts: "context", "user" or "tool" (which openers fit)
+    subject: int = 0      # tokens of a subject the question names ("The Ostrel market"): may be "It"
+    plural: bool = False  # ... and whether it is "They"
+    exits: tuple = ()     # tokens before which the sentence may end, having said what was asked
+
+
+@dataclass
+class Kind:
+    """The units one kind of answer may start with, their weights (summing to 1), and its openers."""
+
+    weight: float
+    starts: list[tuple[int, float]]
+    openers: tuple = OPENERS["plain"]
+
+
+@dataclass
+class AnswerPlan:
+    """Units, the kinds of answer with their starting weights, and what may follow a unit."""
+
+    units: list[Unit]
+    kinds: dict[str, Kind]
+    followers: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+
+    def after(self, unit: int, said: tuple[int, ...]) -> tuple[float, list[tuple[int, float]]]:
+        """(probability of ending, [(unit, probability)]) after `unit`, `said` being the units so far.
+
+        The probabilities sum to 1; what is already in the answer is not offered again.
+        """
+        kind = self.units[unit].kind
+        ends = END_AFTER.get(kind, (1.0,))
+        end = ends[min(len(said) - 1, len(ends) - 1)]
+        if end >= 1.0:
+            return 1.0, []
+        options: dict[int, float] = {}
+        nxt = self._next(unit)
+        share = NEXT_IN_PARAGRAPH.get(kind, 0.5) if nxt is not None and nxt not in said else 0.0
+        if share:
+            options[nxt] = share
+        others = [(u, w) for u, w in self.kinds[kind].starts if u not in said and u != nxt]
+        total = sum(w for _, w in others)
+        if total > 0:
+            for u, w in others:
+                options[u] = options.get(u, 0.0) + (1.0 - share) * w / total
+        elif share:
+            options[nxt] = 1.0
+        if not options:
+            return 1.0, []
+        norm = sum(options.values())
+        return end, [(u, (1.0 - end) * w / norm) for u, w in options.items()]
+
+    def _next(self, unit: int) -> int | None:
+        found = self.followers.get(unit)
+        return found[0][0] if found else None
+
+
+def _softmax(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    if not scored:
+        return []
+    best = max(s for _, s in scored)
+    if best <= 0:
+        return [(u, 1.0 / len(scored)) for u, _ in scored]
+    kept = [(u, math.exp(SHARPNESS * (s - best) / best)) for u, s in scored if s >= KEEP_SHARE * best]
+    total = sum(w for _, w in kept)
+    return [(u, w / total) for u, w in kept]
+
+
+def plan_answer(knowledge, messages, adapter=None) -> AnswerPlan:
+    """The plan of the answer to a conversation (see the module docstring)."""
+    plan = _plan(knowledge, messages, adapter)
+    question = question_weights(messages)
+    wants = wanted(question_text(messages))
+    for name in ("context", "corpus"):
+        for u, _ in plan.kinds[name].starts if name in plan.kinds else ():
+            unit = plan.units[u]
+            unit.subject, unit.plural = subject_echo(unit.text, question)
+    for unit in plan.units:
+        if unit.kind in ("context", "corpus") and "\n" not in unit.text:
+            unit.exits = exits(unit.text, question, wants)
+    return plan
+
+
+def _plan(knowledge, messages, adapter=None) -> AnswerPlan:
+    plan = AnswerPlan([], {})
+    said = said_before(messages)
+    question = question_weights(messages)
+    asked = question_text(messages)
+    wants = wanted(asked)
+    facts = conversation_facts(messages)
+    scorer = Scorer(knowledge, question, [f.text for f in facts])
+    if adapter is not None and _add_trained(plan, knowledge, messages, adapter, said):
+        return plan
+    last = latest_user(messages)
+    talk = knowledge.small_talk_answers(message_text(messages[last])) if last >= 0 else ()
+    if talk and not _add_context(plan, facts, scorer, said, last, wants, 1.0, strict=True):
+        _add_whole(plan, knowledge, talk, "talk", said)
+        return plan
+    if plan.kinds or _add_context(plan, facts, scorer, said, last, wants, 1.0):
+        return plan
+    if question and _add_corpus(plan, knowledge, question, scorer, said, wants, asked):
+        return plan
+    _add_whole(plan, knowledge, knowledge.fallback, "unknown", said)
+    return plan
+
+
+def _add_context(plan, facts, scorer, said, last, wants, weight, strict=False) -> bool:
+    scored = []
+    for f in facts:
+        if normalized(f.text) in said:
+            continue
+        score = scorer(f.text)
+        if f.role in ("tool", "function") and f.message > last:
+            score += NEW_TOOL_BONUS
+        if wants is not None and score > 0 and wants.search(f.text):
+            score += TYPE_BONUS
+        scored.append((f, score))
+    best = max((s for _, s in scored), default=0.0)
+    if best < (CONTEXT_MATCH if not strict else 0.6):
+        return False
+    first = len(plan.units)
+    for i, (f, _) in enumerate(scored):
+        source = "tool" if f.role in ("tool", "function") else "user" if f.role == "user" else "context"
+        plan.units.append(Unit(f.text, "context", (f.message, f.block), f.position,
+                               self_contained(f.text), source))
+    _link(plan, first)
+    starts = _softmax([(first + i, s) for i, (_, s) in enumerate(scored) if plan.units[first + i].starts])
+    if not starts:
+        return False
+    lead = plan.units[max(starts, key=lambda x: x[1])[0]].source
+    plan.kinds["context"] = Kind(weight, starts, OPENERS[lead])
+    return True
+
+
+def _link(plan: AnswerPlan, first: int) -> None:
+    """Each unit's follower: the next unit of its group (paragraph), if any."""
+    by_group: dict[tuple, list[int]] = {}
+    for u in range(first, len(plan.units)):
+        by_group.setdefault(plan.units[u].group, []).append(u)
+    for members in by_group.values():
+        members.sort(key=lambda u: plan.units[u].index)
+        for a, b in zip(members, members[1:]):
+            plan.followers[a] = [(b, 1.0)]
+
+
+def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str) -> bool:
+    match = knowledge.topics.match(question, k=CORPUS_PARAGRAPHS, relative=0.5, coverage=0.75)
+    if not match.ids or match.strength < UNKNOWN_BELOW:
+        return False
+    first = len(plan.units)
+    scored = []
+    top = match.scores[0]
+    definition = re.match(r"\s*(?:what|who)\s+(?:is|are|was|were)\b", asked, re.I)
+    for doc, doc_score in zip(match.ids, match.scores):
+        for k, text in enumerate(knowledge.units[doc]):
+            u = len(plan.units)
+            plan.units.append(Unit(text, "corpus", ("corpus", doc), k, self_contained(text)))
+            if normalized(text) in said:
+                continue
+            score = 0.45 * scorer(text) + 0.35 * doc_score / top + 0.2 * scorer.lead(text) + 0.15 * (k == 0)
+            if wants is not None and wants.search(text):
+                score += TYPE_BONUS
+            if definition is not None and re.match(r"(?:an?\s+|the\s+)?\w+\s+(?:is|are)\b", text, re.I):
+                score += 0.1
+            scored.append((u, score))
+    _link(plan, first)
+    for u in range(first, len(plan.units)):  # what was said before may still be skipped over, not said
+        nxt = plan.followers.get(u)
+        if nxt and normalized(plan.units[nxt[0][0]].text) in said:
+            del plan.followers[u]
+    starts = _softmax([(u, s) for u, s in scored if plan.units[u].starts])
+    if not starts:
+        return False
+    plan.kinds["corpus"] = Kind(1.0, starts, OPENERS["corpus"])
+    return True
+
+
+def _add_whole(plan, knowledge, doc_ids, kind, said, weight: float = 1.0) -> None:
+    """Whole paragraphs as single units (small talk, "I do not know", a trained answer)."""
+    fresh = [d for d in doc_ids if normalized(knowledge.paragraphs[d]) not in said] or list(doc_ids)
+    first = len(plan.units)
+    for d in fresh:
+        plan.units.append(Unit(knowledge.paragraphs[d], kind, (kind, d), 0, True))
+    n = len(fresh)
+    plan.kinds[kind] = Kind(weight, [(first + i, 1.0 / n) for i in range(n)])
+
+
+def _add_trained(plan, knowledge, messages, adapter, said) -> bool:
+    """A fine-tuned model asked something like a training prompt says a trained answer, with the
+    weight its training earned (see `adapter.Adapter.weight`); the rest of the plan is the base one's."""
+    query = topic_query(stems("\n".join(message_text(m) for m in messages)))
+    match = knowledge.topics.match(query, k=8, relative=0.8, neighbour_share=0.0)
+    first = len(knowledge.documents) - len(adapter.examples)
+    if not match.ids or match.ids[0] < first or adapter.weight <= 0:
+        return False
+    best: dict[str, float] = {}  # an example given twice is one answer
+    for d, score in zip(match.ids, match.scores):
+        if d >= first:
+            best.setdefault(knowledge.paragraphs[d], score)
+    start = len(plan.units)
+    for i, text in enumerate(best):
+        plan.units.append(Unit(text, "trained", ("trained", i), 0, True))
+    starts = _softmax([(start + i, s) for i, s in enumerate(best.values())])
+    plan.kinds["trained"] = Kind(adapter.weight, starts)
+    base_plan = _plan(adapter.base_knowledge, messages)
+    offset = len(plan.units)
+    plan.units += base_plan.units
+    for name, kind in base_plan.kinds.items():
+        plan.kinds[name] = Kind((1.0 - adapter.weight) * kind.weight,
+                                [(u + offset, w) for u, w in kind.starts], kind.openers)
+    for u, f in base_plan.followers.items():
+        plan.followers[u + offset] = [(v + offset, w) for v, w in f]
+    return True
+
+
+__all__ = ["AnswerPlan", "Kind", "Unit", "plan_answer", "question_weights", "split_sentences"]
