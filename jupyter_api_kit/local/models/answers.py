@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from jupyter_api_kit.local.models.context import message_text, topic_query
-from jupyter_api_kit.local.models.relevance import (TYPE_BONUS, Scorer, exits, question_weights,
-                                                     stems, subject_echo, wanted)
+from jupyter_api_kit.local.models.relevance import (TYPE_BONUS, Scorer, asked_weights, exits,
+                                                     question_weights, stems, subject_echo, wanted)
 from jupyter_api_kit.local.models.sentences import (conversation_facts, latest_user, normalized,
                                                      question_text, said_before, self_contained,
                                                      split_sentences)
@@ -40,9 +41,10 @@ from jupyter_api_kit.local.models.sentences import (conversation_facts, latest_u
 SHARPNESS = 8.0
 KEEP_SHARE = 0.55           # units scoring under this share of the best are not offered to start
 CONTEXT_MATCH = 0.3         # share of the question a fact must hold for the answer to come from facts
-UNKNOWN_BELOW = 0.25        # ... and the best corpus paragraph, for the corpus to know the subject
+UNKNOWN_BELOW = 0.5         # ... and the best corpus paragraph, for the corpus to know the subject
 NEW_TOOL_BONUS = 0.5        # a tool result after the question is what the question was waiting for
-CORPUS_PARAGRAPHS = 6
+CORPUS_PARAGRAPHS = 8
+DEFINITION_BONUS = 0.4      # "What is a planet?" is best answered by "A planet is ..."
 # End-of-answer probability after the 1st, 2nd, ... unit, by kind of answer.
 END_AFTER = {"context": (0.6, 0.85), "corpus": (0.3, 0.65, 0.85), "trained": (1.0,), "talk": (1.0,),
              "unknown": (1.0,)}
@@ -73,7 +75,7 @@ class Unit:
     source: str = ""      # for facts: "context", "user" or "tool" (which openers fit)
     subject: int = 0      # tokens of a subject the question names ("The Ostrel market"): may be "It"
     plural: bool = False  # ... and whether it is "They"
-    exits: tuple = ()     # tokens before which the sentence may end, having said what was asked
+    relevance: float = 0.0  # its score against the question, relative to the best unit's (0..1)
 
 
 @dataclass
@@ -92,6 +94,19 @@ class AnswerPlan:
     units: list[Unit]
     kinds: dict[str, Kind]
     followers: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    question: Counter = field(default_factory=Counter)
+    wants: object = None    # the pattern of what the question asks for (see relevance.wanted)
+    _exits: dict = field(default_factory=dict)
+
+    def exits_of(self, unit: int) -> tuple[int, ...]:
+        """Token positions before which a unit may end early (see `relevance.exits`)."""
+        found = self.units[unit]
+        if found.kind not in ("context", "corpus") or "\n" in found.text:
+            return ()
+        cached = self._exits.get(unit)
+        if cached is None:
+            cached = self._exits[unit] = exits(found.text, self.question, self.wants)
+        return cached
 
     def after(self, unit: int, said: tuple[int, ...]) -> tuple[float, list[tuple[int, float]]]:
         """(probability of ending, [(unit, probability)]) after `unit`, `said` being the units so far.
@@ -105,7 +120,13 @@ class AnswerPlan:
             return 1.0, []
         options: dict[int, float] = {}
         nxt = self._next(unit)
-        share = NEXT_IN_PARAGRAPH.get(kind, 0.5) if nxt is not None and nxt not in said else 0.0
+        share = 0.0
+        if nxt is not None and nxt not in said:
+            # The next sentence of the paragraph is the likelier, the more it answers the question
+            # (a fact often sits in the sentence after the one naming its subject).
+            relevant = self.units[nxt].relevance
+            share = min(0.95, NEXT_IN_PARAGRAPH.get(kind, 0.5) + relevant)
+            end *= 1.0 - 0.8 * relevant
         if share:
             options[nxt] = share
         others = [(u, w) for u, w in self.kinds[kind].starts if u not in said and u != nxt]
@@ -139,15 +160,12 @@ def _softmax(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
 def plan_answer(knowledge, messages, adapter=None) -> AnswerPlan:
     """The plan of the answer to a conversation (see the module docstring)."""
     plan = _plan(knowledge, messages, adapter)
-    question = question_weights(messages)
-    wants = wanted(question_text(messages))
+    plan.question = question_weights(messages)
+    plan.wants = wanted(question_text(messages))
     for name in ("context", "corpus"):
         for u, _ in plan.kinds[name].starts if name in plan.kinds else ():
             unit = plan.units[u]
-            unit.subject, unit.plural = subject_echo(unit.text, question)
-    for unit in plan.units:
-        if unit.kind in ("context", "corpus") and "\n" not in unit.text:
-            unit.exits = exits(unit.text, question, wants)
+            unit.subject, unit.plural = subject_echo(unit.text, plan.question)
     return plan
 
 
@@ -168,7 +186,7 @@ def _plan(knowledge, messages, adapter=None) -> AnswerPlan:
         return plan
     if plan.kinds or _add_context(plan, facts, scorer, said, last, wants, 1.0):
         return plan
-    if question and _add_corpus(plan, knowledge, question, scorer, said, wants, asked):
+    if question and _add_corpus(plan, knowledge, question, scorer, said, wants, asked, asked_weights(messages)):
         return plan
     _add_whole(plan, knowledge, knowledge.fallback, "unknown", said)
     return plan
@@ -194,12 +212,36 @@ def _add_context(plan, facts, scorer, said, last, wants, weight, strict=False) -
         plan.units.append(Unit(f.text, "context", (f.message, f.block), f.position,
                                self_contained(f.text), source))
     _link(plan, first)
-    starts = _softmax([(first + i, s) for i, (_, s) in enumerate(scored) if plan.units[first + i].starts])
+    starts = _softmax(_credited(plan, [(first + i, s) for i, (_, s) in enumerate(scored)]))
     if not starts:
         return False
     lead = plan.units[max(starts, key=lambda x: x[1])[0]].source
     plan.kinds["context"] = Kind(weight, starts, OPENERS[lead])
     return True
+
+
+def _credited(plan: AnswerPlan, scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Scores of the units that may open an answer: a sentence that leans on the one before it
+    ("It has two moons, Phobos and Deimos.") lends its score to that one, which then leads to it.
+    Every unit keeps its own score relative to the best as `relevance`."""
+    best = max((sc for _, sc in scored), default=0.0) or 1.0
+    own = dict(scored)
+    for u, sc in scored:
+        plan.units[u].relevance = max(sc, 0.0) / best
+    credit = dict(scored)
+    before = {f[0][0]: u for u, f in plan.followers.items()}
+    for u, sc in scored:
+        if not plan.units[u].starts:
+            prev = before.get(u)
+            while prev is not None and not plan.units[prev].starts:
+                prev = before.get(prev)
+            if prev is not None and prev in credit:
+                credit[prev] = max(credit[prev], sc)
+                chain = prev  # every sentence between them leads on to it
+                while chain != u and chain in plan.followers:
+                    chain = plan.followers[chain][0][0]
+                    plan.units[chain].relevance = max(plan.units[chain].relevance, own[u] / best)
+    return [(u, sc) for u, sc in credit.items() if plan.units[u].starts]
 
 
 def _link(plan: AnswerPlan, first: int) -> None:
@@ -213,32 +255,37 @@ def _link(plan: AnswerPlan, first: int) -> None:
             plan.followers[a] = [(b, 1.0)]
 
 
-def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str) -> bool:
-    match = knowledge.topics.match(question, k=CORPUS_PARAGRAPHS, relative=0.5, coverage=0.75)
+def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str, focus) -> bool:
+    match = knowledge.topics.match(question, k=2 * CORPUS_PARAGRAPHS, relative=0.5, coverage=0.75, focus=focus)
     if not match.ids or match.strength < UNKNOWN_BELOW:
+        return False
+    fresh = [(d, sc) for d, sc in zip(match.ids, match.scores)
+             if any(normalized(t) not in said for t in knowledge.units[d])][:CORPUS_PARAGRAPHS]
+    if not fresh:
         return False
     first = len(plan.units)
     scored = []
-    top = match.scores[0]
+    top = fresh[0][1]
     definition = re.match(r"\s*(?:what|who)\s+(?:is|are|was|were)\b", asked, re.I)
-    for doc, doc_score in zip(match.ids, match.scores):
+    for doc, doc_score in fresh:
         for k, text in enumerate(knowledge.units[doc]):
             u = len(plan.units)
             plan.units.append(Unit(text, "corpus", ("corpus", doc), k, self_contained(text)))
             if normalized(text) in said:
                 continue
-            score = 0.45 * scorer(text) + 0.35 * doc_score / top + 0.2 * scorer.lead(text) + 0.15 * (k == 0)
+            lead = scorer.lead(text)
+            score = 0.45 * scorer(text) + 0.35 * doc_score / top + 0.2 * lead + 0.15 * (k == 0)
             if wants is not None and wants.search(text):
                 score += TYPE_BONUS
-            if definition is not None and re.match(r"(?:an?\s+|the\s+)?\w+\s+(?:is|are)\b", text, re.I):
-                score += 0.1
+            if definition is not None and lead > 0.5 and re.match(r"(?:an?\s+|the\s+)?[\w-]+\s+(?:is|are)\b", text, re.I):
+                score += DEFINITION_BONUS
             scored.append((u, score))
     _link(plan, first)
-    for u in range(first, len(plan.units)):  # what was said before may still be skipped over, not said
+    for u in range(first, len(plan.units)):  # what was said before may be skipped over, not said again
         nxt = plan.followers.get(u)
         if nxt and normalized(plan.units[nxt[0][0]].text) in said:
             del plan.followers[u]
-    starts = _softmax([(u, s) for u, s in scored if plan.units[u].starts])
+    starts = _softmax(_credited(plan, scored))
     if not starts:
         return False
     plan.kinds["corpus"] = Kind(1.0, starts, OPENERS["corpus"])

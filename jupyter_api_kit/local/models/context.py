@@ -44,7 +44,7 @@ explain describe show give good help something anything little quick short sure 
 # the heart *work*"): they still count, but a paragraph should not be chosen for them alone.
 FRAMING = frozenset("""
 fact fun joke story poem question idea example tip information interest detail work cause happen
-mean kind type important
+mean kind type important name
 """.split())
 FRAMING_WEIGHT = 0.2
 
@@ -62,16 +62,26 @@ _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
 
 def stem(token: str) -> str | None:
     """The comparison key of a word token, or None for punctuation, numbers and function words.
+    British and American spellings share a key ("colour" ~ "color", "centre" ~ "center").
 
     Example:
-        >>> [stem(w) for w in (" cooking", " berries", " glasses", "Tomatoes", " of")]
-        ['cook', 'berry', 'glass', 'tomato', None]
+        >>> [stem(w) for w in (" cooking", " berries", " glasses", "Tomatoes", " of", " colours")]
+        ['cook', 'berry', 'glass', 'tomato', None, 'color']
     """
     word = token.strip().lower()
     if word.endswith("'s"):
         word = word[:-2]
     if len(word) < 2 or not word.isalpha() or word in STOPWORDS:
         return None
+    key = _stem(word)
+    if len(key) > 5 and key.endswith("our"):
+        return key[:-3] + "or"
+    if len(key) > 4 and key.endswith("tre"):
+        return key[:-3] + "ter"
+    return key
+
+
+def _stem(word: str) -> str:
     if len(word) > 5 and word.endswith("ing"):
         return word[:-3]
     if len(word) > 4 and word.endswith("ies"):

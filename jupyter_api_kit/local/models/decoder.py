@@ -32,14 +32,22 @@ Example:
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
 import numpy as np
 
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 from jupyter_api_kit.local.models.wording import Wording, alternatives
 
 FLOOR_WEIGHT = 1e-4
-MAX_HYPOTHESES = 48
-_PRUNE = 1e-9
+MAX_HYPOTHESES = 32
+_PRUNE = 1e-7            # hypotheses this much less likely than the best are dropped
+_SHARED: OrderedDict = OrderedDict()  # encoded corpus sentences, shared between requests
+_WORDS: OrderedDict = OrderedDict()   # pre-tokens and alternatives of sentences, by text
+_SHARED_LOCK = threading.Lock()
+_SHARED_SIZE = 50_000
 LOWER_STARTS = frozenset("""the a an it its this these those there in on at every each some most many all one
 to for when if as our your my their they we you he she his her after before during from with by""".split())
 OPENER, UNIT, END, CONNECT = 0, 1, 2, 3
@@ -61,25 +69,61 @@ class RequestTokens:
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.extra: dict[str, int] = {}
+        self.fixed = False
         self.tokens = tokenizer.vocabulary  # replaced by a longer list once extras are added
 
     def ids(self, pieces: list[str]) -> tuple[int, ...]:
-        """Ids of pre-tokens; one the model lacks becomes a token of this request."""
+        """Ids of pre-tokens; one the model lacks becomes a token of this request (once the
+        vocabulary is fixed, it is spelled with the model's own pieces instead)."""
         index, out = self.tokenizer.index, []
         for piece in pieces:
             i = index.get(piece)
             if i is None:
                 i = self.extra.get(piece)
+            if i is None and self.fixed:
+                out.extend(index.get(t, 0) for t in self.tokenizer.split_pretoken(piece))
+                continue
             if i is None:
                 i = len(self.tokenizer.vocabulary) + len(self.extra)
                 self.extra[piece] = i
             out.append(i)
         return tuple(out)
 
-    def finish(self) -> list[str]:
+    def finish(self):
+        self.fixed = True
         if self.extra:
-            self.tokens = self.tokenizer.vocabulary + list(self.extra)
+            self.tokens = TokenList(self.tokenizer.vocabulary, list(self.extra))
         return self.tokens
+
+
+class TokenList(Sequence):
+    """The model's vocabulary followed by a request's own words, without copying the vocabulary.
+
+    Example:
+        >>> t = TokenList(["a", "b"], [" Zorblax"])
+        >>> len(t), t[2], t[-1], t[:2], t.index(" Zorblax")
+        (3, ' Zorblax', ' Zorblax', ['a', 'b'], 2)
+    """
+
+    def __init__(self, base: list[str], extra: list[str]):
+        self.base, self.extra = base, extra
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.extra)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.base[i] if i < len(self.base) else self.extra[i - len(self.base)]
+
+    def __iter__(self):
+        yield from self.base
+        yield from self.extra
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
 
 
 def _lowered(word: str) -> str:
@@ -96,7 +140,7 @@ class AnswerDecoder:
         self._vocab = RequestTokens(knowledge.tokenizer)
         self._openers: list[tuple[str, str, bool]] = []
         self._seqs: dict[tuple, tuple] = {}
-        self._pieces: dict[tuple, list[str]] = {}
+        self._own: dict[tuple, tuple] = {}  # encoded sentences with words of this request
         self.history: list[int] = []
         self._where: dict | None = None  # token -> units and places it occurs at (see _resync)
         start: dict[tuple, float] = {}
@@ -108,10 +152,13 @@ class AnswerDecoder:
                     continue
                 self._openers.append((name, text, lower))
                 self._add(start, (OPENER, len(self._openers) - 1, START, 0, ()), kind.weight * weight)
-        # Every sequence the answer could copy, encoded now: the request's vocabulary is then fixed.
-        for u, unit in enumerate(plan.units):
-            for variant in (START, SPACE, LOWER, BREAK) + ((PRONOUN, PRONOUN_LOWER) if unit.subject else ()):
-                self._seq(UNIT, u, variant)
+        # The conversation's sentences are encoded now, so that the request's vocabulary (the
+        # model's plus their new words) is fixed before the first token; the corpus's need no new
+        # words and are encoded when an answer reaches them.
+        for unit in plan.units:
+            if unit.kind == "context":
+                pieces = self._words(unit.text)[0]
+                self._vocab.ids(pieces + ([" " + pieces[0]] if pieces and not pieces[0][:1].isspace() else []))
         for o in range(len(self._openers)):
             self._seq(OPENER, o, START)
         for c in range(len(CONNECTORS)):
@@ -129,44 +176,87 @@ class AnswerDecoder:
             self._add(hyps, (UNIT, unit, PRONOUN if variant == START else PRONOUN_LOWER, 0, ()), weight * share)
 
     def _seq(self, mode: int, ref, variant: int):
-        """(token ids, how surely each is dictated, its alternatives' ids) of an opener, a connector
-        or a unit."""
+        """(token ids, how surely each is dictated, its alternatives' ids, the positions where the
+        sentence may end early) of an opener, a connector or a unit."""
         if mode == CONNECT:
             ref = (ref[0], 0)  # a connector's words do not depend on the unit it leads to
         key = (mode, ref, variant)
         found = self._seqs.get(key)
         if found is None:
             if mode == CONNECT:
-                text = CONNECTORS[ref[0]]
+                text, unit = CONNECTORS[ref[0]], None
+            elif mode == OPENER:
+                text, unit = self._openers[ref][1], None
             else:
-                text = self._openers[ref][1] if mode == OPENER else self.plan.units[ref].text
-            pieces = self._pieces.get((mode, ref))
-            if pieces is None:
-                pieces = self._pieces[(mode, ref)] = pretokenize(text)
-            if variant in (PRONOUN, PRONOUN_LOWER):
                 unit = self.plan.units[ref]
-                word = ("They" if unit.plural else "It") if variant == PRONOUN else (" they" if unit.plural else " it")
-                pieces = [word] + pieces[unit.subject:]
-            elif pieces and variant in (SPACE, LOWER):
-                first = pieces[0] if variant == SPACE else _lowered(pieces[0])
-                pieces = [" " + first] + pieces[1:] if not first[:1].isspace() else pretokenize(" " + text)
-            elif variant == BREAK:
-                pieces = ["\n", "\n"] + pieces
-            ids = self._vocab.ids(pieces)
+                text = unit.text
+            pronoun = (unit.subject, unit.plural) if unit is not None and variant in (PRONOUN, PRONOUN_LOWER) else None
+            ids, sure, mates = self._encoded(text, variant, pronoun)
+            stops = frozenset()
+            if unit is not None:
+                shift = {BREAK: 2, PRONOUN: 1 - unit.subject, PRONOUN_LOWER: 1 - unit.subject}.get(variant, 0)
+                stops = frozenset(k + shift for k in self.plan.exits_of(ref) if 0 < k + shift < len(ids))
+            found = (ids, sure, mates, stops)
+            self._seqs[key] = found
+        return found
+
+    def _encoded(self, text: str, variant: int, pronoun):
+        """(ids, sure, mates) of a text written as `variant`; shared between requests when the text
+        needs no word of its own request (a corpus sentence)."""
+        key = (id(self._vocab.tokenizer), text, variant, pronoun)
+        found = _SHARED.get(key) or self._own.get(key)
+        if found is not None:
+            return found
+        pieces, sure, mates = self._words(text)
+        if pronoun is not None:
+            subject, plural = pronoun
+            word = ("They" if plural else "It") if variant == PRONOUN else (" they" if plural else " it")
+            pieces, sure, mates = [word] + pieces[subject:], (1.0,) + sure[subject:], ((),) + mates[subject:]
+        elif pieces and variant in (SPACE, LOWER):
+            first = pieces[0] if variant == SPACE else _lowered(pieces[0])
+            if first[:1].isspace():
+                pieces = pretokenize(" " + text)
+                pieces, sure, mates = pieces, (1.0,) * len(pieces), ((),) * len(pieces)
+            else:
+                pieces = [" " + first] + pieces[1:]
+        elif variant == BREAK:
+            pieces, sure, mates = ["\n", "\n"] + pieces, (1.0, 1.0) + sure, ((), ()) + mates
+        index = self._vocab.tokenizer.index
+        own = any(p not in index for p in pieces)
+        ids, sure_out, mates_out = [], [], []
+        for piece, c, alts in zip(pieces, sure, mates):
+            spelled = self._vocab.ids([piece])  # a word the request lacks may take several tokens
+            ids.extend(spelled)
+            sure_out += [c] + [1.0] * (len(spelled) - 1)
+            mates_out += [alts] + [()] * (len(spelled) - 1)
+        found = (tuple(ids), tuple(sure_out), tuple(mates_out))
+        if own:
+            self._own[key] = found
+        else:
+            with _SHARED_LOCK:
+                _SHARED[key] = found
+                while len(_SHARED) > _SHARED_SIZE:
+                    _SHARED.popitem(last=False)
+        return found
+
+    def _words(self, text: str):
+        """(pieces, sure, alternatives' ids) of a text as it is written (its first word has none)."""
+        key = (id(self._vocab.tokenizer), text)
+        found = _WORDS.get(key)
+        if found is None:
+            pieces = pretokenize(text)
             index = self._vocab.tokenizer.index
-            shift = {BREAK: 2, PRONOUN: 1, PRONOUN_LOWER: 1}.get(variant, 0)
-            unit_exits = self.plan.units[ref].exits if mode == UNIT else ()
-            if variant in (PRONOUN, PRONOUN_LOWER):
-                shift -= self.plan.units[ref].subject
-            stops = frozenset(k + shift for k in unit_exits if 0 < k + shift < len(ids))
-            sure, mates = [], []
-            for k, piece in enumerate(pieces):
-                c, alts = alternatives(piece, pieces[k - 1] if k else "", pieces[k + 1:k + 5])
-                alts = tuple(index[a] for a in alts if a in index) if k > 0 else ()
+            sure, mates = [1.0], [()]
+            for k in range(1, len(pieces)):
+                c, alts = alternatives(pieces[k], pieces[k - 1], pieces[k + 1:k + 5])
+                alts = tuple(index[a] for a in alts if a in index)
                 sure.append(c if alts else 1.0)
                 mates.append(alts)
-            found = (ids, tuple(sure), tuple(mates), stops)
-            self._seqs[key] = found
+            found = (pieces, tuple(sure), tuple(mates))
+            with _SHARED_LOCK:
+                _WORDS[key] = found
+                while len(_WORDS) > _SHARED_SIZE:
+                    _WORDS.popitem(last=False)
         return found
 
     # -- state ------------------------------------------------------------------------------------
@@ -232,24 +322,33 @@ class AnswerDecoder:
         after = ids[pos + 1] if pos + 1 < len(ids) else -1
         return self.wording.get(context, ids[pos], after, mates)
 
-    def probabilities(self) -> np.ndarray:
-        """P(next token) over `self.tokens` given the tokens so far."""
-        p = np.zeros(self.size)
+    def sparse(self) -> tuple[list[int], list[float], float]:
+        """P(next token) as (ids, their probabilities, the probability of every other token):
+        the few tokens some hypothesis predicts, over the floor shared by all."""
+        mass: dict[int, float] = {}
         for (mode, ref, variant, pos, _), w in self.hyps.items():
             if mode == END:
-                p[self.eos] += w
+                mass[self.eos] = mass.get(self.eos, 0.0) + w
                 continue
             ids, sure, mates, stops = self._seq(mode, ref, variant)
             if pos in stops:
-                p[self.period] += w * EXIT_SHARE
+                mass[self.period] = mass.get(self.period, 0.0) + w * EXIT_SHARE
                 w *= 1.0 - EXIT_SHARE
             c = sure[pos]
-            p[ids[pos]] += w * c
+            mass[ids[pos]] = mass.get(ids[pos], 0.0) + w * c
             if c < 1.0:
-                p[list(mates[pos])] += self._wording(ids, pos, mates[pos]) * (w * (1.0 - c))
-        p *= 1.0 - FLOOR_WEIGHT
-        p += FLOOR_WEIGHT / self.size
-        p /= p.sum()  # each part sums to 1 analytically; this only removes float rounding
+                for t, share in zip(mates[pos], self._wording(ids, pos, mates[pos])):
+                    mass[t] = mass.get(t, 0.0) + w * (1.0 - c) * share
+        base = FLOOR_WEIGHT / self.size
+        ids = sorted(mass)
+        keep = 1.0 - FLOOR_WEIGHT
+        return ids, [mass[i] * keep + base for i in ids], base
+
+    def probabilities(self) -> np.ndarray:
+        """P(next token) over `self.tokens` given the tokens so far (dense; see `sparse`)."""
+        ids, values, base = self.sparse()
+        p = np.full(self.size, base)
+        p[ids] = values
         return p
 
     def advance(self, token: int) -> None:

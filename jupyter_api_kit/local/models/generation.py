@@ -20,8 +20,11 @@ Example:
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
@@ -133,6 +136,86 @@ def top_alternatives(p: np.ndarray, k: int, tokens: Sequence[str]) -> list[tuple
     return [(tokens[i], float(np.log(p[i])), token_bytes(tokens[i])) for i in ids]
 
 
+def sparse_choose(ids: list[int], values: list[float], base: float, size: int, temperature: float,
+                  top_p: float, rng: np.random.Generator) -> int:
+    """`choose` for a distribution given sparsely: `base` everywhere, `values` at `ids` (sorted).
+
+    The same rules (greedy at temperature 0 with the lowest id on ties, nucleus over the most
+    probable tokens, one uniform number drawn), without touching every token of the vocabulary.
+
+    Example:
+        >>> ids, values = [1, 3], [0.5, 0.3]
+        >>> sparse_choose(ids, values, 0.1, 5, 0, 1.0, np.random.default_rng(0))
+        1
+        >>> sorted({sparse_choose(ids, values, 0.1, 5, 1.0, 1.0, np.random.default_rng(s)) for s in range(60)})
+        [0, 1, 2, 3, 4]
+    """
+    top = max(values) if values else base
+    if temperature == 0:
+        if top > base or len(ids) == size:
+            return ids[values.index(top)]
+        return _nth_free(ids, 0)
+    if temperature == 1:
+        q, qb = values, base
+    else:
+        log_top = math.log(max(top, base))
+        q = [math.exp((math.log(v) - log_top) / temperature) for v in values]
+        qb = math.exp((math.log(base) - log_top) / temperature)
+    free = size - len(ids)
+    u = rng.random()
+    if top_p < 1:
+        order = sorted(range(len(ids)), key=lambda i: (-q[i], ids[i]))
+        cum = list(accumulate(q[i] for i in order))
+        spikes = cum[-1] if cum else 0.0
+        target = top_p * (spikes + free * qb) * (1 - 1e-12)
+        keep = bisect_left(cum, target) + 1
+        if keep <= len(order):  # the nucleus is among the spikes
+            point = u * cum[keep - 1]
+            return ids[order[min(bisect_right(cum, point), keep - 1)]]
+        extra = min(free, math.ceil((target - spikes) / qb)) if qb > 0 else free
+        point = u * (spikes + extra * qb)
+        if point < spikes:
+            return ids[order[min(bisect_right(cum, point), len(order) - 1)]]
+        return _nth_free(ids, min(int((point - spikes) / qb), max(extra - 1, 0)))
+    cum = list(accumulate(q))
+    spikes = cum[-1] if cum else 0.0
+    point = u * (spikes + free * qb)
+    if point < spikes:
+        return ids[min(bisect_right(cum, point), len(ids) - 1)]
+    return _nth_free(ids, min(int((point - spikes) / qb) if qb > 0 else 0, max(free - 1, 0)))
+
+
+def _nth_free(ids: list[int], n: int) -> int:
+    """The n-th token id (from 0) that is not one of the sorted `ids`."""
+    x = n
+    for i in ids:  # each spike at or below the candidate pushes it one further
+        if i <= x:
+            x += 1
+        else:
+            break
+    return x
+
+
+def sparse_top(ids: list[int], values: list[float], base: float, k: int,
+               tokens: Sequence[str]) -> list[tuple[str, float, list[int]]]:
+    """`top_alternatives` of a sparsely given distribution (see `sparse_choose`).
+
+    Example:
+        >>> [t for t, _, _ in sparse_top([2], [0.9], 0.01, 3, ["a", "b", "c", "d"])]
+        ['c', 'a', 'b']
+    """
+    if k <= 0:
+        return []
+    order = sorted(range(len(ids)), key=lambda i: (-values[i], ids[i]))[:k]
+    out = [(ids[i], values[i]) for i in order if values[i] > base]
+    taken = sorted(ids)
+    n = 0
+    while len(out) < min(k, len(tokens)):
+        out.append((_nth_free(taken, n), base))
+        n += 1
+    return [(tokens[i], math.log(v), token_bytes(tokens[i])) for i, v in out]
+
+
 class Generation:
     """A lazy stream of `Token`s; after exhaustion `finish_reason` is "stop" or "length".
 
@@ -179,7 +262,9 @@ class Generation:
 
     def _run(self) -> Iterator[Token]:
         decoder = self.decoder
+        sparse = getattr(decoder, "sparse", None)  # a decoder that can say its distribution sparsely
         vocab = decoder.tokens
+        size = len(vocab)
         eos = self.eos
         pending: list[Token] = []
         pending_text = ""
@@ -190,9 +275,16 @@ class Generation:
                     yield self._emit(tok)
                 self.finish_reason = "length"
                 return
-            p = decoder.probabilities()
-            logp = np.log(p)
-            choice = choose(p, logp, self._temperature, self._top_p, self._rng)
+            if sparse is not None:
+                ids, values, base = sparse()
+                choice = sparse_choose(ids, values, base, size, self._temperature, self._top_p, self._rng)
+                where = bisect_left(ids, choice)
+                chosen = values[where] if where < len(ids) and ids[where] == choice else base
+            else:
+                p = decoder.probabilities()
+                logp = np.log(p)
+                choice = choose(p, logp, self._temperature, self._top_p, self._rng)
+                chosen = float(p[choice])
             produced += 1
             if choice == eos:
                 for tok in pending:
@@ -201,8 +293,11 @@ class Generation:
                 return
             decoder.advance(choice)
             text = vocab[choice]
-            tok = Token(text, float(logp[choice]), token_bytes(text),
-                        top_alternatives(p, self._top_logprobs, vocab))
+            if sparse is not None:
+                top = sparse_top(ids, values, base, self._top_logprobs, vocab)
+            else:
+                top = top_alternatives(p, self._top_logprobs, vocab)
+            tok = Token(text, math.log(chosen), token_bytes(text), top)
             if not self._stops:
                 yield self._emit(tok)
                 continue

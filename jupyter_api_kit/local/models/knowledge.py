@@ -1,7 +1,8 @@
 """What a local language model knows: vocabulary, tokenizer, general n-gram and topic index.
 
 The base knowledge is trained on first use, once per process, from the corpus files: `corpus.txt`
-(the general answers), `corpus_science.txt` (class topics, from volcanoes to the human body),
+(the general answers), `corpus_science.txt` and `corpus_school.txt` (class topics: space, the Earth,
+weather, plants, animals, the body, history, maths, computing),
 `corpus_unknown.txt` (what to say about a subject the corpus lacks) and `corpus_small_talk.txt`
 (answers to greetings and thanks, under the messages they answer). A paragraph is one answer, ended
 by the end-of-answer token. Fine-tuning builds an extended `Knowledge` that shares the base n-gram.
@@ -28,7 +29,8 @@ from jupyter_api_kit.local.models.sentences import split_sentences
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
 CORPUS_PATH = Path(__file__).with_name("corpus.txt")
-CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"))
+CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"),
+                Path(__file__).with_name("corpus_school.txt"))
 # Honest answers for questions about things the corpus does not cover: they are retrieved when no
 # paragraph matches the prompt's main words (see LanguageModel.condition).
 UNKNOWN_PATH = Path(__file__).with_name("corpus_unknown.txt")

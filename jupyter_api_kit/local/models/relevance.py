@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 from jupyter_api_kit.local.models.context import message_text, term, topic_query
 from jupyter_api_kit.local.models.sentences import latest_user, question_text
@@ -33,6 +34,24 @@ _WANTS = (("how many", _NUMBER), ("how much", _NUMBER), ("how long", _NUMBER), (
           ("how far", _NUMBER), ("what time", _WHEN), ("when", _WHEN), ("where", _PLACE),
           ("who", _PERSON), ("why", _CAUSE))
 TYPE_BONUS = 0.2
+
+
+def asked_weights(messages) -> Counter:
+    """Content-word stems of the latest question alone (of the turn before, for "Tell me more.").
+
+    Example:
+        >>> asked_weights([{"role": "user", "content": "Tell me about Mars."},
+        ...                {"role": "user", "content": "Tell me more."}])
+        Counter({'mar': 1.0})
+    """
+    last = latest_user(messages)
+    asked = stems(question_text(messages))
+    if not asked:
+        for m in reversed([m for i, m in enumerate(messages) if m.get("role") == "user" and i < last]):
+            asked = stems(message_text(m))
+            if asked:
+                break
+    return topic_query(Counter({s: float(c) for s, c in asked.items()}))
 
 
 def question_weights(messages) -> Counter:
@@ -62,7 +81,19 @@ def question_weights(messages) -> Counter:
 
 
 def stems(text: str) -> Counter:
-    return Counter(s for s in map(term, pretokenize(text)) if s)
+    """How often each content-word stem occurs in a text."""
+    return Counter(_stem_list(text))
+
+
+@lru_cache(maxsize=20_000)
+def _pieces_terms(text: str) -> tuple[list[str], list]:
+    pieces = pretokenize(text)
+    return pieces, [term(p) for p in pieces]
+
+
+@lru_cache(maxsize=20_000)
+def _stem_list(text: str) -> tuple[str, ...]:
+    return tuple(s for s in map(term, pretokenize(text)) if s)
 
 
 def wanted(question: str):
@@ -91,7 +122,7 @@ class Scorer:
     def __call__(self, text: str) -> float:
         if not self.total:
             return 0.0
-        found = stems(text)
+        found = _stem_list(text)
         return sum(w for s, w in self.weights.items() if s in found) / self.total
 
     def lead(self, text: str) -> float:
@@ -144,10 +175,10 @@ def exits(text: str, question: Counter, wants=None) -> tuple[int, ...]:
         >>> [pretokenize(text)[k] for k in exits(text, Counter({"ostrel": 1, "market": 1, "open": 1}))]
         [' in']
     """
-    pieces = pretokenize(text)
+    pieces, terms = _pieces_terms(text)
     last = -1
     for k, piece in enumerate(pieces):
-        if term(piece) in question or (wants is not None and wants.search(piece.strip().lower())):
+        if terms[k] in question or (wants is not None and wants.search(piece.strip().lower())):
             last = k
     if last < 0:
         return ()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jupyter_api_kit.local.models.context import message_text
 
@@ -153,7 +154,8 @@ def self_contained(sentence: str) -> bool:
         >>> self_contained("Mars is red."), self_contained("It has two moons."), self_contained("and so")
         (True, False, False)
     """
-    return first_word(sentence) not in DEPENDENT and sentence[:1] not in ",;)" and bool(sentence.strip())
+    return (first_word(sentence) not in DEPENDENT and sentence[:1] not in ",;)" and bool(sentence.strip())
+            and not re.match(r"\W*(?:for (?:example|instance)|in (?:that|this) case)\b", sentence, re.I))
 
 
 def flip_person(sentence: str) -> str:
@@ -243,9 +245,12 @@ def question_text(messages) -> str:
         'How old is it?'
     """
     last = latest_user(messages)
-    if last < 0:
-        return ""
-    sentences = split_sentences(message_text(messages[last]))
+    return _question_of(message_text(messages[last])) if last >= 0 else ""
+
+
+@lru_cache(maxsize=4096)
+def _question_of(text: str) -> str:
+    sentences = split_sentences(text)
     asked = [s for s in sentences if is_question(strip_label(s))]
     return " ".join(asked or sentences[-1:])
 

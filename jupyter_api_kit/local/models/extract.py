@@ -1,0 +1,231 @@
+"""Values found in a conversation, for filling JSON fields and tool arguments by their names.
+
+`Extractor` reads the conversation (the latest user turn first) and the model's own answer, and
+answers questions such as "a person's name?", "a place?", "a number near the word age?", "a date?",
+"which of these options is meant?". The field's name and description decide what is looked for:
+`city` wants a place, `full_name` a person, `age` a number, `summary` the answer's text.
+
+Example:
+    >>> ex = Extractor("John Doe is 30 years old and lives in Paris.")
+    >>> ex.value_for("name", "string"), ex.value_for("age", "integer"), ex.value_for("city", "string")
+    ('John Doe', 30, 'Paris')
+"""
+
+from __future__ import annotations
+
+import re
+
+from functools import lru_cache
+
+from jupyter_api_kit.local.models.context import STOPWORDS, stem
+
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[ -](?:[A-Z][a-z]+|de|van|von|da|del|la|le))*\b")
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)?(?![\w])")
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_URL = re.compile(r"\bhttps?://[^\s\"'<>]+")
+_PHONE = re.compile(r"\+?\d[\d ()-]{6,}\d")
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|for|of|visit|visiting|around)\s+((?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)*)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+# Capitalized words that start sentences or questions rather than name anything.
+_NOT_NAMES = frozenset("""I The A An What When Where Who Why How Which Is Are Do Does Did Can Could Would Will
+Should Please Tell Give Find Get Show List My Your Our Their His Her Its It This That These Those There Here
+Hi Hello Hey Thanks Thank Yes No And But Or So If Then Also Today Tomorrow Yesterday Let Make Write Use
+Answer Return Call Weather Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February
+March April May June July August September October November December""".split())
+NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                           "twelve".split())}
+# What a field's name says it wants (first match wins).
+KINDS = (
+    ("email", ("email", "mail")), ("url", ("url", "link", "website", "homepage", "uri")),
+    ("phone", ("phone", "telephone", "mobile")), ("date", ("date", "day", "birthday", "deadline", "when")),
+    ("time", ("time", "hour")), ("year", ("year",)),
+    ("place", ("city", "town", "location", "place", "country", "destination", "origin", "address", "region",
+               "state", "capital", "venue", "where", "stop", "stops", "port", "village", "area")),
+    ("person", ("name", "author", "person", "user", "username", "owner", "customer", "speaker", "character",
+                "artist", "manager", "contact", "recipient", "sender", "who", "people", "member", "student",
+                "teacher", "friend", "winner", "player")),
+    ("text", ("answer", "response", "summary", "description", "explanation", "reason", "reasoning",
+              "content", "text", "message", "details", "comment", "notes", "justification", "analysis",
+              "body", "story", "feedback", "output", "result", "thought", "thoughts", "note", "reply",
+              "advice", "recommendation", "instructions", "steps", "step", "fact", "facts", "idea")),
+    ("topic", ("topic", "subject", "title", "category", "label", "tag", "tags", "keyword", "keywords",
+               "genre", "kind", "type", "theme", "query", "q", "search", "term", "item", "items", "product",
+               "ingredient", "ingredients", "word", "words", "language", "unit")),
+)
+
+
+def field_words(name: str) -> list[str]:
+    """The words of a field name: "bestMonth" and "best_month" both give ['best', 'month'].
+
+    Example:
+        >>> field_words("firstName"), field_words("best_month_2"), field_words("URL")
+        (['first', 'name'], ['best', 'month'], ['url'])
+    """
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(name))
+    return [w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w]
+
+
+def field_kind(name: str, description: str = "") -> str:
+    """What a field wants, judged by its name (then its description): one of KINDS, or "".
+
+    Example:
+        >>> field_kind("city"), field_kind("full_name"), field_kind("summary"), field_kind("x", "the user's email")
+        ('place', 'person', 'text', 'email')
+    """
+    for words in (field_words(name), field_words(description)[:12]):
+        for kind, cues in KINDS:
+            if any(w in cues for w in words):
+                return kind
+    return ""
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset:
+    """Lower-case words of the model's corpus: "Plan" opening a sentence is the verb, not a name."""
+    from jupyter_api_kit.local.models.knowledge import corpus_text
+
+    return frozenset(re.findall(r"(?<![.!?]\s)(?<=\s)([a-z]+)", corpus_text()))
+
+
+def _is_name(word: str, start: bool) -> bool:
+    return word not in _NOT_NAMES and not (start and word.lower() in common_words())
+
+
+class Extractor:
+    """Values from a conversation's text (latest turn first) and from the model's answer."""
+
+    def __init__(self, text: str, answer: str = "", earlier: str = ""):
+        self.text = text
+        self.answer = answer
+        self.all = "\n".join(t for t in (text, earlier, answer) if t)
+        self._used: dict[str, int] = {}
+        self.given: set = set()  # values handed out so far (see `fresh`)
+
+    # -- kinds of values ---------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        """Capitalized names, first seen first (sentence-initial question words are left out)."""
+        found: dict[str, None] = {}
+        for match in _NAME.finditer(self.all):
+            before = self.all[:match.start()].rstrip()
+            start = not before or before[-1] in ".!?:\n\"'"
+            words = match.group(0).split()
+            words = [w for i, w in enumerate(words) if _is_name(w, start and i == 0)]
+            if words:
+                found.setdefault(" ".join(words), None)
+        return list(found)
+
+    def places(self) -> list[str]:
+        """Names after "in", "to", "from" ... first, then the other names."""
+        cued: dict[str, None] = {}
+        for match in _PLACE_CUE.finditer(self.all):
+            words = [w for w in match.group(1).split() if w not in _NOT_NAMES]
+            if words:
+                cued.setdefault(" ".join(words), None)
+        return list(cued) + [n for n in self.names() if n not in cued]
+
+    def people(self) -> list[str]:
+        """Names of two or more words first (a person's full name), then single names not places."""
+        places = set(dict.fromkeys(m.group(1) for m in _PLACE_CUE.finditer(self.all)))
+        names = [n for n in self.names() if n not in places]
+        return [n for n in names if " " in n] + [n for n in names if " " not in n]
+
+    def numbers(self, near: list[str] = ()) -> list[float]:
+        """Numbers of the text, those closest to the words `near` first."""
+        found = []
+        for match in _NUMBER.finditer(self.all):
+            if _YEAR.fullmatch(match.group(0)) and "year" not in near:
+                continue
+            value = float(match.group(0).replace(",", "."))
+            before = self.all[max(0, match.start() - 40):match.start()].lower()
+            after = self.all[match.end():match.end() + 25].lower()
+            close = any(w in before or w in after for w in near)
+            found.append((0 if close else 1, match.start(), value))
+        lowered = self.all.lower()
+        for word, value in NUMBER_WORDS.items():
+            for match in re.finditer(rf"\b{word}\b", lowered):
+                around = lowered[max(0, match.start() - 40):match.end() + 25]
+                found.append((0 if any(w in around for w in near) else 2, match.start(), float(value)))
+        return [v for _, _, v in sorted(found)]
+
+    def topic(self) -> str:
+        """The main content words of the latest turn ("weather Paris")."""
+        words = [w for w in _WORD.findall(self.text) if stem(" " + w) and w.lower() not in STOPWORDS]
+        return " ".join(words[:4]) or self.text.strip()[:60]
+
+    def sentence(self) -> str:
+        """The answer's first sentence(s), or the latest turn itself."""
+        text = self.answer.strip() or self.text.strip()
+        return text[:500]
+
+    def choose(self, options: list, name: str = ""):
+        """The option the text names (whole word, any case), else the one sharing most words with it."""
+        lowered = self.all.lower()
+        for option in options:
+            if isinstance(option, str) and option and re.search(rf"(?<!\w){re.escape(option.lower())}(?!\w)", lowered):
+                return option
+        own = {stem(" " + w) for w in _WORD.findall(self.all)} - {None}
+        scored = [(len({stem(" " + w) for w in field_words(str(o))} & own), -i, o)
+                  for i, o in enumerate(options)]
+        best = max(scored, key=lambda s: s[:2]) if scored else None
+        return best[2] if best else None
+
+    def _next(self, key: str, values: list):
+        """Successive calls for the same kind give successive values (a list of cities)."""
+        if not values:
+            return None
+        i = self._used.get(key, 0)
+        self._used[key] = i + 1
+        return values[i] if i < len(values) else None
+
+    def count(self, name: str, description: str = "") -> int:
+        """How many values of a field's kind the text holds (the length a list field gets)."""
+        kind = field_kind(name, description)
+        values = {"place": self.places, "person": self.people}.get(kind)
+        return len(values()) if values else 0
+
+    # -- by field ------------------------------------------------------------------------------
+
+    def value_for(self, name: str, kind_of_json: str, description: str = "", repeat: bool = False,
+                  fresh: bool = False):
+        """A value of JSON type `kind_of_json` ("string", "integer", "number", "boolean") for a
+        field named `name`, or None when the text holds none (the caller then makes one up).
+        `repeat`: successive calls give successive values; `fresh`: only a value not given yet."""
+        value = self._value(name, kind_of_json, description, repeat)
+        if fresh and value in self.given and kind_of_json in ("string", "integer", "number"):
+            return None
+        if value is not None and not isinstance(value, bool):
+            self.given.add(value)
+        return value
+
+    def _value(self, name: str, kind_of_json: str, description: str, repeat: bool):
+        kind = field_kind(name, description)
+        words = field_words(name)
+        if kind_of_json in ("integer", "number"):
+            near = words + (["old", "age"] if "age" in words else [])
+            values = self.numbers(near)
+            if kind == "year":
+                values = [float(y) for y in _YEAR.findall(self.all)] + values
+            value = self._next("n:" + name, values) if repeat else (values[0] if values else None)
+            if value is None:
+                return None
+            return int(round(value)) if kind_of_json == "integer" else value
+        if kind_of_json == "boolean":
+            lowered = self.all.lower()
+            hits = [w for w in words if w not in ("is", "has", "can", "should", "was") and w in lowered]
+            return bool(hits) and not re.search(r"\b(?:not|no|never|n't)\b", lowered)
+        finders = {"email": lambda: _EMAIL.findall(self.all), "url": lambda: _URL.findall(self.all),
+                   "phone": lambda: _PHONE.findall(self.all), "date": lambda: _DATE.findall(self.all),
+                   "time": lambda: _TIME.findall(self.all), "year": lambda: _YEAR.findall(self.all),
+                   "place": self.places, "person": self.people}
+        if kind in finders:
+            values = finders[kind]()
+            return self._next("s:" + kind, values) if repeat else (values[0] if values else None)
+        if kind == "text":
+            return self.sentence()
+        if kind == "topic":
+            return self.topic()
+        return None
