@@ -85,7 +85,7 @@ def _upload_round(client, texts) -> float:
 
 def _in_process_index(texts):
     """Chunk and embed in-process with the server's own code: (seconds, chunk matrix)."""
-    from jupyter_api_kit.local.chunking import chunk_text, parse_strategy
+    from jupyter_api_kit.local.vector_stores.chunking import chunk_text, parse_strategy
     from jupyter_api_kit.local.models.embedding import get_embedding_model
 
     model, strategy = get_embedding_model(), parse_strategy(None)

@@ -36,7 +36,7 @@ GROUPS = {"no group_by": [], "group_by project_id, model": ["project_id", "model
 
 def fill(db_path: Path, n: int = N_RECORDS, seed: int = 0) -> None:
     """Write `n` synthetic completions records over DAYS days into the server's database file."""
-    from jupyter_api_kit.local.store import Store
+    from jupyter_api_kit.local.core.db import Store
 
     rng = random.Random(seed)
     projects = [f"proj_bench_{i}" for i in range(5)]
@@ -86,7 +86,7 @@ def server_side(store, group_by: list) -> None:
     """The server's own work for the same query, in process: parse, SQL aggregation, page objects."""
     from starlette.datastructures import QueryParams
 
-    from jupyter_api_kit.local.usage_buckets import usage_page
+    from jupyter_api_kit.local.usage.buckets import usage_page
 
     base = [("start_time", str(T0)), ("end_time", str(T0 + DAYS * 86400)), ("bucket_width", "1h"),
             ("limit", "168"), *(("group_by[]", g) for g in group_by)]

@@ -47,7 +47,7 @@ def main(argv=None) -> int:
 
         admin_key = args.admin_key or os.environ.get("OPENAI_ADMIN_KEY")
         if not admin_key:
-            from jupyter_api_kit.local.org_keys import new_secret
+            from jupyter_api_kit.local.organization.keys import new_secret
 
             admin_key = new_secret("sk-admin-")
             print(f"jupyter-api-kit: admin key for this run (organization endpoints): {admin_key}", file=sys.stderr)

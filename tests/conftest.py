@@ -5,21 +5,7 @@ Every exchange the `client` fixture makes is validated against the shared OpenAP
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-# Tests never reach the real API, and never read or write the user's data directory.
-for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_ADMIN_KEY",
-              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_DB"):
-    os.environ.pop(_name, None)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _isolated_data_dir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("jak-data")
-    os.environ["JUPYTER_API_KIT_DATA_DIR"] = str(path)
-    yield path
 
 
 @pytest.fixture(scope="session")
@@ -65,20 +51,3 @@ def client(server, recorder):
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
-
-
-def pytest_collection_modifyitems(config, items):
-    """Leave out docstring examples whose every line is marked +SKIP (they need a server to run):
-    they are documentation, and counting them as skipped tests would hide a real skip."""
-    import doctest
-
-    from _pytest.doctest import DoctestItem
-
-    def all_skipped(item) -> bool:
-        examples = item.dtest.examples if item.dtest else []
-        return bool(examples) and all(ex.options.get(doctest.SKIP) for ex in examples)
-
-    kept = [item for item in items if not (isinstance(item, DoctestItem) and all_skipped(item))]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-        items[:] = kept

@@ -15,7 +15,7 @@ from jupyter_api_kit.client import Client
 from jupyter_api_kit.errors import AuthenticationError
 from jupyter_api_kit.local import start_local_server
 from jupyter_api_kit.local.server import is_loopback
-from jupyter_api_kit.local.store import Store
+from jupyter_api_kit.local.core.db import Store
 
 
 def _serve(*args, env=None):

@@ -253,7 +253,7 @@ def test_template_errors_count_as_errored_items(client):
 
 
 def test_runs_list_filter_cancel_and_delete(fresh_server, recorder):
-    fresh_server.app.state.eval_item_delay = 0.05
+    fresh_server.app.state.timing.eval_item = 0.05
     client = Client(base_url=fresh_server.base_url, max_retries=0)
     client.transport.session.hooks["response"].append(recorder)
     ev = make_eval(client)
@@ -267,7 +267,7 @@ def test_runs_list_filter_cancel_and_delete(fresh_server, recorder):
     assert settled.status == "canceled" and 0 < settled.result_counts.total < 60
     assert len(client.evals.runs.output_items.list(ev.id, slow.id, limit=100)) == settled.result_counts.total
     assert client.evals.runs.cancel(ev.id, slow.id).status == "canceled"  # again: nothing changes
-    fresh_server.app.state.eval_item_delay = 0
+    fresh_server.app.state.timing.eval_item = 0
     done = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS)).id)
     with pytest.raises(BadRequestError):
         client.evals.runs.cancel(ev.id, done.id)
@@ -286,7 +286,7 @@ def test_unfinished_runs_start_again_with_the_server(tmp_path):
 
     db = tmp_path / "local.db"
     server = start_local_server(db=db, data_dir=tmp_path)
-    server.app.state.eval_item_delay = 0.05
+    server.app.state.timing.eval_item = 0.05
     client = Client(base_url=server.base_url, max_retries=0)
     ev = make_eval(client)
     rows = [{"item": {"question": str(i), "answer": str(i)}, "sample": {"output_text": str(i)}} for i in range(40)]
@@ -387,7 +387,7 @@ EVAL_OPERATIONS = {"listEvals", "createEval", "getEval", "updateEval", "deleteEv
 
 
 def test_all_twelve_operations_validate_against_the_contract(client, recorder, server):
-    server.app.state.eval_item_delay = 0.01
+    server.app.state.timing.eval_item = 0.01
     try:
         ev = make_eval(client)
         client.evals.list(limit=1)
@@ -396,7 +396,7 @@ def test_all_twelve_operations_validate_against_the_contract(client, recorder, s
         slow = client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS * 30))
         assert client.evals.runs.cancel(ev.id, slow.id).status == "canceled"
     finally:
-        server.app.state.eval_item_delay = 0
+        server.app.state.timing.eval_item = 0
     run = client.evals.runs.wait(ev.id, client.evals.runs.create(ev.id, data_source=jsonl_source(ROWS)).id)
     client.evals.runs.list(ev.id)
     item = client.evals.runs.output_items.list(ev.id, run.id, limit=1).data[0]

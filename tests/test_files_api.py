@@ -97,7 +97,7 @@ def test_filenames_never_escape_the_storage_directory(fresh_server, tmp_path):
 def test_size_limit_gives_413_and_keeps_nothing(fresh_server, tmp_path):
     from jupyter_api_kit.client import Client
 
-    fresh_server.app.state.max_upload_bytes = 1000
+    fresh_server.app.state.timing.max_upload_bytes = 1000
     with Client(base_url=fresh_server.base_url, max_retries=0) as c:
         assert c.files.create(file=b"a" * 1000, filename="ok.bin", purpose="user_data").bytes == 1000
         with pytest.raises(PayloadTooLargeError) as err:
@@ -154,8 +154,8 @@ def test_bad_uploads_are_clear_400s(client, server):
 
 
 def test_other_groups_read_uploads_by_id(server, client):
-    from jupyter_api_kit.local.errors import NotFound
-    from jupyter_api_kit.local.file_storage import file_record, read_file_bytes
+    from jupyter_api_kit.local.core.errors import NotFound
+    from jupyter_api_kit.local.files.store import file_record, read_file_bytes
 
     f = client.files.create(file=b'{"messages": []}\n', filename="train.jsonl", purpose="fine-tune")
     assert read_file_bytes(server.app, f.id) == b'{"messages": []}\n'

@@ -37,9 +37,9 @@ def jsonl(examples) -> bytes:
 
 @pytest.fixture(autouse=True)
 def fast_steps(server):
-    server.app.state.fine_tune_step_delay = 0.001
+    server.app.state.timing.fine_tune_step = 0.001
     yield
-    server.app.state.fine_tune_step_delay = None
+    server.app.state.timing.fine_tune_step = 0.02
 
 
 @pytest.fixture()
@@ -54,7 +54,7 @@ def admin_client(server, recorder):
 @pytest.fixture(scope="module")
 def tuned(server):
     """One finished job (3 epochs over the facts), shared by the tests that only read it."""
-    server.app.state.fine_tune_step_delay = 0.001
+    server.app.state.timing.fine_tune_step = 0.001
     client = Client(base_url=server.base_url, max_retries=0)
     # a gentle learning rate: the tuned model answers each question with its own fact (a strong one
     # overfits into answering any question with whichever fact is most likely)
@@ -205,7 +205,7 @@ def test_unknown_ids_are_404(client, admin_client):
 
 
 def test_pause_resume_and_cancel_act_between_steps(fresh_server, recorder):
-    fresh_server.app.state.fine_tune_step_delay = 0.03
+    fresh_server.app.state.timing.fine_tune_step = 0.03
     client = Client(base_url=fresh_server.base_url, max_retries=0)
     client.transport.session.hooks["response"].append(recorder)
     uploaded = client.files.create(file=jsonl(chat_examples(repeat=4)), filename="t.jsonl", purpose="fine-tune")
@@ -251,7 +251,7 @@ def test_a_job_running_when_the_server_stops_trains_again_when_it_starts(tmp_pat
     from jupyter_api_kit.local import start_local_server
 
     server = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
-    server.app.state.fine_tune_step_delay = 0.03
+    server.app.state.timing.fine_tune_step = 0.03
     client = Client(base_url=server.base_url, max_retries=0)
     uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
     job = client.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
@@ -261,7 +261,7 @@ def test_a_job_running_when_the_server_stops_trains_again_when_it_starts(tmp_pat
     client.close()
     again = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
     try:
-        again.app.state.fine_tune_step_delay = 0.001
+        again.app.state.timing.fine_tune_step = 0.001
         client = Client(base_url=again.base_url, max_retries=0)
         done = client.fine_tuning.jobs.follow(job.id, progress=False, poll_interval=0.02, timeout=60)
         assert done.status == "succeeded"
@@ -353,7 +353,7 @@ def test_the_official_openai_package_drives_fine_tuning(sdk, server):
         sdk.fine_tuning.jobs.cancel(job.id)
     with pytest.raises(openai.NotFoundError):
         sdk.fine_tuning.jobs.retrieve("ftjob-unknown")
-    server.app.state.fine_tune_step_delay = 0.05
+    server.app.state.timing.fine_tune_step = 0.05
     long_job = sdk.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
                                            hyperparameters={"n_epochs": 50})
     while sdk.fine_tuning.jobs.retrieve(long_job.id).status != "running":
@@ -402,7 +402,7 @@ FINE_TUNING_OPERATIONS = {"createFineTuningJob", "listPaginatedFineTuningJobs", 
 
 def test_all_eleven_operations_validate_against_the_contract(tuned, client, admin_client, recorder, server):
     uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
-    server.app.state.fine_tune_step_delay = 0.05
+    server.app.state.timing.fine_tune_step = 0.05
     job = client.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
                                          hyperparameters={"n_epochs": 20, "learning_rate_multiplier": 0.5})
     while client.fine_tuning.jobs.retrieve(job.id).status != "running":

@@ -126,7 +126,7 @@ def fuzz(tmp_path_factory):
     server = start_local_server(db=":memory:", admin_key=ADMIN_KEY, data_dir=tmp_path_factory.mktemp("fuzz"))
     state = server.app.state
     # background work (runs, evals, fine-tuning, file indexing) at test speed
-    state.run_step_delay, state.fine_tune_step_delay, state.vector_store_file_delay = 0.001, 0.001, 0.0
+    state.timing.run_step, state.timing.fine_tune_step, state.timing.vector_store_file = 0.001, 0.001, 0.0
     world = build_world(server.base_url, ADMIN_KEY, self_signed_pem("fuzz"))
     fuzzer = Fuzzer(server, world, Contract.load())
     logger = logging.getLogger("jupyter_api_kit.local")

@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from jupyter_api_kit.local import text_metrics as tm
-from jupyter_api_kit.local.errors import BadRequest
-from jupyter_api_kit.local.graders import (TemplateError, check_criteria, cosine, grade, lookup, render,
+from jupyter_api_kit.local.evals import metrics as tm
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.evals.graders import (TemplateError, check_criteria, cosine, grade, lookup, render,
                                            string_check)
 
 

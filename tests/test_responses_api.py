@@ -154,7 +154,7 @@ def test_background_runs_queued_to_completed(client):
 def test_cancel_a_background_response(fresh_server):
     from jupyter_api_kit.client import Client
 
-    fresh_server.app.state.response_step_delay = 0.3
+    fresh_server.app.state.timing.response_step = 0.3
     with Client(base_url=fresh_server.base_url, max_retries=0) as c:
         r = c.responses.create(model="local-ngram", input=ASK, background=True)
         cancelled = c.responses.cancel(r.id)

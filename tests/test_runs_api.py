@@ -148,8 +148,8 @@ def test_function_tool_round_trip(client, server, assistant, contract):
 
 def test_the_reply_is_conditioned_on_the_tool_outputs(client, server, assistant):
     from jupyter_api_kit.local.models.language import get_language_model
-    from jupyter_api_kit.local.run_planning import build_context
-    from jupyter_api_kit.local.thread_store import get_run
+    from jupyter_api_kit.local.assistants.planning import build_context
+    from jupyter_api_kit.local.assistants.store import get_run
 
     thread = new_thread(client, "What is the weather in Paris today?")
     run = client.threads.runs.create_and_poll(thread.id, assistant_id=assistant.id, tool_choice="required",
@@ -245,7 +245,7 @@ def test_unknown_ids_and_other_threads(client, assistant):
 def test_second_run_on_a_busy_thread_is_refused(fresh_server, contract):
     rec = contract.recorder()
     c = recording_client(fresh_server, rec)
-    fresh_server.app.state.run_step_delay = 0.3
+    fresh_server.app.state.timing.run_step = 0.3
     a = c.assistants.create(model="local-ngram")
     thread = new_thread(c)
     first = c.threads.runs.create(thread.id, assistant_id=a.id)
@@ -262,7 +262,7 @@ def test_cancel_while_queued_and_mid_generation(fresh_server, contract):
     a = c.assistants.create(model="local-ngram", temperature=2.0)
     state = fresh_server.app.state
 
-    state.run_step_delay = 0.3
+    state.timing.run_step = 0.3
     thread = new_thread(c)
     run = c.threads.runs.create(thread.id, assistant_id=a.id)
     cancelling = c.threads.runs.cancel(run.id, thread_id=thread.id)
@@ -274,7 +274,7 @@ def test_cancel_while_queued_and_mid_generation(fresh_server, contract):
         c.threads.runs.cancel(run.id, thread_id=thread.id)
     assert "cancelled" in str(err.value)
 
-    state.run_step_delay, state.run_token_delay = 0.0, 0.05
+    state.timing.run_step, state.timing.run_token = 0.0, 0.05
     thread = new_thread(c)
     stream = c.threads.runs.stream(thread.id, assistant_id=a.id, tool_choice="none")
     names = []
@@ -331,7 +331,7 @@ def test_a_failing_model_fails_the_run_with_last_error(fresh_server, contract):
 def test_a_run_not_given_outputs_in_time_expires(fresh_server, contract):
     rec = contract.recorder()
     c = recording_client(fresh_server, rec)
-    fresh_server.app.state.run_expiry_seconds = 0.4
+    fresh_server.app.state.timing.run_expiry = 0.4
     a = c.assistants.create(model="local-ngram", tools=[WEATHER_TOOL])
     thread = new_thread(c, "weather in Cairo")
     run = c.threads.runs.create_and_poll(thread.id, assistant_id=a.id, tool_choice="required", timeout=10,
@@ -405,7 +405,7 @@ def test_temperature_zero_runs_are_reproducible(client):
 def test_poll_timeout_and_poll_hint(fresh_server, contract):
     rec = contract.recorder()
     c = recording_client(fresh_server, rec)
-    fresh_server.app.state.run_step_delay = 1.0
+    fresh_server.app.state.timing.run_step = 1.0
     a = c.assistants.create(model="local-ngram")
     thread = new_thread(c)
     run = c.threads.runs.create(thread.id, assistant_id=a.id)
@@ -501,7 +501,7 @@ def test_a_run_cut_off_by_a_server_stop_fails_on_restart(tmp_path, contract):
     first = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
     rec = contract.recorder()
     c = recording_client(first, rec)
-    first.app.state.run_step_delay = 5.0
+    first.app.state.timing.run_step = 5.0
     a = c.assistants.create(model="local-ngram")
     thread = new_thread(c)
     run = c.threads.runs.create(thread.id, assistant_id=a.id)

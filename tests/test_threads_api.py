@@ -154,7 +154,7 @@ def test_message_create_is_refused_while_a_run_is_active(fresh_server, contract)
 
     rec = contract.recorder()
     c = recording_client(fresh_server, rec)
-    fresh_server.app.state.run_step_delay = 0.3
+    fresh_server.app.state.timing.run_step = 0.3
     assistant = c.assistants.create(model="local-ngram")
     thread = c.threads.create(messages=[{"role": "user", "content": "Tell me about stars"}])
     run = c.threads.runs.create(thread.id, assistant_id=assistant.id)
@@ -162,7 +162,7 @@ def test_message_create_is_refused_while_a_run_is_active(fresh_server, contract)
         c.threads.messages.create(thread.id, role="user", content="too soon")
     assert run.id in str(err.value) and "active" in str(err.value)
     assert len(c.threads.messages.list(thread.id).data) == 1  # nothing half-written
-    fresh_server.app.state.run_step_delay = 0.0
+    fresh_server.app.state.timing.run_step = 0.0
     c.threads.runs.poll(run.id, thread_id=thread.id, timeout=20, progress=False)
     assert c.threads.messages.create(thread.id, role="user", content="now").role == "user"
     rec.assert_clean()

@@ -59,7 +59,7 @@ def test_live_status_cancel_and_errors(fresh_server, contract):
 
     rec = contract.recorder()
     c = recording_client(fresh_server, rec)
-    fresh_server.app.state.run_token_delay = 0.05
+    fresh_server.app.state.timing.run_token = 0.05
     talkative = c.assistants.create(model="local-ngram", temperature=2.0)
     panel = ThreadsPanel(client=c, assistant_id=talkative.id)
     panel.send("nothing selected")

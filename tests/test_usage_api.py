@@ -20,8 +20,8 @@ import requests
 from jupyter_api_kit import frames
 from jupyter_api_kit.client.usage import KINDS
 from jupyter_api_kit.errors import BadRequestError
-from jupyter_api_kit.local.prices import PriceTable
-from jupyter_api_kit.local.usage_log import record
+from jupyter_api_kit.spec.prices import PriceTable
+from jupyter_api_kit.local.core.usage_log import record
 from tests.org_support import ADMIN_KEY, admin, chat, make_project_with_key, org_server, sdk  # noqa: F401
 
 DAY = 86400
@@ -113,7 +113,7 @@ def test_buckets_are_aligned_empty_ones_included_and_paged(admin, org_server):
 
 
 def _principal(project, user=None, key=None, model=None):
-    from jupyter_api_kit.local.principal import Principal
+    from jupyter_api_kit.local.core.auth import Principal
 
     return Principal(project_id=project, user_id=user, api_key_id=key)
 

@@ -68,7 +68,7 @@ def test_create_with_files_strategy_and_expiry(client, server):
     assert done.usage_bytes == sum(f.usage_bytes for f in files) > 0
     assert all(f.chunking_strategy == strategy for f in files)
     # windows of 100 tokens, each starting 80 tokens after the previous one
-    from jupyter_api_kit.local.chunking import tokenize
+    from jupyter_api_kit.local.vector_stores.chunking import tokenize
 
     n = len(tokenize("alpha " * 300))
     rows = server.store.all("SELECT tokens FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ? "
@@ -162,7 +162,7 @@ def test_file_batches(client):
 def test_cancel_a_batch_in_progress(fresh_server):
     from jupyter_api_kit.client import Client
 
-    fresh_server.app.state.vector_store_file_delay = 0.05
+    fresh_server.app.state.timing.vector_store_file = 0.05
     with Client(base_url=fresh_server.base_url, max_retries=0) as c:
         vs = c.vector_stores.create(name="slow")
         ids = [upload(c, f"f{i}.txt", f"text {i}").id for i in range(20)]

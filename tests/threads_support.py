@@ -92,7 +92,7 @@ def install_broken_model(app) -> str:
     from jupyter_api_kit.local.models.language import get_language_model
 
     broken = BrokenModel(get_language_model("local-ngram"))
-    app.state.language_model_resolvers.append(lambda _app, name: broken if name == broken.id else None)
+    app.state.models.resolvers.append(lambda _app, name: broken if name == broken.id else None)
     return broken.id
 
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jupyter_api_kit.errors import InvalidInputError
-from jupyter_api_kit.training_format import check_lines, summarize
+from jupyter_api_kit.spec.training_format import check_lines, summarize
 
 
 def _jsonl_text(data) -> tuple[str, str]:

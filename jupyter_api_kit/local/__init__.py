@@ -1,6 +1,15 @@
-"""The embedded OpenAI-compatible local server: FastAPI routes, a SQLite store and local models.
+"""The embedded OpenAI-compatible local server: FastAPI, SQLite and small local models.
 
 It imports nothing from the client, the magics or the widgets: the two sides meet over HTTP only.
+
+Layout: one package per API group, each with the same file names where it needs them (`routes.py`
+the endpoints, `request.py` reading requests, `store.py` the SQL, `engine.py` the work):
+`chat/`, `files/`, `vector_stores/`, `responses/`, `assistants/`, `evals/`, `fine_tuning/`,
+`organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy completions,
+and the generation every other feature uses). `core/` holds what they all share (database and
+migrations, errors, request parsing, ids, paging, authentication, the job runner, the typed app
+state) and imports no feature; `models/` holds the statistical models and imports neither FastAPI
+nor `core`. `app.py` wires them into one application; `server.py` runs it.
 
 Example:
     >>> from jupyter_api_kit.local import start_local_server

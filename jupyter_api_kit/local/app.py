@@ -1,48 +1,101 @@
-"""The FastAPI application: state, request ids, error handling and the routers of every API group.
+"""The FastAPI application: typed state, request ids, errors, rate limits, the features' routers, and
+the lifespan that resumes interrupted work on start and ends background work on stop.
 
-Each API group is a module in `local/routes/` with a `router` and, if it needs one, a
-`setup(app)` that registers hooks (key resolvers, model providers, background workers).
+All app-wide wiring is here and nowhere else: a feature package only declares its router and the
+objects it needs; this module decides who gets what.
 
 Example:
-    >>> from jupyter_api_kit.local.store import Store
+    >>> from jupyter_api_kit.local.core.db import Store
     >>> app = create_app(Store(":memory:"))
-    >>> "/v1/models" in app.openapi()["paths"]
-    True
+    >>> "/v1/models" in app.openapi()["paths"], app.state.admin_key.startswith("sk-admin-")
+    (True, True)
 """
 
 from __future__ import annotations
 
-import importlib
 import uuid
+from contextlib import asynccontextmanager
 from pathlib import Path
 
-from jupyter_api_kit.local.background import Background
-from jupyter_api_kit.local.errors import install_error_handlers
+from jupyter_api_kit.local.core.errors import install_error_handlers
+from jupyter_api_kit.local.core.state import AppState, Timing
 
-#: the API groups served, one module each under jupyter_api_kit.local.routes
-ROUTE_MODULES = ["models", "chat", "files", "embeddings", "moderations", "vector_stores", "completions", "responses",
-                 "assistants", "threads", "runs", "evals", "fine_tuning", "projects", "project_keys", "certificates", "audit_logs", "usage"]
+#: the features whose routers are served under /v1, in the order the OpenAPI listing shows them
+ROUTERS = ("inference.routes", "chat.routes", "files.routes", "inference.embeddings", "inference.moderations",
+           "vector_stores.routes", "inference.completions", "responses.routes", "assistants.routes",
+           "assistants.thread_routes", "assistants.run_routes", "evals.routes", "fine_tuning.routes",
+           "organization.routes", "usage.routes")
+
+
+def build_state(store, *, api_key: str | None = None, admin_key: str | None = None,
+                data_dir: str | Path | None = None, timing: Timing | None = None) -> AppState:
+    """The app's state with every feature's shared objects made and registered.
+
+    Example:
+        >>> from jupyter_api_kit.local.core.db import Store
+        >>> state = build_state(Store(":memory:"), admin_key="sk-admin-test")
+        >>> state.admin_key, len(state.models.providers)
+        ('sk-admin-test', 2)
+    """
+    from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
+    from jupyter_api_kit.local.inference.engine import PromptCache
+    from jupyter_api_kit.local.inference.routes import local_models
+    from jupyter_api_kit.local.organization.keys import new_secret, resolve_key
+    from jupyter_api_kit.local.organization.rate_limits import RateLimiter
+    from jupyter_api_kit.spec.prices import PriceTable
+
+    state = AppState(store=store, api_key=api_key, admin_key=admin_key or new_secret("sk-admin-"),
+                     data_dir=Path(data_dir) if data_dir else None, timing=timing or Timing())
+    # Project and admin keys are asked first, so a project key wins over an open server's anonymous access.
+    state.key_resolvers.append(resolve_key)
+    state.models.providers.extend([local_models, fine_tuning.tuned_models])
+    state.models.resolvers.append(fine_tuning.load_tuned_model)
+    state.prompt_cache = PromptCache()
+    state.prices = PriceTable.from_environment()
+    state.rate_limiter = RateLimiter()
+    state.fine_tune_control = fine_tuning.JobControl()
+    return state
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Start: settle or resume the work a previous server left unfinished (runs, eval runs,
+    fine-tuning jobs). Stop: end background work before the database closes."""
+    from jupyter_api_kit.local.evals import engine as evals
+    from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
+
+    app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
+    evals.recover(app)
+    fine_tuning.recover(app)
+    yield
+    app.state.jobs.shutdown()
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
-               admin_key: str | None = None):
-    """Build the app over `store`. With `api_key`, every request must carry it (or a key a
-    registered resolver accepts). `admin_key` opens the organization endpoints (a random in-memory
-    one when None)."""
+               admin_key: str | None = None, timing: Timing | None = None):
+    """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
+    key). `admin_key` opens the organization endpoints (a random in-memory one when None).
+
+    Example:
+        >>> from jupyter_api_kit.local.core.db import Store
+        >>> app = create_app(Store(":memory:"), timing=Timing(run_step=0.0))
+        >>> app.state.timing.run_step
+        0.0
+    """
+    import importlib
+
     from fastapi import Depends, FastAPI
 
-    from jupyter_api_kit.local.principal import authenticate
+    from jupyter_api_kit.local.assistants.engine import RunEngine
+    from jupyter_api_kit.local.core.auth import authenticate
+    from jupyter_api_kit.local.organization.rate_limits import RateLimitMiddleware
 
-    app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
-    app.state.store = store
-    app.state.api_key = api_key
-    app.state.admin_key = admin_key
-    app.state.data_dir = Path(data_dir) if data_dir else None
-    app.state.background = Background()
-    app.state.key_resolvers = []        # (token, request) -> Principal | None
-    app.state.model_providers = []      # (app) -> list of Model objects for GET /v1/models
-    app.state.language_model_resolvers = []  # (app, model_id) -> language model | None
+    app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None,
+                  openapi_url="/openapi.json", lifespan=lifespan)
+    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing)
+    app.state.run_engine = RunEngine(app)
     install_error_handlers(app)
+    app.add_middleware(RateLimitMiddleware)
 
     @app.middleware("http")
     async def request_id(request, call_next):
@@ -56,10 +109,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     def health():
         return {"status": "ok"}
 
-    for name in ROUTE_MODULES:
-        module = importlib.import_module(f"jupyter_api_kit.local.routes.{name}")
+    for name in ROUTERS:
+        module = importlib.import_module(f"jupyter_api_kit.local.{name}")
         # Every route authenticates, whether or not it asks for the Principal itself.
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(authenticate)])
-        if hasattr(module, "setup"):
-            module.setup(app)
     return app

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from jupyter_api_kit.local.app import create_app
-from jupyter_api_kit.local.store import Store
+from jupyter_api_kit.local.core.db import Store
 
 DB_ENV = "JUPYTER_API_KIT_DB"
 
@@ -66,6 +66,16 @@ class LocalServer:
         self.base_url = f"http://{host}:{port}/v1"
 
     @property
+    def admin_key(self) -> str:
+        """The admin key of this server (organization endpoints), for the clients this process makes.
+
+        Example:
+            >>> server.admin_key.startswith("sk-admin-")  # doctest: +SKIP
+            True
+        """
+        return self.app.state.admin_key
+
+    @property
     def store(self):
         """The server's database, for looking at its state directly (tests, notebooks).
 
@@ -85,7 +95,7 @@ class LocalServer:
         """
         self._server.should_exit = True
         self._thread.join(timeout)
-        self.app.state.background.shutdown()
+        self.app.state.jobs.shutdown()
         self.app.state.store.close()
 
     def __enter__(self):
@@ -113,7 +123,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def _uvicorn_server(app, log_level: str):
     import uvicorn
 
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", timeout_keep_alive=30)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_keep_alive=30)
     return uvicorn.Server(config)
 
 
@@ -157,5 +167,5 @@ def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, 
     try:
         server.run(sockets=[sock])
     finally:
-        app.state.background.shutdown()
+        app.state.jobs.shutdown()
         store.close()

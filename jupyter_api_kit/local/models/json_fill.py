@@ -166,7 +166,7 @@ def _branch(options: list, root: dict, extractor: Extractor, name: str, descript
 
 def _object(node: dict, extractor: Extractor, root: dict, depth: int) -> dict:
     props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
-    required = [r for r in node.get("required") or [] if isinstance(r, str)]
+    required = [r for r in node.get("required") if isinstance(r, str)] if isinstance(node.get("required"), list) else []
     out = {}
     for key, sub in props.items():
         if depth >= MAX_DEPTH and key not in required:

@@ -1,0 +1,132 @@
+"""Reading a create-run (or create-thread-and-run) request and building the run object it asks for.
+
+Everything is checked before anything is written, so a bad request leaves no message, thread or
+run behind. The run copies the assistant's model, instructions, tools and sampling, with the
+request's overrides on top.
+
+Example:
+    >>> req = parse_run_request({"assistant_id": "asst_1", "temperature": 0.2, "max_completion_tokens": 300})
+    >>> req["temperature"], req["max_completion_tokens"], req["stream"]
+    (0.2, 300, False)
+"""
+
+from __future__ import annotations
+
+from jupyter_api_kit.local.assistants.options import (
+    parse_response_format,
+    parse_tool_choice,
+    parse_tool_resources,
+    parse_tools,
+    parse_truncation,
+    sampling,
+)
+from jupyter_api_kit.local.assistants.store import (
+    only_keys,
+    parse_message,
+    parse_messages,
+)
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.params import Params
+
+RUN_FIELDS = ("assistant_id", "model", "reasoning_effort", "instructions", "additional_instructions",
+              "additional_messages", "tools", "metadata", "temperature", "top_p", "stream", "max_prompt_tokens",
+              "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls",
+              "response_format")
+THREAD_AND_RUN_FIELDS = ("assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata",
+                         "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens",
+                         "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format")
+#: the API's floor for both token limits
+MIN_TOKEN_LIMIT = 256
+#: a run waiting for tool outputs expires after this long (seconds), as on the API
+
+
+def parse_thread_request(body, param: str = "") -> dict:
+    """A CreateThreadRequest: `messages`, `tool_resources`, `metadata`."""
+    prefix = f"{param}." if param else ""
+    if not isinstance(body, dict):
+        raise BadRequest(f"Invalid type for '{param}': expected an object.", param=param or None)
+    unknown = sorted(set(body) - {"messages", "tool_resources", "metadata"})
+    if unknown:
+        raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'. A thread takes 'messages', "
+                         "'tool_resources' and 'metadata'.", param=f"{prefix}{unknown[0]}")
+    return {"messages": parse_messages(body.get("messages"), f"{prefix}messages"),
+            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources"),
+            "metadata": Params(body, prefix=prefix).metadata()}
+
+
+def parse_run_request(body: dict, *, with_thread: bool = False) -> dict:
+    """The checked fields of a run request; tool choice is checked later against the run's tools."""
+    only_keys(body, THREAD_AND_RUN_FIELDS if with_thread else RUN_FIELDS, "This operation")
+    p = Params(body)
+    out = {
+        "assistant_id": p.str("assistant_id", required=True),
+        "model": p.str("model"),
+        "instructions": p.str("instructions", max_length=256000),
+        "additional_instructions": p.str("additional_instructions", max_length=256000),
+        "tools": parse_tools(body.get("tools"), max_items=20),
+        "metadata": p.metadata(),
+        "stream": p.bool("stream", default=False),
+        "max_prompt_tokens": p.int("max_prompt_tokens", minimum=MIN_TOKEN_LIMIT),
+        "max_completion_tokens": p.int("max_completion_tokens", minimum=MIN_TOKEN_LIMIT),
+        "truncation_strategy": parse_truncation(body.get("truncation_strategy")),
+        "tool_choice_raw": body.get("tool_choice"),
+        "parallel_tool_calls": p.bool("parallel_tool_calls", default=True),
+        "response_format": parse_response_format(body.get("response_format")),
+        **sampling(p),
+    }
+    p.str("reasoning_effort", choices=("minimal", "low", "medium", "high"))
+    if out["assistant_id"] == "":
+        raise BadRequest("Invalid 'assistant_id': empty string.", param="assistant_id")
+    if with_thread:
+        out["thread"] = parse_thread_request(body.get("thread") or {}, "thread")
+        out["tool_resources"] = parse_tool_resources(body.get("tool_resources"))
+    else:
+        out["additional_messages"] = parse_messages(body.get("additional_messages"), "additional_messages")
+    return out
+
+
+def build_run(req: dict, assistant: dict, thread_id: str, *, expiry: float = 600.0,
+              created: int | None = None) -> dict:
+    """The `thread.run` object, status `queued`, for a checked request and its assistant."""
+    tools = req["tools"] if req["tools"] is not None else assistant.get("tools") or []
+    tool_choice = parse_tool_choice(req["tool_choice_raw"], tools)
+    instructions = req["instructions"] if req["instructions"] is not None else assistant.get("instructions") or ""
+    if req.get("additional_instructions"):
+        instructions = f"{instructions}\n\n{req['additional_instructions']}".strip()
+    created = now() if created is None else created
+
+    def pick(key, default):
+        value = req.get(key)
+        if value is None:
+            value = assistant.get(key)
+        return default if value is None else value
+
+    return {
+        "id": new_id("run_"), "object": "thread.run", "created_at": created, "thread_id": thread_id,
+        "assistant_id": assistant["id"], "status": "queued", "required_action": None, "last_error": None,
+        "expires_at": created + int(expiry + 0.999), "started_at": None, "cancelled_at": None, "failed_at": None,
+        "completed_at": None, "incomplete_details": None, "model": req["model"] or assistant["model"],
+        "instructions": instructions, "tools": tools, "metadata": req["metadata"] or {}, "usage": None,
+        "temperature": pick("temperature", 1.0), "top_p": pick("top_p", 1.0),
+        "max_prompt_tokens": req["max_prompt_tokens"], "max_completion_tokens": req["max_completion_tokens"],
+        "truncation_strategy": req["truncation_strategy"] or {"type": "auto", "last_messages": None},
+        "tool_choice": tool_choice or "auto", "parallel_tool_calls": req["parallel_tool_calls"],
+        "response_format": pick("response_format", "auto"),
+    }
+
+
+def parse_tool_outputs(body: dict) -> tuple[list, bool]:
+    """`tool_outputs` ([{tool_call_id, output}]) and `stream` of a submit-tool-outputs request."""
+    only_keys(body, ("tool_outputs", "stream"), "This operation")
+    p = Params(body)
+    outputs = p.list("tool_outputs", required=True)
+    checked = []
+    for i, item in enumerate(outputs):
+        ip = Params(item if isinstance(item, dict) else {}, prefix=f"tool_outputs[{i}].")
+        checked.append({"tool_call_id": ip.str("tool_call_id", required=True),
+                        "output": ip.str("output", default="")})
+    return checked, p.bool("stream", default=False)
+
+
+__all__ = ["build_run", "parse_message", "parse_run_request", "parse_thread_request", "parse_tool_outputs"]

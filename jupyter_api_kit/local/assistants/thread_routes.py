@@ -1,0 +1,130 @@
+"""/v1/threads: threads (create, retrieve, modify, delete) and their messages (list, create,
+retrieve, modify, delete). Create-and-run (`POST /threads/runs`) is registered here first, so that
+`runs` is never taken for a thread id; it is implemented with the other run operations.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from jupyter_api_kit.local.assistants.options import parse_tool_resources
+from jupyter_api_kit.local.assistants.request import parse_thread_request
+from jupyter_api_kit.local.assistants.run_routes import create_thread_and_run
+from jupyter_api_kit.local.assistants.store import (
+    active_run,
+    get_message,
+    get_thread,
+    insert_message,
+    insert_thread,
+    only_keys,
+    parse_message,
+    save,
+)
+from jupyter_api_kit.local.core.db import loads
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.paging import Cursor, page
+from jupyter_api_kit.local.core.params import Params, json_body
+
+router = APIRouter()
+router.add_api_route("/threads/runs", create_thread_and_run, methods=["POST"])
+
+
+def _expire_due(request: Request, thread_id: str) -> None:
+    # Runs waiting for tool outputs past their deadline are expired before anyone looks at the thread.
+    request.app.state.run_engine.expire_due(thread_id)
+
+
+@router.post("/threads")
+def create_thread(request: Request, body: dict = Depends(json_body)):
+    parsed = parse_thread_request(body)
+    store = request.app.state.store
+    with store.tx() as db:
+        thread = insert_thread(db, parsed)
+        for message in parsed["messages"]:
+            insert_message(db, thread["id"], message)
+    return thread
+
+
+@router.get("/threads/{thread_id}")
+def retrieve_thread(thread_id: str, request: Request):
+    return get_thread(request.app.state.store, thread_id)
+
+
+@router.post("/threads/{thread_id}")
+def modify_thread(thread_id: str, request: Request, body: dict = Depends(json_body)):
+    only_keys(body, ("tool_resources", "metadata"), "Modifying a thread")
+    metadata = Params(body).metadata()
+    resources = parse_tool_resources(body.get("tool_resources"))
+    store = request.app.state.store
+    with store.tx() as db:
+        thread = get_thread(store, thread_id)
+        if "metadata" in body:
+            thread["metadata"] = metadata or {}
+        if "tool_resources" in body:
+            thread["tool_resources"] = resources or {}
+        save(db, "threads", thread)
+    return thread
+
+
+@router.delete("/threads/{thread_id}")
+def delete_thread(thread_id: str, request: Request):
+    store = request.app.state.store
+    get_thread(store, thread_id)
+    running = active_run(store, thread_id)
+    store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))  # messages, runs, steps cascade
+    if running:
+        request.app.state.run_engine.request_cancel(running)  # its worker stops at the next token
+    return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+
+@router.get("/threads/{thread_id}/messages")
+def list_messages(thread_id: str, request: Request):
+    store = request.app.state.store
+    get_thread(store, thread_id)
+    query = request.query_params
+    cursor = Cursor.from_query(query, default_order="desc")
+    run_id = Params(query).str("run_id")
+    where, params = "thread_id = ?", [thread_id]
+    if run_id is not None:
+        where, params = where + " AND run_id = ?", params + [run_id]
+    return page(store, "thread_messages", cursor, lambda row: loads(row["body"]), where=where, params=params)
+
+
+@router.post("/threads/{thread_id}/messages")
+def create_message(thread_id: str, request: Request, body: dict = Depends(json_body)):
+    parsed = parse_message(body)
+    store = request.app.state.store
+    get_thread(store, thread_id)
+    _expire_due(request, thread_id)
+    with store.tx() as db:
+        running = active_run(store, thread_id)
+        if running:
+            raise BadRequest(f"Can't add messages to {thread_id} while a run {running} is active; wait for it to "
+                             "end or cancel it.", param="thread_id")
+        return insert_message(db, thread_id, parsed)
+
+
+@router.get("/threads/{thread_id}/messages/{message_id}")
+def retrieve_message(thread_id: str, message_id: str, request: Request):
+    return get_message(request.app.state.store, thread_id, message_id)
+
+
+@router.post("/threads/{thread_id}/messages/{message_id}")
+def modify_message(thread_id: str, message_id: str, request: Request, body: dict = Depends(json_body)):
+    only_keys(body, ("metadata",), "Modifying a message")
+    metadata = Params(body).metadata()
+    store = request.app.state.store
+    with store.tx() as db:
+        message = get_message(store, thread_id, message_id)
+        if "metadata" in body:
+            message["metadata"] = metadata or {}
+        save(db, "thread_messages", message)
+    return message
+
+
+@router.delete("/threads/{thread_id}/messages/{message_id}")
+def delete_message(thread_id: str, message_id: str, request: Request):
+    store = request.app.state.store
+    get_message(store, thread_id, message_id)
+    store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
+    return {"id": message_id, "object": "thread.message.deleted", "deleted": True}

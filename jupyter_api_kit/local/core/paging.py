@@ -1,0 +1,82 @@
+"""Cursor paging for list endpoints: `after`, `before`, `limit`, `order` over a table's `seq` column.
+
+Example:
+    >>> cursor = Cursor.from_query({"limit": "2", "order": "desc"}, default_order="asc")
+    >>> cursor.limit, cursor.order
+    (2, 'desc')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.params import Params
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The paging parameters of one list request: `limit` items, in `order` (asc or desc by
+    creation), after or before the item with that id.
+
+    Example:
+        >>> Cursor()
+        Cursor(limit=20, order='desc', after=None, before=None)
+    """
+
+    limit: int = 20
+    order: str = "desc"
+    after: str | None = None
+    before: str | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping, *, default_order: str = "desc", default_limit: int = 20,
+                   max_limit: int = 100) -> "Cursor":
+        """Read `limit`, `order`, `after`, `before` from a query mapping, with the endpoint's
+        defaults; bad values are 400s naming the parameter.
+
+        Example:
+            >>> Cursor.from_query({"after": "msg_1"}, default_order="asc", default_limit=10)
+            Cursor(limit=10, order='asc', after='msg_1', before=None)
+            >>> Cursor.from_query({"limit": "500"})
+            Traceback (most recent call last):
+            ...
+            jupyter_api_kit.local.core.errors.BadRequest: Invalid 'limit': 500 is above the maximum of 100.
+        """
+        p = Params(query)
+        return cls(limit=p.int("limit", default=default_limit, minimum=1, maximum=max_limit),
+                   order=p.str("order", default=default_order, choices=("asc", "desc")),
+                   after=p.str("after"), before=p.str("before"))
+
+
+def list_object(data: list, has_more: bool, *, ids: bool = True) -> dict:
+    """The API's list envelope."""
+    body = {"object": "list", "data": data, "has_more": has_more}
+    if ids:
+        body["first_id"] = data[0]["id"] if data else ""
+        body["last_id"] = data[-1]["id"] if data else ""
+    return body
+
+
+def page(store, table: str, cursor: Cursor, to_object: Callable, *, where: str = "1", params=(),
+         columns: str = "*", ids: bool = True) -> dict:
+    """One page of `table` rows matching `where`, ordered by `seq`, as the API's list object.
+
+    `to_object(row)` turns a row into the API object; the row's `id` column is the cursor.
+    """
+    clauses, args = [f"({where})"], list(params)
+    direction = "ASC" if cursor.order == "asc" else "DESC"
+    for name, value, after_op in (("after", cursor.after, ">"), ("before", cursor.before, "<")):
+        if value is None:
+            continue
+        row = store.one(f"SELECT seq FROM {table} WHERE id = ?", (value,))
+        if row is None:
+            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
+        op = after_op if cursor.order == "asc" else {">": "<", "<": ">"}[after_op]
+        clauses.append(f"seq {op} ?")
+        args.append(row["seq"])
+    rows = store.all(f"SELECT {columns} FROM {table} WHERE {' AND '.join(clauses)} "
+                     f"ORDER BY seq {direction} LIMIT ?", (*args, cursor.limit + 1))
+    data = [to_object(row) for row in rows[:cursor.limit]]
+    return list_object(data, len(rows) > cursor.limit, ids=ids)

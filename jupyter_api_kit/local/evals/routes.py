@@ -1,0 +1,263 @@
+"""/v1/evals: evals (create, list, get, update, delete), their runs (create, list, get, cancel, delete)
+and the runs' output items (list, get). Runs execute in the background (see `eval_runner`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from jupyter_api_kit.local.core.auth import Principal, authenticate
+from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
+from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.paging import Cursor, list_object, page
+from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.evals import engine as eval_runner
+from jupyter_api_kit.local.evals.graders import check_criteria
+from jupyter_api_kit.local.evals.sources import (
+    check_data_source_config,
+    check_run_data_source,
+    eval_namespaces,
+    load_items,
+)
+
+router = APIRouter()
+RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
+
+
+
+# -- objects --------------------------------------------------------------------------------------
+
+def eval_object(row) -> dict:
+    """The API's `eval` object for an `evals` row.
+
+    Example:
+        >>> row = {"id": "eval_1", "name": "exact", "created_at": 1700000000, "metadata": "{}",
+        ...        "data_source_config": '{"type": "custom"}', "testing_criteria": "[]"}
+        >>> eval_object(row)["data_source_config"], eval_object(row)["object"]
+        ({'type': 'custom'}, 'eval')
+    """
+    return {"object": "eval", "id": row["id"], "name": row["name"], "created_at": row["created_at"],
+            "data_source_config": loads(row["data_source_config"]),
+            "testing_criteria": loads(row["testing_criteria"]), "metadata": loads(row["metadata"])}
+
+
+def run_object(row) -> dict:
+    """The API's `eval.run` object for an `eval_runs` row; a run without an error carries the empty
+    error object the contract requires.
+
+    Example:
+        >>> row = {"id": "evalrun_1", "eval_id": "eval_1", "name": "baseline", "status": "queued", "model": None,
+        ...        "created_at": 1700000000, "report_url": "", "data_source": "{}", "metadata": "{}",
+        ...        "result_counts": '{"total": 0}', "per_model_usage": "[]", "per_testing_criteria_results": "[]",
+        ...        "error": None}
+        >>> run_object(row)["error"], run_object(row)["result_counts"]
+        ({'code': '', 'message': ''}, {'total': 0})
+    """
+    return {"object": "eval.run", "id": row["id"], "eval_id": row["eval_id"], "name": row["name"],
+            "status": row["status"], "model": row["model"], "created_at": row["created_at"],
+            "report_url": row["report_url"], "data_source": loads(row["data_source"]),
+            "metadata": loads(row["metadata"]), "result_counts": loads(row["result_counts"]),
+            "per_model_usage": loads(row["per_model_usage"]),
+            "per_testing_criteria_results": loads(row["per_testing_criteria_results"]),
+            "error": loads(row["error"]) or dict(eval_runner.EMPTY_ERROR)}
+
+
+def output_item_object(row) -> dict:
+    """The API's `eval.run.output_item` object for an `eval_run_output_items` row.
+
+    Example:
+        >>> row = {"id": "outputitem_1", "run_id": "evalrun_1", "eval_id": "eval_1", "created_at": 1700000000,
+        ...        "status": "pass", "datasource_item_id": 0, "datasource_item": '{"q": "2+2?"}',
+        ...        "results": "[]", "sample": "{}"}
+        >>> output_item_object(row)["datasource_item"]
+        {'q': '2+2?'}
+    """
+    return {"object": "eval.run.output_item", "id": row["id"], "run_id": row["run_id"], "eval_id": row["eval_id"],
+            "created_at": row["created_at"], "status": row["status"],
+            "datasource_item_id": row["datasource_item_id"], "datasource_item": loads(row["datasource_item"]),
+            "results": loads(row["results"]), "sample": loads(row["sample"])}
+
+
+def _eval_row(store, eval_id: str):
+    row = found(store.one("SELECT * FROM evals WHERE id = ?", (eval_id,)),
+                f"No eval found with id '{eval_id}'.", "eval_id")
+    return row
+
+
+def _run_row(store, eval_id: str, run_id: str):
+    _eval_row(store, eval_id)
+    row = found(store.one("SELECT * FROM eval_runs WHERE id = ? AND eval_id = ?", (run_id, eval_id)),
+                f"No run found with id '{run_id}' in eval '{eval_id}'.", "run_id")
+    return row
+
+
+def _reject_unknown(body: dict, allowed: set, what: str) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. {what} accepts: "
+                         f"{', '.join(sorted(allowed))}.", param=unknown[0])
+
+
+# -- evals ----------------------------------------------------------------------------------------
+
+@router.post("/evals", status_code=201)
+def create_eval(request: Request, body: dict = Depends(json_body)):
+    _reject_unknown(body, {"name", "metadata", "data_source_config", "testing_criteria"}, "Creating an eval")
+    p = Params(body)
+    name = p.str("name", default="", max_length=256)
+    metadata = p.metadata()
+    if body.get("data_source_config") is None:
+        raise BadRequest("Missing required parameter: 'data_source_config'.", param="data_source_config")
+    config, item_properties, has_sample = check_data_source_config(body["data_source_config"])
+    if body.get("testing_criteria") is None:
+        raise BadRequest("Missing required parameter: 'testing_criteria'.", param="testing_criteria")
+    criteria = check_criteria(body["testing_criteria"], item_properties, has_sample)
+    eval_id, created = new_id("eval_"), now()
+    store = request.app.state.store
+    store.execute("INSERT INTO evals (id, created_at, updated_at, name, data_source_config, testing_criteria, "
+                  "metadata) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (eval_id, created, created, name, dumps(config), dumps(criteria), dumps(metadata)))
+    return eval_object(_eval_row(store, eval_id))
+
+
+@router.get("/evals")
+def list_evals(request: Request):
+    query = request.query_params
+    cursor = Cursor.from_query(query, default_order="asc")
+    order_by = Params(query).str("order_by", default="created_at", choices=("created_at", "updated_at"))
+    store = request.app.state.store
+    if order_by == "created_at":
+        return page(store, "evals", cursor, eval_object)
+    # updated_at changes, so the cursor is the (updated_at, seq) of the `after` eval
+    direction, op = ("ASC", ">") if cursor.order == "asc" else ("DESC", "<")
+    where, args = "1", []
+    if cursor.after:
+        anchor = store.one("SELECT updated_at, seq FROM evals WHERE id = ?", (cursor.after,))
+        if anchor is None:
+            raise BadRequest(f"Invalid 'after': no eval with id '{cursor.after}'.", param="after")
+        where, args = f"(updated_at, seq) {op} (?, ?)", [anchor["updated_at"], anchor["seq"]]
+    rows = store.all(f"SELECT * FROM evals WHERE {where} ORDER BY updated_at {direction}, seq {direction} LIMIT ?",
+                     (*args, cursor.limit + 1))
+    return list_object([eval_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
+
+
+@router.get("/evals/{eval_id}")
+def get_eval(eval_id: str, request: Request):
+    return eval_object(_eval_row(request.app.state.store, eval_id))
+
+
+@router.post("/evals/{eval_id}")
+def update_eval(eval_id: str, request: Request, body: dict = Depends(json_body)):
+    store = request.app.state.store
+    row = _eval_row(store, eval_id)
+    _reject_unknown(body, {"name", "metadata"}, "Updating an eval")
+    p = Params(body)
+    name = p.str("name", default=row["name"], max_length=256)
+    metadata = p.metadata() if "metadata" in body else loads(row["metadata"])
+    store.execute("UPDATE evals SET name = ?, metadata = ?, updated_at = ? WHERE id = ?",
+                  (name, dumps(metadata), now(), eval_id))
+    return eval_object(_eval_row(store, eval_id))
+
+
+@router.delete("/evals/{eval_id}")
+def delete_eval(eval_id: str, request: Request):
+    store = request.app.state.store
+    _eval_row(store, eval_id)
+    store.execute("DELETE FROM evals WHERE id = ?", (eval_id,))
+    return {"object": "eval.deleted", "deleted": True, "eval_id": eval_id}
+
+
+# -- runs -----------------------------------------------------------------------------------------
+
+@router.post("/evals/{eval_id}/runs", status_code=201)
+def create_run(eval_id: str, request: Request, body: dict = Depends(json_body),
+               principal: Principal = Depends(authenticate)):
+    app = request.app
+    store = app.state.store
+    evaluation = _eval_row(store, eval_id)
+    _reject_unknown(body, {"name", "metadata", "data_source"}, "Creating a run")
+    p = Params(body)
+    metadata = p.metadata()
+    if body.get("data_source") is None:
+        raise BadRequest("Missing required parameter: 'data_source'.", param="data_source")
+    item_schema, item_properties, _ = eval_namespaces(loads(evaluation["data_source_config"]))
+    source = check_run_data_source(body["data_source"], item_properties)
+    load_items(app, source, item_schema)  # a bad item or file line is a 400 now, not a failed run later
+    run_id = new_id("evalrun_")
+    name = p.str("name", max_length=256) or f"{source.get('model') or source['type']} run"
+    report_url = f"{str(request.base_url).rstrip('/')}/v1/evals/{eval_id}/runs/{run_id}"
+    criteria = [{"testing_criteria": c["name"], "passed": 0, "failed": 0}
+                for c in loads(evaluation["testing_criteria"])]
+    store.execute("INSERT INTO eval_runs (id, eval_id, created_at, name, status, model, data_source, metadata, "
+                  "report_url, result_counts, per_testing_criteria_results) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, "
+                  "?, ?, ?)",
+                  (run_id, eval_id, now(), name, source.get("model", ""), dumps(source), dumps(metadata), report_url,
+                   dumps(eval_runner.zero_counts()), dumps(criteria)))
+    eval_runner.start(app, run_id, principal)
+    return run_object(_run_row(store, eval_id, run_id))
+
+
+@router.get("/evals/{eval_id}/runs")
+def list_runs(eval_id: str, request: Request):
+    store = request.app.state.store
+    _eval_row(store, eval_id)
+    query = request.query_params
+    cursor = Cursor.from_query(query, default_order="asc")
+    status = Params(query).str("status", choices=RUN_STATUSES)
+    where, params = "eval_id = ?", [eval_id]
+    if status:
+        where, params = where + " AND status = ?", params + [status]
+    return page(store, "eval_runs", cursor, run_object, where=where, params=params)
+
+
+@router.get("/evals/{eval_id}/runs/{run_id}")
+def get_run(eval_id: str, run_id: str, request: Request):
+    return run_object(_run_row(request.app.state.store, eval_id, run_id))
+
+
+@router.post("/evals/{eval_id}/runs/{run_id}")
+@router.post("/evals/{eval_id}/runs/{run_id}/cancel")  # the path the official SDKs call
+def cancel_run(eval_id: str, run_id: str, request: Request):
+    store = request.app.state.store
+    row = _run_row(store, eval_id, run_id)
+    if row["status"] in ("completed", "failed"):
+        raise BadRequest(f"Run '{run_id}' has already {row['status']}; only queued or in-progress runs can be "
+                         "canceled.", param="run_id")
+    # the worker checks the status before writing each item, so nothing is written after this
+    store.execute("UPDATE eval_runs SET status = 'canceled' WHERE id = ? AND status IN ('queued', 'in_progress')",
+                  (run_id,))
+    return run_object(_run_row(store, eval_id, run_id))
+
+
+@router.delete("/evals/{eval_id}/runs/{run_id}")
+def delete_run(eval_id: str, run_id: str, request: Request):
+    store = request.app.state.store
+    _run_row(store, eval_id, run_id)
+    store.execute("DELETE FROM eval_runs WHERE id = ?", (run_id,))
+    return {"object": "eval.run.deleted", "deleted": True, "run_id": run_id}
+
+
+# -- output items ---------------------------------------------------------------------------------
+
+@router.get("/evals/{eval_id}/runs/{run_id}/output_items")
+def list_output_items(eval_id: str, run_id: str, request: Request):
+    store = request.app.state.store
+    _run_row(store, eval_id, run_id)
+    query = request.query_params
+    cursor = Cursor.from_query(query, default_order="asc")
+    status = Params(query).str("status", choices=("pass", "fail"))
+    where, params = "run_id = ?", [run_id]
+    if status:
+        where, params = where + " AND status = ?", params + [status]
+    return page(store, "eval_run_output_items", cursor, output_item_object, where=where, params=params)
+
+
+@router.get("/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}")
+def get_output_item(eval_id: str, run_id: str, output_item_id: str, request: Request):
+    store = request.app.state.store
+    _run_row(store, eval_id, run_id)
+    row = store.one("SELECT * FROM eval_run_output_items WHERE id = ? AND run_id = ?", (output_item_id, run_id))
+    if row is None:
+        raise NotFound(f"No output item found with id '{output_item_id}' in run '{run_id}'.",
+                       param="output_item_id")
+    return output_item_object(row)

@@ -1,0 +1,203 @@
+"""/v1/organization: projects, their users, service accounts, API keys and rate limits; certificates;
+the audit log. Every route needs the admin key.
+
+A service account's key is returned once, at creation, and works as an API key on this server.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from jupyter_api_kit.local.core.auth import Principal
+from jupyter_api_kit.local.core.params import json_body
+from jupyter_api_kit.local.organization import certificates as cert_store
+from jupyter_api_kit.local.organization import service_accounts as accounts
+from jupyter_api_kit.local.organization import store as org_store
+from jupyter_api_kit.local.organization.audit import list_events
+from jupyter_api_kit.local.organization.keys import require_admin
+from jupyter_api_kit.local.organization.rate_limits import list_limits, update_limit
+from jupyter_api_kit.local.organization.store import get_project
+
+router = APIRouter(dependencies=[Depends(require_admin)])
+BASE = "/organization/projects"
+ACCOUNTS = "/organization/projects/{project_id}/service_accounts"
+KEYS = "/organization/projects/{project_id}/api_keys"
+CERTIFICATES = "/organization/certificates"
+PROJECT_CERTIFICATES = "/organization/projects/{project_id}/certificates"
+
+
+@router.get(BASE)
+def list_projects(request: Request):
+    return org_store.list_projects(request.app.state.store, request.query_params)
+
+
+@router.post(BASE)
+def create_project(request: Request, body: dict = Depends(json_body), principal: Principal = Depends(require_admin)):
+    return org_store.create_project(request.app.state.store, principal, body)
+
+
+@router.get(BASE + "/{project_id}")
+def retrieve_project(project_id: str, request: Request):
+    return org_store.project_object(org_store.get_project(request.app.state.store, project_id))
+
+
+@router.post(BASE + "/{project_id}")
+def modify_project(project_id: str, request: Request, body: dict = Depends(json_body),
+                   principal: Principal = Depends(require_admin)):
+    return org_store.modify_project(request.app.state.store, principal, project_id, body)
+
+
+@router.post(BASE + "/{project_id}/archive")
+def archive_project(project_id: str, request: Request, principal: Principal = Depends(require_admin)):
+    return org_store.archive_project(request.app.state.store, principal, project_id)
+
+
+@router.get(BASE + "/{project_id}/users")
+def list_project_users(project_id: str, request: Request):
+    return org_store.list_users(request.app.state.store, project_id, request.query_params)
+
+
+@router.post(BASE + "/{project_id}/users")
+def create_project_user(project_id: str, request: Request, body: dict = Depends(json_body),
+                        principal: Principal = Depends(require_admin)):
+    return org_store.add_user(request.app.state.store, principal, project_id, body)
+
+
+@router.get(BASE + "/{project_id}/users/{user_id}")
+def retrieve_project_user(project_id: str, user_id: str, request: Request):
+    return org_store.user_object(org_store.get_user(request.app.state.store, project_id, user_id))
+
+
+@router.post(BASE + "/{project_id}/users/{user_id}")
+def modify_project_user(project_id: str, user_id: str, request: Request, body: dict = Depends(json_body),
+                        principal: Principal = Depends(require_admin)):
+    return org_store.modify_user(request.app.state.store, principal, project_id, user_id, body)
+
+
+@router.delete(BASE + "/{project_id}/users/{user_id}")
+def delete_project_user(project_id: str, user_id: str, request: Request,
+                        principal: Principal = Depends(require_admin)):
+    return org_store.delete_user(request.app.state.store, principal, project_id, user_id)
+
+
+@router.get(BASE + "/{project_id}/rate_limits")
+def list_project_rate_limits(project_id: str, request: Request):
+    return list_limits(request.app, project_id, request.query_params)
+
+
+@router.post(BASE + "/{project_id}/rate_limits/{rate_limit_id}")
+def update_project_rate_limit(project_id: str, rate_limit_id: str, request: Request, body: dict = Depends(json_body),
+                              principal: Principal = Depends(require_admin)):
+    return update_limit(request.app, principal, project_id, rate_limit_id, body)
+
+
+# -- service accounts and project API keys ------------------------------------------------------------
+
+@router.get(ACCOUNTS)
+def list_service_accounts(project_id: str, request: Request):
+    return accounts.list_accounts(request.app.state.store, project_id, request.query_params)
+
+
+@router.post(ACCOUNTS)
+def create_service_account(project_id: str, request: Request, body: dict = Depends(json_body),
+                           principal: Principal = Depends(require_admin)):
+    return accounts.create_service_account(request.app.state.store, principal, project_id, body)
+
+
+@router.get(ACCOUNTS + "/{service_account_id}")
+def retrieve_service_account(project_id: str, service_account_id: str, request: Request):
+    return accounts.account_object(accounts.get_account(request.app.state.store, project_id, service_account_id))
+
+
+@router.delete(ACCOUNTS + "/{service_account_id}")
+def delete_service_account(project_id: str, service_account_id: str, request: Request,
+                           principal: Principal = Depends(require_admin)):
+    return accounts.delete_account(request.app.state.store, principal, project_id, service_account_id)
+
+
+@router.post(ACCOUNTS + "/{service_account_id}/api_keys")
+def create_service_account_key(project_id: str, service_account_id: str, request: Request,
+                               body: dict = Depends(json_body), principal: Principal = Depends(require_admin)):
+    return accounts.create_account_key(request.app.state.store, principal, project_id, service_account_id, body)
+
+
+@router.get(KEYS)
+def list_api_keys(project_id: str, request: Request):
+    return accounts.list_keys(request.app.state.store, project_id, request.query_params)
+
+
+@router.get(KEYS + "/{api_key_id}")
+def retrieve_api_key(project_id: str, api_key_id: str, request: Request):
+    return accounts.key_object(accounts.get_key(request.app.state.store, project_id, api_key_id))
+
+
+@router.delete(KEYS + "/{api_key_id}")
+def delete_api_key(project_id: str, api_key_id: str, request: Request, principal: Principal = Depends(require_admin)):
+    return accounts.delete_key(request.app.state.store, principal, project_id, api_key_id)
+
+
+# -- certificates --------------------------------------------------------------------------------
+
+@router.get(CERTIFICATES)
+def list_certificates(request: Request):
+    return cert_store.list_certificates(request.app.state.store, request.query_params)
+
+
+@router.post(CERTIFICATES)
+def upload_certificate(request: Request, body: dict = Depends(json_body),
+                       principal: Principal = Depends(require_admin)):
+    return cert_store.upload(request.app.state.store, principal, body)
+
+
+# Declared before /{certificate_id} so that "activate" is not read as an id.
+@router.post(CERTIFICATES + "/activate")
+def activate_certificates(request: Request, body: dict = Depends(json_body),
+                          principal: Principal = Depends(require_admin)):
+    return cert_store.toggle(request.app.state.store, principal, body, activate=True)
+
+
+@router.post(CERTIFICATES + "/deactivate")
+def deactivate_certificates(request: Request, body: dict = Depends(json_body),
+                            principal: Principal = Depends(require_admin)):
+    return cert_store.toggle(request.app.state.store, principal, body, activate=False)
+
+
+@router.get(CERTIFICATES + "/{certificate_id}")
+def retrieve_certificate(certificate_id: str, request: Request):
+    return cert_store.retrieve(request.app.state.store, certificate_id, request.query_params)
+
+
+@router.post(CERTIFICATES + "/{certificate_id}")
+def modify_certificate(certificate_id: str, request: Request, body: dict = Depends(json_body),
+                       principal: Principal = Depends(require_admin)):
+    return cert_store.modify(request.app.state.store, principal, certificate_id, body)
+
+
+@router.delete(CERTIFICATES + "/{certificate_id}")
+def delete_certificate(certificate_id: str, request: Request, principal: Principal = Depends(require_admin)):
+    return cert_store.delete(request.app.state.store, principal, certificate_id)
+
+
+@router.get(PROJECT_CERTIFICATES)
+def list_project_certificates(project_id: str, request: Request):
+    project = get_project(request.app.state.store, project_id)
+    return cert_store.list_certificates(request.app.state.store, request.query_params, scope=project["id"])
+
+
+@router.post(PROJECT_CERTIFICATES + "/activate")
+def activate_project_certificates(project_id: str, request: Request, body: dict = Depends(json_body),
+                                  principal: Principal = Depends(require_admin)):
+    return cert_store.toggle(request.app.state.store, principal, body, activate=True, project_id=project_id)
+
+
+@router.post(PROJECT_CERTIFICATES + "/deactivate")
+def deactivate_project_certificates(project_id: str, request: Request, body: dict = Depends(json_body),
+                                    principal: Principal = Depends(require_admin)):
+    return cert_store.toggle(request.app.state.store, principal, body, activate=False, project_id=project_id)
+
+
+# -- audit log --------------------------------------------------------------------------------
+
+@router.get("/organization/audit_logs")
+def list_audit_logs(request: Request):
+    return list_events(request.app.state.store, request.query_params)

@@ -1,0 +1,381 @@
+"""Making a response: the request read and checked, the conversation assembled (previous responses,
+instructions, input), tools run (`file_search` over vector stores, forced `function` calls), the local
+model's answer generated, and every step reported as the documented stream events.
+
+`Run.events()` is the one code path: a plain request drains it, a streamed one sends each event, a
+background one drains it on a worker thread. It checks the response's cancel flag between tokens.
+
+Event order (text answer): response.created, response.in_progress, response.output_item.added,
+response.content_part.added, response.output_text.delta..., response.output_text.done,
+response.content_part.done, response.output_item.done, response.completed (or response.incomplete
+when max_output_tokens cut the answer). A file_search call adds output_item.added,
+file_search_call.in_progress, .searching, .completed and output_item.done before the message.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.params import Params, check_metadata
+from jupyter_api_kit.local.inference.engine import logprob_entry, resolve_language_model
+from jupyter_api_kit.local.models.context import render_messages
+from jupyter_api_kit.local.models.json_fill import arguments_for, value_for
+from jupyter_api_kit.local.responses import store as response_store
+from jupyter_api_kit.local.responses.request import (
+    parse_input,
+    parse_tools,
+    public_item,
+    to_messages,
+)
+
+INCLUDABLE = ("file_search_call.results", "message.output_text.logprobs", "web_search_call.results",
+              "web_search_call.action.sources", "message.input_image.image_url",
+              "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content")
+FIELDS = {"model", "input", "instructions", "previous_response_id", "store", "metadata", "max_output_tokens",
+          "temperature", "top_p", "text", "tools", "tool_choice", "background", "stream", "stream_options",
+          "include", "parallel_tool_calls", "top_logprobs", "user", "safety_identifier", "prompt_cache_key",
+          "service_tier", "truncation", "reasoning", "max_tool_calls", "prompt_cache_retention"}
+UNSUPPORTED = {"conversation": "conversations", "prompt": "prompt templates",
+               "context_management": "context management"}
+
+
+@dataclass
+class ResponseRequest:
+    """A checked Responses API request (what `parse_request` returns): the resolved model, the parsed
+    input items, the conversation the model reads (`messages`: instructions, the chain of previous
+    responses, then this input) and every option at its API default.
+
+    Example:
+        >>> req = parse_request(app, {"model": "local-ngram", "input": "Hi", "instructions": "Be brief."})
+        >>> req.messages, req.store, req.text_format
+        ([{'role': 'developer', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}], True, {'type': 'text'})
+    """
+
+    model: object
+    inputs: list
+    messages: list
+    instructions: str | None = None
+    previous_response_id: str | None = None
+    tools: list = field(default_factory=list)
+    tool_choice: object = "auto"
+    text_format: dict = field(default_factory=lambda: {"type": "text"})
+    temperature: float = 1.0
+    top_p: float = 1.0
+    max_output_tokens: int | None = None
+    top_logprobs: int = 0
+    include: list = field(default_factory=list)
+    store: bool = True
+    background: bool = False
+    stream: bool = False
+    metadata: dict = field(default_factory=dict)
+    parallel_tool_calls: bool = True
+
+
+def _text_format(p: Params) -> dict:
+    text = p.dict("text", default={})
+    fmt = text.get("format") or {"type": "text"}
+    if not isinstance(fmt, dict):
+        raise BadRequest("Invalid type for 'text.format': expected an object.", param="text.format")
+    kind = Params(fmt, prefix="text.format.").str("type", required=True, choices=("text", "json_object", "json_schema"))
+    if kind == "json_schema":
+        if not isinstance(fmt.get("name"), str) or not isinstance(fmt.get("schema"), dict):
+            raise BadRequest("Invalid 'text.format': a json_schema format needs a 'name' and a 'schema' object.",
+                             param="text.format")
+        return {"type": "json_schema", "name": fmt["name"], "schema": fmt["schema"],
+                "strict": bool(fmt.get("strict", False))}
+    return {"type": kind}
+
+
+def conversation(app, inputs: list, previous_response_id, instructions) -> list[dict]:
+    """The messages the model reads: instructions, then the chain's items, then this input."""
+    items = response_store.history(app.state.store, previous_response_id) if previous_response_id else []
+    messages = [{"role": "developer", "content": instructions}] if instructions else []
+    return messages + to_messages(items + inputs)
+
+
+def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseRequest:
+    """Read and check a `POST /responses` body (or, `for_counting`, a `POST /responses/input_tokens`
+    body, where `model` and `input` may be missing); each bad field is a 400 naming it, and fields the
+    local server cannot honour are refused rather than ignored.
+
+    Example:
+        >>> parse_request(app, {"model": "local-ngram", "input": "Hi", "conversation": "conv_1"})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'conversation': the local server does not support ...
+        >>> body = {"model": "local-ngram", "input": "Hi", "background": True, "store": False}
+        >>> parse_request(app, body)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Background responses must be stored: ...
+    """
+    for name, what in UNSUPPORTED.items():
+        if body.get(name) is not None:
+            raise BadRequest(f"Invalid '{name}': the local server does not support {what}.", param=name)
+    unknown = sorted(set(body) - FIELDS - set(UNSUPPORTED))
+    if unknown:
+        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
+    p = Params(body)
+    model_id = p.str("model", required=not for_counting)
+    model = resolve_language_model(app, model_id)
+    instructions = p.str("instructions")
+    previous = p.str("previous_response_id")
+    inputs = parse_input(body.get("input"), store=app.state.store, app=app)
+    if not inputs and not previous and not for_counting:
+        raise BadRequest("Missing required parameter: 'input'.", param="input")
+    tools, choice = parse_tools(p)
+    include = p.list("include", default=[])
+    for i, name in enumerate(include):
+        if name not in INCLUDABLE:
+            raise BadRequest(f"Invalid value for 'include[{i}]': {name!r}.", param=f"include[{i}]")
+    req = ResponseRequest(
+        model=model, inputs=inputs, messages=conversation(app, inputs, previous, instructions),
+        instructions=instructions, previous_response_id=previous, tools=tools, tool_choice=choice,
+        text_format=_text_format(p), temperature=p.number("temperature", default=1.0, minimum=0, maximum=2),
+        top_p=p.number("top_p", default=1.0, minimum=0, maximum=1),
+        max_output_tokens=p.int("max_output_tokens", minimum=16),
+        top_logprobs=p.int("top_logprobs", default=0, minimum=0, maximum=20), include=include,
+        store=p.bool("store", default=True), background=p.bool("background"), stream=p.bool("stream"),
+        metadata=check_metadata(body.get("metadata")), parallel_tool_calls=p.bool("parallel_tool_calls", default=True))
+    if req.temperature == 0 and req.top_p == 0:
+        raise BadRequest("Invalid 'top_p': must be greater than 0.", param="top_p")
+    if req.background and not req.store:
+        raise BadRequest("Background responses must be stored: 'background' needs 'store' to be true.",
+                         param="background")
+    return req
+
+
+def count_input_tokens(model, messages: list[dict]) -> int:
+    """Input tokens as usage reports them: the rendered conversation, as the model reads it."""
+    return model.count_tokens(render_messages(messages)) if messages else 0
+
+
+def public_tool(tool: dict) -> dict:
+    """A request's tool as the response object echoes it: function tools with `strict` (default
+    true) and their description if any, file_search tools with the options that were given.
+
+    Example:
+        >>> public_tool({"type": "function", "name": "get_weather", "parameters": {"type": "object"}})
+        {'type': 'function', 'name': 'get_weather', 'parameters': {'type': 'object'}, 'strict': True}
+        >>> public_tool({"type": "file_search", "vector_store_ids": ["vs_1"], "max_num_results": 3})
+        {'type': 'file_search', 'vector_store_ids': ['vs_1'], 'filters': None, 'max_num_results': 3}
+    """
+    if tool["type"] == "function":
+        out = {"type": "function", "name": tool["name"], "parameters": tool.get("parameters"),
+               "strict": tool.get("strict", True)}
+        if tool.get("description"):
+            out["description"] = tool["description"]
+        return out
+    out = {"type": "file_search", "vector_store_ids": tool["vector_store_ids"], "filters": tool.get("filters")}
+    for key in ("max_num_results", "ranking_options"):
+        if tool.get(key) is not None:
+            out[key] = tool[key]
+    return out
+
+
+def response_object(req: ResponseRequest, response_id: str, status: str) -> dict:
+    """The `response` object at its start (`status` queued or in_progress, no output yet), echoing
+    the request's settings; the engine fills in output, usage and the final status.
+
+    Example:
+        >>> req = parse_request(app, {"model": "local-ngram", "input": "Hi", "metadata": {"topic": "demo"}})
+        >>> obj = response_object(req, "resp_1", "in_progress")
+        >>> obj["status"], obj["output"], obj["model"], obj["metadata"]
+        ('in_progress', [], 'local-ngram', {'topic': 'demo'})
+    """
+    return {"id": response_id, "object": "response", "created_at": now(), "status": status,
+            "background": req.background,
+            "completed_at": None, "error": None, "incomplete_details": None, "instructions": req.instructions,
+            "max_output_tokens": req.max_output_tokens, "model": req.model.id, "output": [], "output_text": "",
+            "parallel_tool_calls": req.parallel_tool_calls, "previous_response_id": req.previous_response_id,
+            "reasoning": None, "service_tier": "default", "store": req.store, "temperature": req.temperature,
+            "text": {"format": req.text_format}, "tool_choice": req.tool_choice,
+            "tools": [public_tool(t) for t in req.tools], "top_logprobs": req.top_logprobs, "top_p": req.top_p,
+            "truncation": "disabled", "metadata": req.metadata}
+
+
+def present(response: dict, include=()) -> dict:
+    """A stored response as served: file_search results only when asked for."""
+    out = dict(response)
+    if "file_search_call.results" not in include:
+        out["output"] = [{**item, "results": None} if item.get("type") == "file_search_call" else item
+                         for item in response.get("output") or []]
+    return out
+
+
+class Run:
+    """One response being made. `events()` yields (type, payload) pairs and leaves `response` final."""
+
+    def __init__(self, app, req: ResponseRequest, response: dict, cancel: threading.Event | None = None):
+        self.app, self.req, self.response = app, req, response
+        self.cancel = cancel or threading.Event()
+        self.output_tokens = 0
+        self.incomplete = False
+
+    def _event(self, kind: str, **payload) -> tuple[str, dict]:
+        return kind, {"type": kind, **payload}
+
+    def _snapshot(self) -> dict:
+        return present(json.loads(json.dumps(self.response)), self.req.include)
+
+    def _forced_function(self):
+        choice, functions = self.req.tool_choice, [t for t in self.req.tools if t["type"] == "function"]
+        if self.req.inputs and self.req.inputs[-1].get("type") == "function_call_output":
+            return None  # the tool has answered: now the model answers in text
+        if isinstance(choice, dict) and choice.get("type") == "function":
+            return next(t for t in functions if t["name"] == choice["name"])
+        if choice == "required" and functions:
+            return functions[0]
+        return None
+
+    def _searches(self) -> list[dict]:
+        choice = self.req.tool_choice
+        if choice == "none" or (isinstance(choice, dict) and choice.get("type") == "function"):
+            return []
+        return [t for t in self.req.tools if t["type"] == "file_search"]
+
+    def events(self):
+        """Do the work, yielding each stream event as it happens."""
+        yield self._event("response.created", response=self._snapshot())
+        if self.response["status"] == "queued":
+            yield self._event("response.queued", response=self._snapshot())
+        self.response["status"] = "in_progress"
+        yield self._event("response.in_progress", response=self._snapshot())
+        messages = list(self.req.messages)
+        function = self._forced_function()
+        if function is not None:
+            yield from self._function_call(function)
+        else:
+            for tool in self._searches():
+                results = yield from self._file_search(tool, messages)
+                if results:
+                    messages.append({"role": "tool", "content": "\n\n".join(r["text"] for r in results)})
+            yield from self._message(messages)
+        yield from self._finish(messages)
+
+    def _add(self, item: dict):
+        self.response["output"].append(item)
+        index = len(self.response["output"]) - 1
+        return index, self._event("response.output_item.added", output_index=index, item=public_item(item))
+
+    def _function_call(self, tool: dict):
+        rng = random.Random(len(self.req.messages))
+        context = "\n".join(m["content"] for m in self.req.messages if m["role"] in ("user", "developer"))
+        arguments = json.dumps(arguments_for(tool.get("parameters"), context, rng))
+        item = {"id": new_id("fc_"), "type": "function_call", "status": "in_progress", "arguments": "",
+                "call_id": new_id("call_"), "name": tool["name"]}
+        index, added = self._add(item)
+        yield added
+        yield self._event("response.function_call_arguments.delta", item_id=item["id"], output_index=index,
+                          delta=arguments)
+        item.update(arguments=arguments, status="completed")
+        self.output_tokens += self.req.model.count_tokens(tool["name"] + arguments)
+        yield self._event("response.function_call_arguments.done", item_id=item["id"], output_index=index,
+                          name=tool["name"], arguments=arguments)
+        yield self._event("response.output_item.done", output_index=index, item=public_item(item))
+
+    def _file_search(self, tool: dict, messages: list[dict]):
+        from jupyter_api_kit.local.vector_stores.search import rewrite_query, search
+        from jupyter_api_kit.local.vector_stores.store import store_row
+
+        store = self.app.state.store
+        for vsid in tool["vector_store_ids"]:
+            store_row(store, vsid)
+        question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
+        query = rewrite_query(question) if question.strip() else ""
+        item = {"id": new_id("fs_"), "type": "file_search_call", "status": "in_progress", "queries": [query],
+                "results": None}
+        index, added = self._add(item)
+        yield added
+        for step in ("in_progress", "searching"):
+            yield self._event(f"response.file_search_call.{step}", output_index=index, item_id=item["id"])
+        ranking = tool.get("ranking_options") or {}
+        found = search(store, tool["vector_store_ids"], [query], max_num_results=tool.get("max_num_results") or 10,
+                       filters=tool.get("filters"), ranker=ranking.get("ranker", "auto"),
+                       score_threshold=float(ranking.get("score_threshold") or 0.0)) if query else []
+        results = [{"file_id": r["file_id"], "filename": r["filename"], "score": r["score"],
+                    "attributes": r["attributes"], "text": r["content"][0]["text"]} for r in found]
+        item.update(status="completed", results=results)
+        yield self._event("response.file_search_call.completed", output_index=index, item_id=item["id"])
+        yield self._event("response.output_item.done", output_index=index,
+                          item=present({"output": [public_item(item)]}, self.req.include)["output"][0])
+        return results
+
+    def _message(self, messages: list[dict]):
+        req = self.req
+        item = {"id": new_id("msg_"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+        index, added = self._add(item)
+        yield added
+        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        item["content"].append(part)
+        yield self._event("response.content_part.added", item_id=item["id"], output_index=index, content_index=0,
+                          part=dict(part))
+        want_logprobs = "message.output_text.logprobs" in req.include
+        plain = req.text_format["type"] == "text"
+        gen = req.model.generate(messages, max_tokens=req.max_output_tokens, temperature=req.temperature,
+                                 top_p=req.top_p, top_logprobs=req.top_logprobs)
+        for tok in gen:
+            self.output_tokens += 1
+            entry = [logprob_entry(tok)] if want_logprobs else []
+            part["logprobs"] += entry
+            part["text"] += tok.text
+            if plain:
+                yield self._event("response.output_text.delta", item_id=item["id"], output_index=index,
+                                  content_index=0, delta=tok.text, logprobs=entry)
+            if self.cancel.is_set():
+                return
+        if not plain:  # JSON modes: the formatted answer is one delta, built around the generated text
+            fmt = req.text_format
+            value = ({"answer": part["text"].strip()} if fmt["type"] == "json_object"
+                     else value_for(fmt["schema"], part["text"], random.Random(0)))
+            part["text"] = json.dumps(value)
+            yield self._event("response.output_text.delta", item_id=item["id"], output_index=index,
+                              content_index=0, delta=part["text"], logprobs=[])
+        self.incomplete = gen.finish_reason == "length" and req.max_output_tokens is not None
+        self._cite(part)
+        item["status"] = "incomplete" if self.incomplete else "completed"
+        yield self._event("response.output_text.done", item_id=item["id"], output_index=index, content_index=0,
+                          text=part["text"], logprobs=part["logprobs"])
+        yield self._event("response.content_part.done", item_id=item["id"], output_index=index, content_index=0,
+                          part=dict(part))
+        yield self._event("response.output_item.done", output_index=index, item=public_item(item))
+
+    def _cite(self, part: dict) -> None:
+        """A file_citation for each file the answer drew on (the files file_search returned)."""
+        seen = []
+        for item in self.response["output"]:
+            for r in (item.get("results") or []) if item.get("type") == "file_search_call" else []:
+                if r["file_id"] not in [s[0] for s in seen]:
+                    seen.append((r["file_id"], r["filename"]))
+        part["annotations"] = [{"type": "file_citation", "file_id": fid, "filename": name, "index": len(part["text"])}
+                               for fid, name in seen]
+
+    def _finish(self, messages: list[dict]):
+        response, req = self.response, self.req
+        if self.cancel.is_set():
+            response["status"] = "cancelled"
+            return
+        input_tokens = count_input_tokens(req.model, messages)
+        cache = self.app.state.prompt_cache
+        cached = cache.cached_tokens(req.model, req.messages) if cache is not None else 0
+        if cache is not None:
+            cache.remember(req.model, req.messages)
+        response["usage"] = {"input_tokens": input_tokens,
+                             "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
+                             "output_tokens": self.output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                             "total_tokens": input_tokens + self.output_tokens}
+        response["output_text"] = "".join(p["text"] for item in response["output"] if item["type"] == "message"
+                                          for p in item["content"])
+        response["completed_at"] = now()
+        if self.incomplete:
+            response["status"] = "incomplete"
+            response["incomplete_details"] = {"reason": "max_output_tokens"}
+            yield self._event("response.incomplete", response=self._snapshot())
+        else:
+            response["status"] = "completed"
+            yield self._event("response.completed", response=self._snapshot())
