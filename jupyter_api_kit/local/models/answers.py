@@ -49,6 +49,13 @@ DEFINITION_BONUS = 0.4      # "What is a planet?" is best answered by "A planet 
 END_AFTER = {"context": (0.6, 0.85), "corpus": (0.3, 0.65, 0.85), "trained": (1.0,), "talk": (1.0,),
              "unknown": (1.0,)}
 NEXT_IN_PARAGRAPH = {"context": 0.4, "corpus": 0.75}
+# Asked for length: "briefly", "in one sentence" end after one unit; "in detail", "tell me
+# everything", "talk a lot" make each end this much less likely.
+_SHORT = re.compile(r"\b(?:brief|briefly|short|shortly|concise|concisely|in (?:one|a single) (?:sentence|line|word)"
+                    r"|one sentence|in a (?:sentence|word|nutshell)|tl;?dr)\b", re.I)
+_LONG = re.compile(r"\b(?:everything|in detail|detailed|at length|talk a lot|long answer|as much as|all about|"
+                   r"tell me more|explain fully|thorough|thoroughly|elaborate)\b", re.I)
+LONG_END_SCALE = 0.1
 # Openers: (text, weight, whether the first word of the unit after it is written in lower case).
 OPENERS = {
     "context": (("", 0.55, False), ("From what I was told,", 0.15, True),
@@ -85,6 +92,7 @@ class Kind:
     weight: float
     starts: list[tuple[int, float]]
     openers: tuple = OPENERS["plain"]
+    pool: list[tuple[int, float]] = field(default_factory=list)  # what a long answer may go on with
 
 
 @dataclass
@@ -96,12 +104,15 @@ class AnswerPlan:
     followers: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
     question: Counter = field(default_factory=Counter)
     wants: object = None    # the pattern of what the question asks for (see relevance.wanted)
+    length: str = ""        # "short" or "long" when the conversation asks for it
     _exits: dict = field(default_factory=dict)
 
     def exits_of(self, unit: int) -> tuple[int, ...]:
         """Token positions before which a unit may end early (see `relevance.exits`)."""
         found = self.units[unit]
-        if found.kind not in ("context", "corpus") or "\n" in found.text:
+        # Only a fact that has said what the question asks for ("when": a day) may stop there: in
+        # general a clause cut off may drop what makes the sentence true.
+        if found.kind != "context" or self.wants is None or "\n" in found.text:
             return ()
         cached = self._exits.get(unit)
         if cached is None:
@@ -116,6 +127,8 @@ class AnswerPlan:
         kind = self.units[unit].kind
         ends = END_AFTER.get(kind, (1.0,))
         end = ends[min(len(said) - 1, len(ends) - 1)]
+        if end < 1.0 and self.length:
+            end = 1.0 if self.length == "short" else end * LONG_END_SCALE
         if end >= 1.0:
             return 1.0, []
         options: dict[int, float] = {}
@@ -129,7 +142,9 @@ class AnswerPlan:
             end *= 1.0 - 0.8 * relevant
         if share:
             options[nxt] = share
-        others = [(u, w) for u, w in self.kinds[kind].starts if u not in said and u != nxt]
+        found = self.kinds[kind]
+        pool = found.pool if self.length == "long" and found.pool else found.starts
+        others = [(u, w) for u, w in pool if u not in said and u != nxt]
         total = sum(w for _, w in others)
         if total > 0:
             for u, w in others:
@@ -146,13 +161,13 @@ class AnswerPlan:
         return found[0][0] if found else None
 
 
-def _softmax(scored: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _softmax(scored: list[tuple[int, float]], keep: float = KEEP_SHARE) -> list[tuple[int, float]]:
     if not scored:
         return []
     best = max(s for _, s in scored)
     if best <= 0:
         return [(u, 1.0 / len(scored)) for u, _ in scored]
-    kept = [(u, math.exp(SHARPNESS * (s - best) / best)) for u, s in scored if s >= KEEP_SHARE * best]
+    kept = [(u, math.exp(SHARPNESS * (s - best) / best)) for u, s in scored if s >= keep * best]
     total = sum(w for _, w in kept)
     return [(u, w / total) for u, w in kept]
 
@@ -162,6 +177,8 @@ def plan_answer(knowledge, messages, adapter=None) -> AnswerPlan:
     plan = _plan(knowledge, messages, adapter)
     plan.question = question_weights(messages)
     plan.wants = wanted(question_text(messages))
+    asked_for = "\n".join(message_text(m) for m in messages if m.get("role") in ("system", "developer", "user"))
+    plan.length = "short" if _SHORT.search(asked_for) else "long" if _LONG.search(asked_for) else ""
     for name in ("context", "corpus"):
         for u, _ in plan.kinds[name].starts if name in plan.kinds else ():
             unit = plan.units[u]
@@ -186,7 +203,8 @@ def _plan(knowledge, messages, adapter=None) -> AnswerPlan:
         return plan
     if plan.kinds or _add_context(plan, facts, scorer, said, last, wants, 1.0):
         return plan
-    if question and _add_corpus(plan, knowledge, question, scorer, said, wants, asked, asked_weights(messages)):
+    long = bool(_LONG.search("\n".join(message_text(m) for m in messages if m.get("role") != "assistant")))
+    if question and _add_corpus(plan, knowledge, question, scorer, said, wants, asked, asked_weights(messages), long):
         return plan
     _add_whole(plan, knowledge, knowledge.fallback, "unknown", said)
     return plan
@@ -255,8 +273,9 @@ def _link(plan: AnswerPlan, first: int) -> None:
             plan.followers[a] = [(b, 1.0)]
 
 
-def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str, focus) -> bool:
-    match = knowledge.topics.match(question, k=2 * CORPUS_PARAGRAPHS, relative=0.5, coverage=0.75, focus=focus)
+def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str, focus, long: bool = False) -> bool:
+    match = knowledge.topics.match(question, k=2 * CORPUS_PARAGRAPHS, relative=0.3 if long else 0.5,
+                                   coverage=0.3 if long else 0.75, focus=focus)
     if not match.ids or match.strength < UNKNOWN_BELOW:
         return False
     fresh = [(d, sc) for d, sc in zip(match.ids, match.scores)
@@ -285,10 +304,11 @@ def _add_corpus(plan, knowledge, question, scorer, said, wants, asked: str, focu
         nxt = plan.followers.get(u)
         if nxt and normalized(plan.units[nxt[0][0]].text) in said:
             del plan.followers[u]
-    starts = _softmax(_credited(plan, scored))
+    credited = _credited(plan, scored)
+    starts = _softmax(credited)
     if not starts:
         return False
-    plan.kinds["corpus"] = Kind(1.0, starts, OPENERS["corpus"])
+    plan.kinds["corpus"] = Kind(1.0, starts, OPENERS["corpus"], _softmax(credited, keep=0.0))
     return True
 
 

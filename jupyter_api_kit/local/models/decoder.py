@@ -38,6 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from jupyter_api_kit.local.models.extract import common_words
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 from jupyter_api_kit.local.models.wording import Wording, alternatives
 
@@ -127,7 +128,9 @@ class TokenList(Sequence):
 
 
 def _lowered(word: str) -> str:
-    return word.lower() if word.lower() in LOWER_STARTS else word
+    """A sentence's first word as it reads after "Also," ("Moons" -> "moons", "Mars" stays)."""
+    lower = word.lower()
+    return lower if lower in LOWER_STARTS or (word != "I" and lower in common_words()) else word
 
 
 class AnswerDecoder:

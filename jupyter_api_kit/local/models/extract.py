@@ -97,10 +97,10 @@ def _is_name(word: str, start: bool) -> bool:
 class Extractor:
     """Values from a conversation's text (latest turn first) and from the model's answer."""
 
-    def __init__(self, text: str, answer: str = "", earlier: str = ""):
+    def __init__(self, text: str, answer="", earlier: str = ""):
         self.text = text
-        self.answer = answer
-        self.all = "\n".join(t for t in (text, earlier, answer) if t)
+        self._answer = answer  # the model's answer, or a function that makes it when first needed
+        self.all = "\n".join(t for t in (text, earlier, answer if isinstance(answer, str) else "") if t)
         self._used: dict[str, int] = {}
         self.given: set = set()  # values handed out so far (see `fresh`)
 
@@ -156,8 +156,14 @@ class Extractor:
         words = [w for w in _WORD.findall(self.text) if stem(" " + w) and w.lower() not in STOPWORDS]
         return " ".join(words[:4]) or self.text.strip()[:60]
 
+    @property
+    def answer(self) -> str:
+        if callable(self._answer):
+            self._answer = str(self._answer())
+        return self._answer
+
     def sentence(self) -> str:
-        """The answer's first sentence(s), or the latest turn itself."""
+        """The model's answer (its first 500 characters), or the latest turn itself."""
         text = self.answer.strip() or self.text.strip()
         return text[:500]
 

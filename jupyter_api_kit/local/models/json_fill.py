@@ -32,6 +32,7 @@ from jupyter_api_kit.local.models.extract import Extractor, field_kind
 
 MAX_DEPTH = 8          # deeper than this, a recursive schema gets its smallest valid value
 MAX_ITEMS = 8
+_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
 _SIMPLE = {"string": "", "integer": 0, "number": 0.0, "boolean": False, "null": None, "array": [], "object": {}}
 
 
@@ -55,6 +56,33 @@ def resolve_ref(ref: str, root: dict):
         else:
             raise ModelInputError(f"$ref {ref!r} points to nothing in the schema", param="schema")
     return node
+
+
+def check_schema(schema) -> None:
+    """Raise `ModelInputError` for a `$ref` a schema cannot follow (outside it, or to nothing).
+
+    Example:
+        >>> check_schema({"properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"type": "string"}}})
+        >>> check_schema({"items": {"$ref": "#/$defs/Missing"}})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.models.errors.ModelInputError: $ref '#/$defs/Missing' points to nothing in the schema
+    """
+    root = schema if isinstance(schema, dict) else {}
+    todo, seen = [schema], 0
+    while todo and seen < 10_000:  # a schema of any size is walked, never forever
+        node = todo.pop()
+        seen += 1
+        if isinstance(node, dict):
+            if "$ref" in node:
+                resolve_ref(node["$ref"], root)
+            for key, value in node.items():
+                if key in _MAPS and isinstance(value, dict):  # names -> schemas: a name is no keyword
+                    todo.extend(value.values())
+                elif key not in ("const", "enum", "default", "examples"):
+                    todo.append(value)
+        elif isinstance(node, list):
+            todo.extend(node)
 
 
 def resolve(schema, root: dict, seen: tuple = ()) -> dict:

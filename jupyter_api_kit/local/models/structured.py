@@ -137,8 +137,9 @@ def without_json(text: str) -> str:
     return "".join(out)
 
 
-def extractor_for(messages, answer: str = "") -> Extractor:
-    """An `Extractor` over a conversation: its latest user turn first, then the rest."""
+def extractor_for(messages, answer="") -> Extractor:
+    """An `Extractor` over a conversation: its latest user turn first, then the rest; `answer` is
+    the model's answer, or a function making it (called only if a field needs free text)."""
     last = latest_user(messages)
     text = without_json(message_text(messages[last])) if last >= 0 else ""
     # A tool's JSON result is data; JSON written in an instruction is a shape to follow.

@@ -191,8 +191,9 @@ def choose_function(messages, functions: list[dict], tool_choice) -> dict | None
     return scored[0][2]
 
 
-def arguments_for(function: dict, messages, answer: str = "") -> dict:
-    """Arguments valid for the function's parameter schema, filled from the conversation."""
+def arguments_for(function: dict, messages, answer="") -> dict:
+    """Arguments valid for the function's parameter schema, filled from the conversation; `answer`
+    (the model's answer, or a function making it) fills free-text fields."""
     parameters = function.get("parameters") or {}
     if not parameters:
         return {}

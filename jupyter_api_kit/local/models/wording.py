@@ -104,8 +104,7 @@ def alternatives(word: str, before: str, rest: list[str]) -> tuple[float, tuple[
         return 1.0, ()
     bare, nxt = word[1:], rest[0].strip().lower() if rest else ""
     prev = before.strip().lower()
-    if bare in CONTRACTIONS and (prev in CONTRACTIONS[bare][1] or (
-            bare == "is" and before.startswith(" ") and prev.isalpha() and prev not in _PHRASE_END)):
+    if bare in CONTRACTIONS and prev in CONTRACTIONS[bare][1]:
         return C_CONTRACTION, (CONTRACTIONS[bare][0],)
     if bare in ("the", "a", "an"):
         head = _head(rest)
