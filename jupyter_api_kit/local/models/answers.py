@@ -338,13 +338,17 @@ def _add_trained(plan, knowledge, messages, adapter, said) -> bool:
     for i, text in enumerate(best):
         plan.units.append(Unit(text, "trained", ("trained", i), 0, True))
     starts = _softmax([(start + i, s) for i, s in enumerate(best.values())])
-    plan.kinds["trained"] = Kind(adapter.weight, starts)
     base_plan = _plan(adapter.base_knowledge, messages)
+    weight = adapter.weight
+    if set(base_plan.kinds) <= {"unknown"}:
+        # Where the base model knows nothing, a little training goes a long way.
+        weight = adapter.weight ** 0.25
+    plan.kinds["trained"] = Kind(weight, starts)
     offset = len(plan.units)
     plan.units += base_plan.units
     for name, kind in base_plan.kinds.items():
-        plan.kinds[name] = Kind((1.0 - adapter.weight) * kind.weight,
-                                [(u + offset, w) for u, w in kind.starts], kind.openers)
+        plan.kinds[name] = Kind((1.0 - weight) * kind.weight, [(u + offset, w) for u, w in kind.starts],
+                                kind.openers, [(u + offset, w) for u, w in kind.pool])
     for u, f in base_plan.followers.items():
         plan.followers[u + offset] = [(v + offset, w) for v, w in f]
     return True
