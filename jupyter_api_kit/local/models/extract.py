@@ -13,8 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
-
 from functools import lru_cache
 
 from jupyter_api_kit.local.models.context import STOPWORDS, stem
@@ -82,6 +82,70 @@ def field_kind(name: str, description: str = "") -> str:
     return ""
 
 
+def json_objects(text: str) -> list:
+    """The JSON objects written in a text (in code fences or not), in order.
+
+    Example:
+        >>> json_objects('Use {"a": 1} or ```json\\n{"b": [2]}\\n``` but not {oops}.')
+        [{'a': 1}, {'b': [2]}]
+    """
+    decoder = json.JSONDecoder()
+    found, i = [], text.find("{")
+    while i >= 0:
+        try:
+            value, end = decoder.raw_decode(text, i)
+        except ValueError:
+            i = text.find("{", i + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        i = text.find("{", end)
+    return found
+
+
+_PAIR_LINE = re.compile(r"^[ \t*-]*([A-Za-z][A-Za-z _-]{0,30}?)\s*[:=]\s*(\S.{0,200}?)\s*$", re.M)
+
+
+def key_values(text: str) -> dict:
+    """Named values a text gives: the keys of JSON objects in it (a tool's result) and "Key: value"
+    lines, by the key's words ("temperature_c" -> "temperature c"); the first one of a key wins.
+
+    Example:
+        >>> key_values('{"city": "Oslo", "wind": {"speedKmh": 12}}\\nConditions: light rain')
+        {'city': 'Oslo', 'speed kmh': 12, 'conditions': 'light rain'}
+    """
+    found: dict = {}
+
+    def walk(value):
+        for key, sub in value.items():
+            if isinstance(sub, dict):
+                walk(sub)
+            elif not isinstance(sub, list):
+                found.setdefault(" ".join(field_words(key)), sub)
+
+    for obj in json_objects(text):
+        walk(obj)
+    for match in _PAIR_LINE.finditer(text):
+        found.setdefault(" ".join(field_words(match.group(1))), match.group(2))
+    return found
+
+
+def _typed(value, kind: str):
+    """A given value as a JSON type, or None when it is not one."""
+    if kind in ("integer", "number"):
+        if isinstance(value, bool):
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return int(round(number)) if kind == "integer" else number
+    if kind == "boolean":
+        return value if isinstance(value, bool) else {"true": True, "yes": True, "false": False,
+                                                       "no": False}.get(str(value).lower())
+    return None if isinstance(value, (dict, list)) or value is None else str(value)
+
+
 @lru_cache(maxsize=1)
 def common_words() -> frozenset:
     """Lower-case words of the model's corpus: "Plan" opening a sentence is the verb, not a name."""
@@ -101,6 +165,7 @@ class Extractor:
         self.text = text
         self._answer = answer  # the model's answer, or a function that makes it when first needed
         self.all = "\n".join(t for t in (text, earlier, answer if isinstance(answer, str) else "") if t)
+        self.pairs = key_values("\n".join((text, earlier)))
         self._used: dict[str, int] = {}
         self.given: set = set()  # values handed out so far (see `fresh`)
 
@@ -208,6 +273,11 @@ class Extractor:
         return value
 
     def _value(self, name: str, kind_of_json: str, description: str, repeat: bool):
+        given = self.pairs.get(" ".join(field_words(name)))
+        if given is not None and not repeat:  # the conversation names this very field ("city": "Oslo")
+            typed = _typed(given, kind_of_json)
+            if typed is not None:
+                return typed
         kind = field_kind(name, description)
         words = field_words(name)
         if kind_of_json in ("integer", "number"):

@@ -6,9 +6,11 @@ into a system or user message (the way instructor's JSON modes and pydantic-ai's
 ask for structure). With neither, the answer is `{"answer": "..."}`. Values come from the
 conversation and from the model's own answer (`json_fill`, `extract`).
 
-A JSON answer is whole or it is nothing: `json_answer` makes the object fit the token budget
-(`max_tokens`) by shortening its longest strings, and only when even that cannot fit is the text cut
-and reported as truncated (`finish_reason` "length"). Its token count is that of the text returned.
+A JSON answer is always whole: `json_answer` makes the object fit the token budget (`max_tokens`)
+by shortening its longest strings where that is enough, and otherwise returns the complete object
+anyway, never a cut-off text that no client could parse (the local tokenizer spends more tokens on
+JSON punctuation than the API's models do). Its `finish_reason` is "stop" and its token count is that
+of the text returned.
 
 Example:
     >>> messages = [{"role": "system", "content": 'Reply as JSON like {"city": "Rome", "days": 3}.'},
@@ -24,7 +26,7 @@ import json
 from dataclasses import dataclass
 
 from jupyter_api_kit.local.models.context import message_text
-from jupyter_api_kit.local.models.extract import Extractor
+from jupyter_api_kit.local.models.extract import Extractor, json_objects
 from jupyter_api_kit.local.models.json_fill import fill
 from jupyter_api_kit.local.models.sentences import latest_user
 
@@ -33,32 +35,11 @@ _SCHEMA_KEYS = ("properties", "$defs", "definitions", "anyOf", "oneOf", "allOf",
 
 @dataclass
 class JSONAnswer:
-    """The JSON text returned, why it ended ("stop", or "length" when it had to be cut), its tokens."""
+    """The JSON text returned, why it ended ("stop": it is whole), and its tokens."""
 
     text: str
     finish_reason: str
     tokens: int
-
-
-def json_objects(text: str) -> list:
-    """The JSON objects written in a text (in code fences or not), in order.
-
-    Example:
-        >>> json_objects('Use {"a": 1} or ```json\\n{"b": [2]}\\n``` but not {oops}.')
-        [{'a': 1}, {'b': [2]}]
-    """
-    decoder = json.JSONDecoder()
-    found, i = [], text.find("{")
-    while i >= 0:
-        try:
-            value, end = decoder.raw_decode(text, i)
-        except ValueError:
-            i = text.find("{", i + 1)
-            continue
-        if isinstance(value, dict):
-            found.append(value)
-        i = text.find("{", end)
-    return found
 
 
 def is_schema(value) -> bool:
@@ -181,8 +162,7 @@ def json_answer(messages, answer: str, response_format: dict | None, max_tokens:
             high = mid - 1
     if best is not None:
         return JSONAnswer(best, "stop", count_tokens(best))
-    cut = _cut(text, max_tokens, count_tokens)
-    return JSONAnswer(cut, "length", count_tokens(cut))
+    return JSONAnswer(text, "stop", tokens)
 
 
 def _strings(value):
@@ -207,15 +187,3 @@ def _shorten(value, limit: int):
     if isinstance(value, list):
         return [_shorten(v, limit) for v in value]
     return value
-
-
-def _cut(text: str, max_tokens: int, count_tokens) -> str:
-    """The longest prefix of `text` within `max_tokens` tokens."""
-    low, high = 0, len(text)
-    while low < high:
-        mid = (low + high + 1) // 2
-        if count_tokens(text[:mid]) <= max_tokens:
-            low = mid
-        else:
-            high = mid - 1
-    return text[:low]
