@@ -33,9 +33,10 @@ ANSWER_TOKENS = 120
 def function_to_call(messages, tools, tool_choice) -> dict | None:
     """The function ({"name", "description", "parameters"}) to call now, or None to answer in text.
 
-    `tools` may be written the chat way or the Responses way (see `functions_of`)."""
+    `tools` may be written the chat way or the Responses way (see `functions_of`); with tools and no
+    `tool_choice` the choice is "auto", as in the API."""
     try:
-        return choose_function(messages, functions_of(tools), tool_choice)
+        return choose_function(messages, functions_of(tools), "auto" if tool_choice is None else tool_choice)
     except ModelInputError as exc:
         raise BadRequest(str(exc), param=exc.param) from None
 

@@ -163,8 +163,10 @@ class Extractor:
 
     def __init__(self, text: str, answer="", earlier: str = ""):
         self.text = text
-        self._answer = answer  # the model's answer, or a function that makes it when first needed
-        self.all = "\n".join(t for t in (text, earlier, answer if isinstance(answer, str) else "") if t)
+        # The model's answer (or a function that makes it when first needed) only fills free-text
+        # fields: names, numbers and options come from what the conversation says.
+        self._answer = answer
+        self.all = "\n".join(t for t in (text, earlier) if t)
         self.pairs = key_values("\n".join((text, earlier)))
         self._used: dict[str, int] = {}
         self.given: set = set()  # values handed out so far (see `fresh`)
