@@ -57,15 +57,26 @@ _LONG = re.compile(r"\b(?:everything|in detail|detailed|at length|talk a lot|lon
                    r"tell me more|explain fully|thorough|thoroughly|elaborate)\b", re.I)
 LONG_END_SCALE = 0.1
 # Openers: (text, weight, whether the first word of the unit after it is written in lower case).
+def _openers(first: float, lower: bool, *texts: str) -> tuple:
+    """The "" opener with weight `first`, the others sharing the rest equally."""
+    rest = (1.0 - first) / len(texts)
+    return (("", first, False),) + tuple((t, rest, lower and not t.endswith((".", "!", ":"))) for t in texts)
+
+
+# How an answer may begin, by where its first fact comes from: (text, weight, whether the word after
+# it is written in lower case). Openers sharing their first words branch where they differ.
 OPENERS = {
-    "context": (("", 0.55, False), ("From what I was told,", 0.15, True),
-                ("According to my notes,", 0.15, True), ("As far as I know,", 0.15, True)),
-    "user": (("", 0.55, False), ("From what you told me,", 0.15, True),
-             ("According to your message,", 0.15, True), ("As you said,", 0.15, True)),
-    "tool": (("", 0.55, False), ("According to the result,", 0.15, True),
-             ("The result says that", 0.15, True), ("Based on the result,", 0.15, True)),
-    "corpus": (("", 0.6, False), ("Good question!", 0.1, False), ("Here is what I know:", 0.1, False),
-               ("In short,", 0.1, True), ("Sure.", 0.1, False)),
+    "context": _openers(0.5, True, "From what I was told,", "From my notes,", "From the notes,",
+                        "According to my notes,", "According to the notes,", "According to what I was told,",
+                        "As far as I know,", "Based on the notes,", "Based on what I was told,"),
+    "user": _openers(0.5, True, "From what you told me,", "From your message,", "From your notes,",
+                     "According to your message,", "According to your notes,", "As you said,",
+                     "As you wrote,", "Based on your notes,", "Based on what you said,"),
+    "tool": _openers(0.5, True, "According to the result,", "According to the tool,", "The result says that",
+                     "The tool says that", "Based on the result,", "Based on the tool result,",
+                     "From the result,", "From the tool result,"),
+    "corpus": _openers(0.55, True, "Good question!", "Great question!", "Here is what I know:",
+                       "Here is a short answer:", "In short,", "Sure.", "Sure!", "Well,", "So,"),
     "plain": (("", 1.0, False),),
 }
 

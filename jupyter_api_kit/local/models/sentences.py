@@ -276,6 +276,8 @@ def conversation_facts(messages) -> list[Fact]:
                 sentence = strip_label(sentence).strip()
                 if not sentence or len(sentence) > MAX_FACT_CHARS or not re.search(r"[A-Za-z0-9]", sentence):
                     continue
+                if sentence.endswith(":") and role != "tool":  # "Here are my notes:" heads facts, states none
+                    continue
                 if role in ("system", "developer") and is_instruction(sentence):
                     continue
                 if role == "user":
