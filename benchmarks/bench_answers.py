@@ -65,7 +65,9 @@ def context_conversations():
 
 
 def _sentences(text: str) -> set[str]:
-    return {" ".join(re.findall(r"[a-z0-9']+", s.lower())) for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()}
+    """The sentences of an answer that say something (four words or more: "Sure." is no answer)."""
+    words = (re.findall(r"[a-z0-9']+", s.lower()) for s in re.split(r"(?<=[.!?:])\s+", text))
+    return {" ".join(w) for w in words if len(w) >= 4}
 
 
 def _tool_decider():

@@ -38,6 +38,8 @@ same say she should so some such tell than thank thanks that the their theirs th
 there these they thing things this those through to too under until up us very want was way we well
 were what when where which while who whom why will with would write yes yet you your yours yourself
 explain describe show give good help something anything little quick short sure okay ok called
+briefly brief concise concisely detail details detailed everything simply shortly sentence sentences
+paragraph summary summarize summarise lot
 """.split())
 
 # Stems that frame a question rather than name its topic ("one *fact* about volcanoes", "how does

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from jupyter_api_kit.local.models.extract import common_words
+from jupyter_api_kit.local.models.extract import corpus_words, proper_names
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 from jupyter_api_kit.local.models.wording import Wording, alternatives
 
@@ -59,7 +59,7 @@ START, SPACE, LOWER, BREAK, PRONOUN, PRONOUN_LOWER = 0, 1, 2, 3, 4, 5
 CONNECTORS = (" Also,", " In addition,", " On top of that,")
 CONNECT_SHARE = 0.3
 # Share of a first unit whose subject the question names that says it as "It"/"They".
-PRONOUN_SHARE = 0.3
+PRONOUN_SHARE = 0.15
 # Chance that a sentence ends at a clause boundary after it has said what was asked (`Unit.exits`).
 EXIT_SHARE = 0.3
 
@@ -108,11 +108,14 @@ class TokenList(Sequence):
 
     def __init__(self, base: list[str], extra: list[str]):
         self.base, self.extra = base, extra
+        self._n = len(base)
 
     def __len__(self) -> int:
-        return len(self.base) + len(self.extra)
+        return self._n + len(self.extra)
 
     def __getitem__(self, i):
+        if type(i) is int and 0 <= i < self._n:
+            return self.base[i]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
@@ -128,9 +131,14 @@ class TokenList(Sequence):
 
 
 def _lowered(word: str) -> str:
-    """A sentence's first word as it reads after "Also," ("Moons" -> "moons", "Mars" stays)."""
+    """A sentence's first word as it reads after "Also," ("Moons" -> "moons"; "Mars", a name the
+    corpus writes capitalized inside sentences, and words it has never seen, stay)."""
     lower = word.lower()
-    return lower if lower in LOWER_STARTS or (word != "I" and lower in common_words()) else word
+    if lower in LOWER_STARTS:
+        return lower
+    if word == "I" or word.strip() in proper_names() or lower.strip() not in corpus_words():
+        return word
+    return lower
 
 
 class AnswerDecoder:
@@ -173,7 +181,8 @@ class AnswerDecoder:
 
     def _first(self, hyps: dict, unit: int, variant: int, weight: float) -> None:
         """The hypotheses of an answer starting with `unit` (written as `variant`)."""
-        share = PRONOUN_SHARE if self.plan.units[unit].subject else 0.0
+        # After an opener ("Here is what I know:") a bare "it" would have nothing to stand for.
+        share = PRONOUN_SHARE if self.plan.units[unit].subject and variant == START else 0.0
         self._add(hyps, (UNIT, unit, variant, 0, ()), weight * (1.0 - share))
         if share:
             self._add(hyps, (UNIT, unit, PRONOUN if variant == START else PRONOUN_LOWER, 0, ()), weight * share)

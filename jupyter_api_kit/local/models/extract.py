@@ -154,6 +154,22 @@ def common_words() -> frozenset:
     return frozenset(re.findall(r"(?<![.!?]\s)(?<=\s)([a-z]+)", corpus_text()))
 
 
+@lru_cache(maxsize=1)
+def corpus_words() -> frozenset:
+    """Every word of the model's corpus, in lower case."""
+    from jupyter_api_kit.local.models.knowledge import corpus_text
+
+    return frozenset(w.lower() for w in re.findall(r"[A-Za-z]+", corpus_text()))
+
+
+@lru_cache(maxsize=1)
+def proper_names() -> frozenset:
+    """Capitalized words the corpus uses inside sentences: names ("Mars"), not sentence openers."""
+    from jupyter_api_kit.local.models.knowledge import corpus_text
+
+    return frozenset(re.findall(r"(?<![.!?:\n]\s)(?<=[a-z,;] )([A-Z][a-z]+)", corpus_text()))
+
+
 def _is_name(word: str, start: bool) -> bool:
     return word not in _NOT_NAMES and not (start and word.lower() in common_words())
 

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import math
+import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -73,8 +74,7 @@ def validate_sampling(max_tokens, temperature, top_p, stop, top_logprobs) -> lis
     return [s for s in stops if s]
 
 
-def choose(p: np.ndarray, logp: np.ndarray, temperature: float, top_p: float,
-           rng: np.random.Generator) -> int:
+def choose(p: np.ndarray, logp: np.ndarray, temperature: float, top_p: float, rng) -> int:
     """Pick a token id from distribution `p` with temperature and nucleus sampling.
 
     Temperature 0 is greedy (lowest id on ties). Exactly one uniform number is drawn otherwise, so
@@ -137,7 +137,7 @@ def top_alternatives(p: np.ndarray, k: int, tokens: Sequence[str]) -> list[tuple
 
 
 def sparse_choose(ids: list[int], values: list[float], base: float, size: int, temperature: float,
-                  top_p: float, rng: np.random.Generator) -> int:
+                  top_p: float, rng) -> int:
     """`choose` for a distribution given sparsely: `base` everywhere, `values` at `ids` (sorted).
 
     The same rules (greedy at temperature 0 with the lowest id on ties, nucleus over the most
@@ -236,8 +236,8 @@ class Generation:
         self.max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
         self._temperature = float(temperature)
         self._top_p = float(top_p)
-        # Any integer is a valid API seed; numpy wants a non-negative one.
-        self._rng = np.random.default_rng(None if seed is None else int(seed) % 2**64)
+        # Any integer is a valid API seed. One uniform number is drawn per token (see `choose`).
+        self._rng = random.Random(None if seed is None else int(seed))
         self._stops = stop
         self._top_logprobs = top_logprobs
         self._iter = self._run()

@@ -37,11 +37,11 @@ from jupyter_api_kit.local.models.decoder import AnswerDecoder, Wording
 from jupyter_api_kit.local.models.finetune import FineTuneTrainer
 from jupyter_api_kit.local.models.generation import Generation, validate_sampling
 from jupyter_api_kit.local.models.knowledge import Knowledge, base_knowledge, build_knowledge, split_paragraphs
-from jupyter_api_kit.local.models.mixture import DEFAULT_MIXTURE, LEGACY_MIXTURE, Mixture
+from jupyter_api_kit.local.models.mixture import DEFAULT_MIXTURE, Mixture
 from jupyter_api_kit.local.models.ngram import UNKNOWN
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 
-__all__ = ["DEFAULT_LANGUAGE_MODEL", "DEFAULT_MIXTURE", "LANGUAGE_MODELS", "LEGACY_MIXTURE",
+__all__ = ["DEFAULT_LANGUAGE_MODEL", "DEFAULT_MIXTURE", "LANGUAGE_MODELS",
            "Conditioning", "LanguageModel", "Knowledge", "Mixture", "build_knowledge",
            "get_language_model", "load_model_bytes", "split_paragraphs"]
 

@@ -5,8 +5,8 @@ A chat answer copies whole sentences (see `decoder`), but not every word of a se
 "inside the square". `alternatives` says, for a word in its sentence, how surely the sentence
 dictates it (`c`) and which words may take its place; `Wording` shares the rest of the mass (1 - c)
 among them by how well each fits between its neighbours under the model's trigram. The groups of
-near_equivalents.txt are written for this project; determiners keep number and article agreement,
-and a preposition before a date or a season, like a determiner before a name, stays as written.
+near_equivalents.txt are written for this project; they keep the article in front right, and a
+preposition before a date or a season ("in 1820", "in spring") stays as written.
 
 Example:
     >>> alternatives(" large", " a", [" planet"])
@@ -27,7 +27,6 @@ from jupyter_api_kit.local.models.ngram import UNKNOWN
 
 # How surely a copied sentence dictates a word that has alternatives (the rest of the mass goes to
 # them); every other word of a sentence is dictated (the floor aside).
-C_DETERMINER = 0.8       # "the", "this" ... (alternatives agree in number with the noun)
 C_PREPOSITION = 0.8      # "in", "at", "on" ... (never before a number or a season: "in 1820" stays)
 C_INTENSIFIER = 0.75     # "very", "really", "quite"
 C_EQUIVALENT = 0.7       # a word of near_equivalents.txt
@@ -46,8 +45,6 @@ CONTRACTIONS = {"is": ("'s", ("it", "that", "there", "he", "she", "what", "who",
 # Words that end a noun phrase, and nouns of time a preposition before them must keep.
 _PHRASE_END = frozenset("""of in on at to for with by from and or but that which who is are was were has
 have had can will than as into over under near through about like so then when while where""".split())
-_FIXED_AFTER_THE = frozenset("first second third last next only same other most least best worst rest "
-                             "following whole".split())
 _NO_PLACE = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
 april may june july august september october november december spring summer autumn winter morning
 evening night time times day days week weeks year years order fact total general short""".split())
@@ -79,17 +76,6 @@ def load_equivalents(path: Path = EQUIVALENTS_PATH) -> dict[str, tuple[str, ...]
 EQUIVALENTS = load_equivalents()
 
 
-def _head(rest: list[str]) -> str:
-    """The last word of the noun phrase starting at `rest` ("long red ones than" -> "ones")."""
-    head = ""
-    for piece in rest[:4]:
-        word = piece.strip().lower()
-        if not piece.startswith(" ") or not word.isalpha() or word in _PHRASE_END:
-            break
-        head = word
-    return head
-
-
 def alternatives(word: str, before: str, rest: list[str]) -> tuple[float, tuple[str, ...]]:
     """(how surely a sentence dictates `word`, the words that may take its place), given the token
     before it and the tokens after it (for number agreement, "a"/"an", dates, contractions).
@@ -106,15 +92,6 @@ def alternatives(word: str, before: str, rest: list[str]) -> tuple[float, tuple[
     prev = before.strip().lower()
     if bare in CONTRACTIONS and prev in CONTRACTIONS[bare][1]:
         return C_CONTRACTION, (CONTRACTIONS[bare][0],)
-    if bare in ("the", "a", "an"):
-        head = _head(rest)
-        if not head or not rest[0][1:2].islower() or nxt.endswith("est") or nxt in _FIXED_AFTER_THE:
-            return 1.0, ()  # "the Sun" is a name, "the smallest" and "the same" stay
-        plural = head.endswith("s") and not head.endswith(("ss", "us", "is"))
-        mates = ("the", "these", "those") if plural else ("the", "a", "an", "this", "that")
-        mates = tuple(" " + w for w in mates if w != bare and (w not in ("a", "an") or
-                                                              (w == "an") == (nxt[:1] in tuple("aeiou"))))
-        return C_DETERMINER, mates
     if bare in PREPOSITIONS and (not nxt.isalpha() or nxt in _NO_PLACE):
         return 1.0, ()  # "in 1820", "in spring" stay as they are
     if bare in INTENSIFIERS:
