@@ -291,5 +291,7 @@ class ThreadsPanel(widgets.VBox):
             self.status = "no run to cancel"
             return
         run = self._guard(lambda: self.client.threads.runs.cancel(self.run_id, thread_id=self.selected_thread))
-        if run is not None:
+        # The stream may already have reported the run's end while the cancel request was answered:
+        # "cancelling" must not overwrite the newer "cancelled".
+        if run is not None and self.run_status in ("queued", "in_progress", "requires_action"):
             self.run_status = run["status"]
