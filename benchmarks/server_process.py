@@ -19,12 +19,15 @@ import requests
 
 
 @contextmanager
-def served(data_dir: str | None = None):
-    """Start the server on a free port with an in-memory database; yield its base URL; stop it."""
+def served(data_dir: str | None = None, args: tuple = (), env_extra: dict | None = None):
+    """Start the server on a free port with an in-memory database (and `args`, with `env_extra` in its
+    environment); yield its base URL; stop it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(env_extra or {})
     if data_dir:
         env["JUPYTER_API_KIT_DATA_DIR"] = data_dir
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:"],
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:",
+                             *args],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
                             start_new_session=True)
     try:

@@ -31,7 +31,7 @@ def load_ipython_extension(ipython):
 
 
 def unload_ipython_extension(ipython):
-    """`%unload_ext jupyter_api_kit`: removes the magics' settings objects so a reload starts clean."""
+    """`%unload_ext jupyter_api_kit`: removes every magic the extension added, and their settings objects."""
     from jupyter_api_kit.magics import unload_ipython_extension as _unload
 
     _unload(ipython)

@@ -34,6 +34,23 @@ class ConfigurationError(JupyterAPIKitError):
     """A setting the call needs is missing or malformed (for example no admin key)."""
 
 
+class WaitTimeoutError(JupyterAPIKitError, TimeoutError):
+    """Something the client waited for (a run, an eval run, a fine-tuning job, a background response,
+    a vector store file or batch) did not finish within the timeout.
+
+    `last` is the object as last seen; the work goes on on the server (cancel it if it should stop).
+
+    Example:
+        >>> err = WaitTimeoutError("run run_1 is still in_progress after 5 s", last={"id": "run_1"})
+        >>> isinstance(err, TimeoutError), err.last["id"]
+        (True, 'run_1')
+    """
+
+    def __init__(self, message: str, last=None):
+        super().__init__(message)
+        self.last = last
+
+
 class APIError(JupyterAPIKitError):
     """Anything that went wrong talking to the API.
 
@@ -136,6 +153,11 @@ class InternalServerError(APIStatusError):
 
 class StreamError(APIError):
     """The server sent an `error` event in the middle of a stream."""
+
+
+class AssistantsUnavailableError(NotFoundError):
+    """The server has no Assistants API (OpenAI shut it down on 2026-08-26): `/assistants`,
+    `/threads` and runs answer 404 or 410 there. Conversations with Responses replace them."""
 
 
 _BY_STATUS = {cls.status: cls for cls in (BadRequestError, AuthenticationError, PermissionDeniedError,

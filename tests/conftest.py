@@ -51,3 +51,36 @@ def client(server, recorder):
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def upstream_engine(tmp_path_factory):
+    """A real OpenAI-compatible engine (LiteLLM's proxy with mock models) for the session; one already
+    running with the same configuration can be named in JAK_TEST_UPSTREAM_URL (it starts slowly)."""
+    import os
+
+    from tests.upstream_engine import MASTER_KEY, Engine, litellm_proxy
+
+    if os.environ.get("JAK_TEST_UPSTREAM_URL"):
+        yield Engine(os.environ["JAK_TEST_UPSTREAM_URL"], MASTER_KEY, None)
+        return
+    with litellm_proxy(tmp_path_factory.mktemp("litellm")) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def gateway_server(upstream_engine):
+    """A local server in gateway mode in front of `upstream_engine` (key read from an environment
+    variable; `fast` is an alias of `mock-gpt`; vector stores embed with `mock-embed`)."""
+    import os
+
+    from jupyter_api_kit.local import start_local_server
+    from jupyter_api_kit.local.gateway import open_gateway
+    from tests.upstream_engine import KEY_ENV
+
+    os.environ[KEY_ENV] = upstream_engine.key
+    gateway = open_gateway(upstream_engine.base_url, KEY_ENV, "fast=mock-gpt", "mock-embed")
+    handle = start_local_server(db=":memory:", upstream=gateway)
+    yield handle
+    handle.stop()
+    os.environ.pop(KEY_ENV, None)

@@ -1,8 +1,12 @@
-"""A real HTTP server that misbehaves on purpose, for the client's retry and timeout tests.
+"""A real HTTP server that misbehaves on purpose, for the client's retry and timeout tests and the
+gateway's upstream faults.
 
 Each request pops the next scripted action: `(status, headers, body)` to answer, `("drop",)` to close
-the connection without answering, or `("sleep", seconds, status, body)` to answer late. Every request's
-method, path and headers are recorded.
+the connection without answering, `("sleep", seconds, status, body)` to answer late, or
+`("stream", events, options)` to answer with server-sent events (chunked, one event per chunk; each
+event a dict sent as JSON or a string sent as is), where `options` may hold `pause` (seconds before
+each event) and `drop_after` (close the connection after that many events, mid-stream). Every
+request's method, path, headers and body are recorded.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ class FaultServer:
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                     return
+                if action[0] == "stream":
+                    self._stream(action[1], action[2] if len(action) > 2 else {})
+                    return
                 if action[0] == "sleep":
                     threading.Event().wait(action[1])
                     action = (action[2], {}, action[3])
@@ -53,6 +60,25 @@ class FaultServer:
                     self.wfile.write(data)
                 except OSError:
                     pass
+
+            def _stream(self, events, options):
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                try:
+                    for sent, event in enumerate(events):
+                        if sent == options.get("drop_after"):
+                            self.connection.shutdown(socket.SHUT_RDWR)
+                            self.close_connection = True
+                            return
+                        threading.Event().wait(options.get("pause", 0))
+                        data = f"data: {event if isinstance(event, str) else json.dumps(event)}\n\n".encode()
+                        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:
+                    self.close_connection = True
 
             do_GET = do_POST = do_DELETE = _handle
 

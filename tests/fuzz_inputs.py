@@ -65,12 +65,30 @@ class Operation:
         return self.method == "DELETE" or any(w in oid for w in ("cancel", "pause", "resume", "archive"))
 
 
+#: operations the local server serves beyond the seed surface: Conversations, organization users and invites
+BEYOND_SEED = (
+    ("POST", "/conversations", "createConversation"), ("GET", "/conversations/{conversation_id}", "getConversation"),
+    ("POST", "/conversations/{conversation_id}", "updateConversation"),
+    ("DELETE", "/conversations/{conversation_id}", "deleteConversation"),
+    ("POST", "/conversations/{conversation_id}/items", "createConversationItems"),
+    ("GET", "/conversations/{conversation_id}/items", "listConversationItems"),
+    ("GET", "/conversations/{conversation_id}/items/{item_id}", "getConversationItem"),
+    ("DELETE", "/conversations/{conversation_id}/items/{item_id}", "deleteConversationItem"),
+    ("GET", "/organization/users", "list-users"), ("GET", "/organization/users/{user_id}", "retrieve-user"),
+    ("POST", "/organization/users/{user_id}", "modify-user"), ("DELETE", "/organization/users/{user_id}", "delete-user"),
+    ("GET", "/organization/invites", "list-invites"), ("POST", "/organization/invites", "inviteUser"),
+    ("GET", "/organization/invites/{invite_id}", "retrieve-invite"),
+    ("DELETE", "/organization/invites/{invite_id}", "delete-invite"),
+)
+
+
 def seed_operations(contract: Contract) -> list[Operation]:
-    """The operations of `seed-surface.tsv`, with their operation objects from the description."""
+    """The operations of `seed-surface.tsv` and those served beyond it (`BEYOND_SEED`), with their
+    operation objects from the description."""
     with open(find_spec().parent / "seed-surface.tsv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    return [Operation(r["method"], r["path"], r["operationId"], contract.doc["paths"][r["path"]][r["method"].lower()])
-            for r in rows]
+        rows = [(r["method"], r["path"], r["operationId"]) for r in csv.DictReader(handle, delimiter="\t")]
+    return [Operation(method, path, oid, contract.doc["paths"][path][method.lower()])
+            for method, path, oid in rows + list(BEYOND_SEED)]
 
 
 def flatten(doc: dict, schema, depth: int = 0) -> dict:

@@ -27,6 +27,7 @@ PARAM_KINDS = {
     "api_key_id": "api_key", "rate_limit_id": "rate_limit", "service_account_id": "service_account",
     "user_id": "project_user", "response_id": "response", "thread_id": "thread", "message_id": "message",
     "step_id": "step", "vector_store_id": "vector_store", "batch_id": "file_batch", "file_id": "file",
+    "conversation_id": "conversation", "item_id": "conversation_item", "invite_id": "invite",
 }
 
 
@@ -128,6 +129,11 @@ def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str
     w["project_user"] = call("POST", f"/organization/projects/{w['project']}/users",
                              json={"email": "fuzz@example.com", "role": "member"}, admin=True)["id"]
     w["rate_limit"] = call("GET", f"/organization/projects/{w['project']}/rate_limits", admin=True)["data"][0]["id"]
+    conversation = call("POST", "/conversations", json={"items": [{"role": "user", "content": "Hello herons"}]})
+    w["conversation"] = conversation["id"]
+    w["conversation_item"] = call("GET", f"/conversations/{w['conversation']}/items")["data"][0]["id"]
+    w["invite"] = call("POST", "/organization/invites", json={"email": "fuzz-invite@example.com", "role": "reader"},
+                       admin=True)["id"]
     w["certificate"] = call("POST", "/organization/certificates", json={"name": "fuzz",
                                                                         "certificate": certificate_pem},
                             admin=True)["id"]
@@ -185,6 +191,9 @@ def base_body(op, w: dict) -> dict:
         "searchVectorStore": {"query": "herons"},
         "Getinputtokencounts": {"model": MODEL, "input": "Herons"},
         "Compactconversation": {"model": MODEL, "input": "Herons"},
+        "createConversation": {"metadata": {"fuzz": "yes"}, "items": msg},
+        "updateConversation": {"metadata": {"fuzz": "yes"}}, "createConversationItems": {"items": msg},
+        "modify-user": {"role": "reader"}, "inviteUser": {"email": "fuzz-again@example.com", "role": "reader"},
     }
     return dict(bodies.get(op.operation_id, {}))
 
@@ -264,5 +273,13 @@ def rich_body(op, w: dict) -> dict:
         "update-project-rate-limits": {"max_requests_per_1_minute": 10, "max_tokens_per_1_minute": 1000,
                                        "max_requests_per_1_day": 100},
         "submitToolOuputsToRun": {"tool_outputs": [{"tool_call_id": "call_fuzz", "output": "1"}], "stream": False},
+        "createConversation": {"metadata": {"k": "v"}, "items": response_input + [
+            {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "call_1", "output": "Herons are birds."},
+            {"type": "item_reference", "id": w["conversation_item"]}]},
+        "createConversationItems": {"items": response_input + [
+            {"role": "user", "content": [{"type": "input_file", "file_id": w["file"]}]}]},
+        "inviteUser": {"email": "fuzz-rich@example.com", "role": "owner",
+                       "projects": [{"id": w["project"], "role": "member"}]},
     }
     return bodies.get(op.operation_id) or base_body(op, w)

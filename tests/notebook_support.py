@@ -24,13 +24,14 @@ _PREFIXES = ("OPENAI_", "JUPYTER_API_KIT_")
 
 
 def execute_notebook(name: str, data_dir: Path, workdir: Path | None = None,
-                     monkeypatch: pytest.MonkeyPatch | None = None):
+                     monkeypatch: pytest.MonkeyPatch | None = None, env: dict | None = None):
     """Run notebooks/<name> top to bottom offline and return the executed notebook.
 
     The kernel's data directory is `data_dir`; its working directory is `workdir` (default
     `data_dir`). With a `monkeypatch` (a function-scoped fixture) the offline environment stays
     in place until the test ends; without one (module-scoped fixtures) it is undone as soon as
-    the notebook has run.
+    the notebook has run. `env` adds variables for the kernel (e.g. `JUPYTER_API_KIT_LOCAL_URL`, to share
+    a server the test started, as `make lab` does).
 
     >>> nb = execute_notebook("retrieval.ipynb", tmp_path / "data", workdir=tmp_path)  # doctest: +SKIP
     """
@@ -41,6 +42,8 @@ def execute_notebook(name: str, data_dir: Path, workdir: Path | None = None,
         for variable in [v for v in os.environ if v.startswith(_PREFIXES)]:
             patch.delenv(variable, raising=False)
         patch.setenv("JUPYTER_API_KIT_DATA_DIR", str(data_dir))  # the kernel inherits it: a fresh database
+        for variable, value in (env or {}).items():
+            patch.setenv(variable, value)
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         nbclient.NotebookClient(nb, kernel_name="python3", timeout=180, startup_timeout=120,
                                 resources={"metadata": {"path": str(workdir or data_dir)}}).execute()

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.notebook_support import assert_ran_cleanly, code_cell, executed_once, shown
+from tests.notebook_support import assert_ran_cleanly, code_cell, code_cell_containing, executed_once, shown
 
 executed = executed_once("assistants_threads.ipynb")
 
@@ -47,12 +47,34 @@ def test_notebook_runs_offline_top_to_bottom(executed):
     assert "tool_calls" in steps and "message_creation" in steps and "get_weather(" in steps
     assert "image/png" in shown(code_cell(nb, "ax = runs.plot.bar("))
 
-    (known,) = [c for c in nb.cells if c.cell_type == "code" and c.source == "%threads"]
+    known, both = [c for c in nb.cells if c.cell_type == "code" and c.source == "%threads"]
     assert "text/html" in shown(known) and "metadata.lesson" in shown(known)
+    assert "Threads use Assistants threads" in shown(known)  # the local server has them: chosen by itself
     assert "is now the current thread" in shown(code_cell(nb, "%threads use"))
-    assert "completed" in shown(code_cell(nb, "%threads run"))
-    assert "message_creation" in shown(code_cell(nb, "%threads steps last"))
+    first_run, conversation_run = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("%threads run")]
+    assert " completed " in shown(first_run) and "prompt +" in shown(first_run)
+    first_steps, conversation_steps = [c for c in nb.cells if c.source == "%threads steps last"]
+    assert "message_creation" in shown(first_steps)
     assert "application/vnd.jupyter.widget-view+json" in shown(code_cell(nb, "from jupyter_api_kit.widgets"))
 
+    # The same lesson over Conversations + Responses.
+    today = shown(code_cell_containing(nb, "on_today = Client("))
+    assert "AssistantsUnavailableError" in today and "client.conversations" in today
+    assert "Threads use Conversations + Responses" in today and "2026-08-26" in today
+    transcript = shown(code_cell(nb, "print(frames.conversation_transcript(items))"))
+    assert transcript.count("user: ") == 2 and transcript.count("assistant: ") == 2
+    assert "('completed', True)" in shown(code_cell(nb, "with client.responses.create("))
+    call = shown(code_cell_containing(nb, "weather_conversation = client.conversations.create("))
+    assert "function_call" in call and "get_weather" in call and "city" in call
+    answered = shown(code_cell(nb, "answered = client.responses.create("))
+    assert "get_weather(" in answered and "tool: light drizzle in" in answered
+    assert "tool_calls" in shown(code_cell(nb, "frames.response_steps(called)"))
+    new = shown(code_cell(nb, "%threads new --metadata lesson=2"))
+    assert "Threads use Conversations + Responses" in new and "conv_" in new
+    assert "input +" in shown(conversation_run) and "message_creation" in shown(conversation_steps)
+    assert "conversations" in shown(both) and "assistants" in shown(both)
+    assert "application/vnd.jupyter.widget-view+json" in shown(code_cell(nb, "conversations_panel = "))
+
     remembered = json.loads((data_dir / "threads.json").read_text())["servers"]["local"]
-    assert len(remembered) == 2  # the lesson thread and the weather thread
+    kinds = sorted(entry["id"].split("_")[0] for entry in remembered)
+    assert kinds == ["conv", "conv", "conv", "thread", "thread"]  # two threads, three conversations

@@ -5,15 +5,12 @@ completions, with every JSON response body checked against the shared OpenAPI de
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
-import requests
+
+from tests.serve_support import serve_process
 
 openai = pytest.importorskip("openai")
 
@@ -22,23 +19,8 @@ openai = pytest.importorskip("openai")
 def served(tmp_path_factory):
     """`jupyter-api-kit serve` on a free port, its files under a temporary data directory."""
     data_dir = tmp_path_factory.mktemp("served")
-    env = {**os.environ, "JUPYTER_API_KIT_DATA_DIR": str(data_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-                            start_new_session=True)
-    url = proc.stdout.readline().strip()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{url}/models", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    yield url, data_dir
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(10)
+    with serve_process(data_dir) as url:
+        yield url, data_dir
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from jupyter_api_kit.errors import BadRequestError, InvalidInputError, NotFoundError
-from jupyter_api_kit.thread_registry import ThreadRegistry
+from jupyter_api_kit.client.thread_registry import ThreadRegistry
 from tests.threads_support import openai_client, tag  # noqa: F401  (fixture)
 
 OPERATIONS = {"createThread", "getThread", "modifyThread", "deleteThread", "listMessages", "createMessage",

@@ -5,48 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import io
-from dataclasses import dataclass
 
 import pandas as pd
 import pytest
-from IPython.core.displaypub import CapturingDisplayPublisher
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_api_kit.magics import load_ipython_extension
 from jupyter_api_kit.magics.common import APIErrorLine
 from jupyter_api_kit.magics.threads import ThreadView
-
-
-@dataclass
-class Cell:
-    error: BaseException | None
-    result: object
-    stdout: str
-    published: list
-
-    def data(self, mime: str) -> list:
-        return [p["data"][mime] for p in self.published if mime in p["data"]]
-
-
-class Shell:
-    def __init__(self, shell: InteractiveShell):
-        self.shell = shell
-
-    @property
-    def magics(self):
-        return self.shell.magics_manager.registry["ThreadsMagics"]
-
-    def run(self, cell: str) -> Cell:
-        saved, self.shell.display_pub = self.shell.display_pub, CapturingDisplayPublisher()
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out):
-                result = self.shell.run_cell(cell, store_history=False)
-            published = list(self.shell.display_pub.outputs)
-        finally:
-            self.shell.display_pub = saved
-        return Cell(result.error_in_exec or result.error_before_exec, result.result, out.getvalue(), published)
+from tests.threads_support import Shell
 
 
 @pytest.fixture()

@@ -19,6 +19,9 @@ def test_usage_analysis_runs_offline_and_answers_its_questions(executed):
     everything = "\n".join(shown(c) for c in nb.cells if c.cell_type == "code")
     assert "sk-admin-" not in everything and "sk-svcacct-" not in everything  # no key is ever shown
 
+    users = shown(code_cell_containing(nb, "org.users.frame()"))
+    assert "owner@localhost" in users and "teacher@example.org" in users and "reader" in users
+    assert "analyst@example.org" in shown(code_cell_containing(nb, "org.invites.frame()"))
     per_day = shown(code_cell_containing(nb, "tokens_per_day ="))
     assert "local-ngram" in per_day and "local-ngram-small" in per_day and "text/html" in per_day
     assert "image/png" in shown(code_cell_containing(nb, "%usage --days 7"))
@@ -30,7 +33,7 @@ def test_usage_analysis_runs_offline_and_answers_its_questions(executed):
     assert "local-ngram, output" in shown(code_cell_containing(nb, "line_item\", \"quantity\""))
     trail = shown(code_cell_containing(nb, "trail = org.audit_logs.frame()"))
     for event in ("project.created", "service_account.created", "api_key.created", "user.added",
-                  "rate_limit.updated"):
+                  "invite.sent", "rate_limit.updated"):
         assert event in trail
     assert "max_requests_per_1_minute" in shown(code_cell_containing(nb, "rate_limit.updated\"][\"details\"]"))
     assert "application/vnd.jupyter.widget-view+json" in shown(code_cell_containing(nb, "UsageDashboard(admin"))

@@ -1,12 +1,16 @@
 """Helpers shared by the assistants/threads/runs tests: contract-checked clients for any server,
-the official `openai` package pointed at a local server with every exchange checked, and a local
-language model that breaks on purpose (registered through the server's public resolver hook)."""
+the official `openai` package pointed at a local server with every exchange checked, a local
+language model that breaks on purpose (registered through the server's public resolver hook), and
+an IPython shell whose cells are run and captured as in a notebook (`Shell`)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import json
 import uuid
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -99,3 +103,40 @@ def install_broken_model(app) -> str:
 def stream_events(stream) -> list:
     """(event name, data) of every event of a RunStream."""
     return [(e.event, e.data) for e in stream]
+
+
+@dataclass
+class Cell:
+    """What running one cell in a `Shell` gave: its error, result, printed text and displays."""
+
+    error: BaseException | None
+    result: object
+    stdout: str
+    published: list
+
+    def data(self, mime: str) -> list:
+        return [p["data"][mime] for p in self.published if mime in p["data"]]
+
+
+class Shell:
+    """A real IPython shell whose cells are run the way a notebook runs them, capturing what they show."""
+
+    def __init__(self, shell):
+        self.shell = shell
+
+    @property
+    def magics(self):
+        return self.shell.magics_manager.registry["ThreadsMagics"]
+
+    def run(self, cell: str) -> Cell:
+        from IPython.core.displaypub import CapturingDisplayPublisher
+
+        saved, self.shell.display_pub = self.shell.display_pub, CapturingDisplayPublisher()
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                result = self.shell.run_cell(cell, store_history=False)
+            published = list(self.shell.display_pub.outputs)
+        finally:
+            self.shell.display_pub = saved
+        return Cell(result.error_in_exec or result.error_before_exec, result.result, out.getvalue(), published)

@@ -24,6 +24,7 @@ GROUPS = {
     "files": ("files", "Files"),
     "vector_stores": ("vector_stores", "VectorStores"),
     "responses": ("responses", "Responses"),
+    "conversations": ("conversations", "Conversations"),
     "assistants": ("assistants", "Assistants"),
     "threads": ("threads", "Threads"),
     "evals": ("evals", "Evals"),
@@ -37,7 +38,9 @@ class Client:
 
     Settings come from the arguments, then OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID,
     OPENAI_PROJECT_ID and OPENAI_ADMIN_KEY. With neither a key nor a base URL the embedded local
-    server is started (once per process) and used.
+    server is started (once per process) and used. `cache="replay"` answers a create it has seen
+    before from the replay file, so a rerun gets the same ids and answers (`"record"` refreshes it;
+    see `jupyter_api_kit.client.replay`).
 
     Example:
         >>> client = Client(base_url="http://127.0.0.1:8765/v1", max_retries=0)
@@ -47,20 +50,42 @@ class Client:
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, organization: str | None = None,
                  project: str | None = None, admin_key: str | None = None, timeout=None, max_retries: int = 2,
-                 session=None):
+                 session=None, cache=None):
         settings = Settings.resolve(api_key=api_key, base_url=base_url, organization=organization,
                                     project=project, admin_key=admin_key)
-        resolved_url = settings.base_url
+        resolved_url, server_admin_key = settings.base_url, None
         if resolved_url is None:
-            from jupyter_api_kit.embedded import shared_local_url
+            from jupyter_api_kit.embedded import shared_local
 
-            resolved_url = shared_local_url()
+            local = shared_local()  # the embedded server hands over its URL and admin key, nothing else
+            resolved_url, server_admin_key = local.base_url, local.admin_key
         self.settings = settings
         self.uses_local_server = settings.uses_embedded_server
         self.transport = Transport(resolved_url, api_key=settings.api_key, admin_key=settings.admin_key,
+                                   server_admin_key=server_admin_key,
                                    organization=settings.organization, project=settings.project,
                                    timeout=timeout, max_retries=max_retries, session=session)
         self._groups: dict = {}
+        self.cache = cache
+
+    @property
+    def cache(self):
+        """The `ReplayCache` answering repeated creates, or None; set it to "replay", "record", "off" or a
+        `ReplayCache`.
+
+        Example:
+            >>> client = Client(base_url="http://127.0.0.1:8765/v1")
+            >>> client.cache is None
+            True
+        """
+        return self.transport.replay
+
+    @cache.setter
+    def cache(self, value) -> None:
+        from jupyter_api_kit.client.replay import as_cache, server_key
+
+        self.transport.replay = as_cache(value)
+        self.transport.replay_server = server_key(self)
 
     @property
     def base_url(self) -> str:

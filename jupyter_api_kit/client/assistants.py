@@ -9,11 +9,13 @@ Example:
 
 from __future__ import annotations
 
+from jupyter_api_kit.client.backends import sunset_aware
 from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.errors import InvalidInputError
 
 
+@sunset_aware("client.assistants")
 class Assistants(Resource):
     """The Assistants API group (`/assistants`): create, retrieve, update, list and delete the
     assistants that runs on threads use. Reached as `client.assistants`.

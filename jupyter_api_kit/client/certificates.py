@@ -10,7 +10,7 @@ Example:
 from __future__ import annotations
 
 from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.resource import path_id
 from jupyter_api_kit.errors import InvalidInputError
 

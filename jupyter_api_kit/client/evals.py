@@ -15,13 +15,13 @@ Example:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.validation import check_metadata
-from jupyter_api_kit.errors import APITimeoutError, InvalidInputError
+from jupyter_api_kit.errors import InvalidInputError
 
 TERMINAL_RUN_STATUSES = ("completed", "failed", "canceled")
 
@@ -199,23 +199,21 @@ class Runs(Resource):
     def wait(self, eval_id: str, run_id: str, *, poll_interval: float = 0.2, timeout: float | None = 600,
              progress: bool = False) -> APIObject:
         """Poll a run until it is completed, failed or canceled, and return it; `progress` shows a
-        tqdm bar of graded items.
+        tqdm bar of graded items. Raises `WaitTimeoutError` after `timeout` seconds (None: no limit).
 
         Example:
             >>> client.evals.runs.wait(ev.id, run.id, progress=True).result_counts   # doctest: +SKIP
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
         bar = None
+
+        def show(run) -> None:
+            nonlocal bar
+            if progress:
+                bar = _update_bar(bar, run)
+
         try:
-            while True:
-                run = self.retrieve(eval_id, run_id)
-                if progress:
-                    bar = _update_bar(bar, run)
-                if run.get("status") in TERMINAL_RUN_STATUSES:
-                    return run
-                if deadline is not None and time.monotonic() > deadline:
-                    raise APITimeoutError(f"run {run_id} is still {run.get('status')} after {timeout} s")
-                time.sleep(poll_interval)
+            return poll(lambda: self.retrieve(eval_id, run_id), lambda run: run.get("status") in TERMINAL_RUN_STATUSES,
+                        timeout, poll_interval, show, what=f"eval run {run_id}")
         finally:
             if bar is not None:
                 bar.close()

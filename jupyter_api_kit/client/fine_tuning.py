@@ -10,14 +10,14 @@ Example:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
+from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.validation import check_metadata
-from jupyter_api_kit.errors import APITimeoutError, InvalidInputError
+from jupyter_api_kit.errors import InvalidInputError
 
 TERMINAL_JOB_STATUSES = ("succeeded", "failed", "cancelled")
 
@@ -137,22 +137,21 @@ class Jobs(Resource):
         Example:
             >>> client.fine_tuning.jobs.follow(job.id).fine_tuned_model          # doctest: +SKIP
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
         seen: set = set()
         bar = None
+
+        def report(_job) -> None:
+            nonlocal bar
+            for event in self._new_events(fine_tuning_job_id, seen):
+                if on_event is not None:
+                    on_event(event)
+                if progress:
+                    bar = _show(bar, event, fine_tuning_job_id)
+
         try:
-            while True:
-                job = self.retrieve(fine_tuning_job_id)
-                for event in self._new_events(fine_tuning_job_id, seen):
-                    if on_event is not None:
-                        on_event(event)
-                    if progress:
-                        bar = _show(bar, event, fine_tuning_job_id)
-                if job.get("status") in TERMINAL_JOB_STATUSES:
-                    return job
-                if deadline is not None and time.monotonic() > deadline:
-                    raise APITimeoutError(f"job {fine_tuning_job_id} is still {job.get('status')} after {timeout} s")
-                time.sleep(poll_interval)
+            return poll(lambda: self.retrieve(fine_tuning_job_id),
+                        lambda job: job.get("status") in TERMINAL_JOB_STATUSES, timeout, poll_interval, report,
+                        what=f"job {fine_tuning_job_id}")
         finally:
             if bar is not None:
                 bar.close()

@@ -35,6 +35,8 @@ class APIObject(dict):
     attribute access, the response's request id, and a DataFrame conversion where it makes sense."""
 
     request_id: str | None = None
+    #: True when the object was answered from a replay file rather than by the server
+    replayed: bool = False
 
     def __init__(self, data=(), *, request_id: str | None = None):
         super().__init__(data)

@@ -1,9 +1,9 @@
-"""The organization endpoints: projects, audit logs, certificates, usage and costs.
+"""The organization endpoints: users, invites, projects, audit logs, certificates, usage and costs.
 
 They use the admin key (`Client(admin_key=...)` or `OPENAI_ADMIN_KEY`), never the API key. Without
-one a `ConfigurationError` says so before anything is sent. The one exception is the embedded local
-server this process started itself: its admin key exists only in this process's memory, and clients
-of this process use it (so `%usage` works offline with no key at all).
+one a `ConfigurationError` says so before anything is sent. A client of the embedded local server
+this process started is handed that server's admin key when it is made (so `%usage` works offline
+with no key at all).
 
 Example:
     >>> org = Client(base_url=server.base_url, admin_key=ADMIN_KEY).organization   # doctest: +SKIP
@@ -18,53 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.resource import Resource, query_params
-from jupyter_api_kit.client.validation import drop_unset
-from jupyter_api_kit.errors import ConfigurationError
-
-MISSING_ADMIN_KEY = ("The organization endpoints need an admin key, and none is set: pass Client(admin_key=...) "
-                     "or set the OPENAI_ADMIN_KEY environment variable. Nothing was sent.")
-
-
-def embedded_admin_key(client) -> str | None:
-    """The admin key of the embedded local server, if this process started the one `client` uses."""
-    if client is None or not getattr(client, "uses_local_server", False):
-        return None
-    from jupyter_api_kit.embedded import started_server
-
-    server = started_server()
-    if server is None or server.base_url.rstrip("/") != client.base_url.rstrip("/"):
-        return None
-    return getattr(server.app.state, "admin_key", None)
-
-
-class AdminResource(Resource):
-    """A resource whose every call carries the admin key, checked before sending."""
-
-    admin = True
-
-    def _admin_headers(self) -> dict | None:
-        if self._transport.has_admin_key:
-            return None
-        key = embedded_admin_key(self._client)
-        if key:
-            return {"Authorization": f"Bearer {key}"}
-        raise ConfigurationError(MISSING_ADMIN_KEY)
-
-    def _get(self, path: str, params: Mapping | None = None) -> APIObject:
-        headers = self._admin_headers()
-        return self._transport.json("GET", path, params=query_params(drop_unset(params or {})), admin=True,
-                                    headers=headers)
-
-    def _post(self, path: str, body: Mapping | None = None, *, check=True, **kwargs) -> APIObject:
-        return super()._post(path, body, check=check, headers=self._admin_headers(), **kwargs)
-
-    def _delete(self, path: str) -> APIObject:
-        return self._transport.json("DELETE", path, admin=True, headers=self._admin_headers())
-
-    def _sub(self, cls):
-        return cls(self._transport, self._client)
+from jupyter_api_kit.client.admin import AdminResource
 
 
 class AuditLogs(AdminResource):
@@ -109,7 +63,30 @@ def _seconds(value, name: str) -> int:
 
 
 class Organization(AdminResource):
-    """`client.organization`: `.projects`, `.audit_logs`, `.certificates`, `.usage`, `.costs(...)`."""
+    """`client.organization`: `.users`, `.invites`, `.projects`, `.audit_logs`, `.certificates`,
+    `.usage`, `.costs(...)`."""
+
+    @cached_property
+    def users(self):
+        """The organization's users: their ids are what projects take to add them.
+
+        Example:
+            >>> client.organization.users.list().to_frame()  # doctest: +SKIP
+        """
+        from jupyter_api_kit.client.org_users import Users
+
+        return self._sub(Users)
+
+    @cached_property
+    def invites(self):
+        """Invitations to the organization.
+
+        Example:
+            >>> client.organization.invites.create(email="ada@example.org", role="reader")  # doctest: +SKIP
+        """
+        from jupyter_api_kit.client.org_users import Invites
+
+        return self._sub(Invites)
 
     @cached_property
     def projects(self):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.resource import path_id
 from jupyter_api_kit.errors import InvalidInputError
 
@@ -136,8 +136,9 @@ class ProjectUsers(AdminResource):
         >>> client.organization.projects.users.create("proj_abc", role="member")
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.errors.InvalidInputError: give user_id (an organization member) or email
-        >>> client.organization.projects.users.create(p.id, email="ada@example.org", role="owner")  # doctest: +SKIP
+        jupyter_api_kit.errors.InvalidInputError: give user_id (a user listed by client.organization.users.list()) or email
+        >>> ada = client.organization.users.list(emails=["ada@example.org"]).data[0]            # doctest: +SKIP
+        >>> client.organization.projects.users.create(p.id, user_id=ada.id, role="owner")        # doctest: +SKIP
     """
 
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None):
@@ -149,13 +150,14 @@ class ProjectUsers(AdminResource):
         return self._list(f"{_project(project_id)}/users", {"limit": limit, "after": after})
 
     def create(self, project_id: str, *, role: str, user_id: str | None = None, email: str | None = None) -> APIObject:
-        """Add an organization member (by `user_id`) or a person (by `email`) with role `owner` or `member`.
+        """Add an organization user (by `user_id`, as `client.organization.users.list()` gives it) or a
+        person (by `email`, who then joins the organization) with role `owner` or `member`.
 
         Example:
             >>> client.organization.projects.users.create(p.id, email="ada@example.org", role="member")  # doctest: +SKIP
         """
         if not user_id and not email:
-            raise InvalidInputError("give user_id (an organization member) or email", param="user_id")
+            raise InvalidInputError("give user_id (a user listed by client.organization.users.list()) or email", param="user_id")
         return self._post(f"{_project(project_id)}/users", {"role": role, "user_id": user_id, "email": email})
 
     def retrieve(self, project_id: str, user_id: str) -> APIObject:

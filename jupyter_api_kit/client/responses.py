@@ -15,9 +15,8 @@ Example:
 
 from __future__ import annotations
 
-import time
-
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.streaming import Stream
 from jupyter_api_kit.errors import InvalidInputError
@@ -130,15 +129,17 @@ class Responses(Resource):
     def create(self, *, model: str, input=None, stream: bool = False, **params) -> APIObject | ResponseStream:
         """Create a response. `input` is a string or a list of items; other API parameters pass through:
         `instructions`, `previous_response_id`, `store`, `metadata`, `max_output_tokens`, `temperature`,
-        `top_p`, `text={"format": ...}`, `tools`, `tool_choice`, `include`, `background`.
+        `top_p`, `text={"format": ...}`, `tools`, `tool_choice`, `include`, `background`, and
+        `conversation` (its items are read first, and this turn is added to it).
         With `stream=True` the result is a `ResponseStream` of typed events.
 
         Example:
             >>> client.responses.create(model="local-ngram", input="Hi", background=True).status  # doctest: +SKIP
             'queued'
         """
-        if input is None and not params.get("previous_response_id"):
-            raise InvalidInputError("input is required: a string or a list of input items", param="input")
+        if input is None and not params.get("previous_response_id") and not params.get("conversation"):
+            raise InvalidInputError("input is required: a string or a list of input items (or a conversation "
+                                    "to answer as it stands)", param="input")
         if isinstance(input, list) and not input:
             raise InvalidInputError("input is an empty list: pass at least one item", param="input")
         body = {"model": model, "input": input, **params}
@@ -169,13 +170,10 @@ class Responses(Resource):
         return self._post(f"responses/{path_id(response_id, 'response_id')}/cancel")
 
     def poll(self, response_id: str, *, timeout: float = 120.0, interval: float = 0.05) -> APIObject:
-        """Wait until a background response leaves `queued`/`in_progress`; returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            response = self.retrieve(response_id)
-            if response.status not in RUNNING or time.monotonic() > deadline:
-                return response
-            time.sleep(interval)
+        """Wait until a background response leaves `queued`/`in_progress`; returns it. Raises
+        `WaitTimeoutError` after `timeout` seconds."""
+        return poll(lambda: self.retrieve(response_id), lambda r: r.get("status") not in RUNNING, timeout, interval,
+                    what=f"response {response_id}")
 
     def compact(self, *, model: str, input=None, previous_response_id: str | None = None,
                 instructions: str | None = None) -> APIObject:

@@ -12,29 +12,34 @@ Example:
 from __future__ import annotations
 
 import sys
-import time
 
+from jupyter_api_kit.client.backends import sunset_aware
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id, query_params
 from jupyter_api_kit.client.run_stream import RunStream
 from jupyter_api_kit.client.streaming import Stream
 from jupyter_api_kit.client.validation import check_metadata, drop_unset
-from jupyter_api_kit.errors import InvalidInputError, JupyterAPIKitError
+from jupyter_api_kit.errors import InvalidInputError, WaitTimeoutError
 
 #: a poll stops at these: the run ended, or it waits for tool outputs
 STOP_STATES = frozenset({"completed", "failed", "cancelled", "expired", "incomplete", "requires_action"})
 DEFAULT_POLL_SECONDS = 1.0
 
 
-class RunTimeoutError(JupyterAPIKitError, TimeoutError):
-    """A run did not reach a terminal state (or `requires_action`) within the timeout.
+class RunTimeoutError(WaitTimeoutError):
+    """A run did not reach a terminal state (or `requires_action`) within the timeout: the
+    `WaitTimeoutError` of runs, whose `run` is the run as last seen.
 
-    `run` is the run as last seen; it goes on on the server (cancel it if it should not).
+    Example:
+        >>> RunTimeoutError("run run_1 is still queued after 1 s", last={"id": "run_1"}).run["id"]
+        'run_1'
     """
 
-    def __init__(self, message: str, run: APIObject | None = None):
-        super().__init__(message)
-        self.run = run
+    @property
+    def run(self):
+        """The run as last seen (the same object as `last`)."""
+        return self.last
 
 
 def _in_notebook() -> bool:
@@ -63,6 +68,7 @@ class _Progress:
             self.bar.close()
 
 
+@sunset_aware("client.threads.runs.steps")
 class Steps(Resource):
     """The steps of an assistant run (`/threads/{id}/runs/{run_id}/steps`): message creation and tool
     calls, with their usage. Reached as `client.threads.runs.steps`.
@@ -90,6 +96,7 @@ class Steps(Resource):
                          f"{path_id(step_id, 'step_id')}", {"include": include})
 
 
+@sunset_aware("client.threads.runs")
 class Runs(Resource):
     """Runs of assistants on threads (`/threads/{id}/runs`): create (plain, streamed, or polled to the
     end), retrieve, update, list, cancel and submit tool outputs; `steps` is a sub-group. Reached as
@@ -182,26 +189,25 @@ class Runs(Resource):
 
         `interval` is the pause between looks (default: what the server suggests in its
         `openai-poll-after-ms` header, else 1 s). `progress` shows the run's status while waiting:
-        "auto" (in notebooks), True or False. Raises `RunTimeoutError` after `timeout` seconds.
+        "auto" (in notebooks), True or False. Raises `RunTimeoutError` (a `WaitTimeoutError`) after `timeout` seconds.
         """
-        deadline = time.monotonic() + timeout
         bar = _Progress(progress, run_id)
         path = self._path(thread_id, run_id)
+        hint = {}
+
+        def fetch() -> APIObject:
+            response = self._transport.request("GET", path)
+            hint["ms"] = response.headers.get("openai-poll-after-ms") or ""
+            return APIObject(response.json(), request_id=response.headers.get("x-request-id"))
+
+        def pause(_run) -> float:
+            if interval is not None:
+                return interval
+            return int(hint["ms"]) / 1000 if hint["ms"].isdigit() else DEFAULT_POLL_SECONDS
+
         try:
-            while True:
-                response = self._transport.request("GET", path)
-                run = APIObject(response.json(), request_id=response.headers.get("x-request-id"))
-                bar.update(run)
-                if run.get("status") in STOP_STATES:
-                    return run
-                wait = interval
-                if wait is None:
-                    hint = response.headers.get("openai-poll-after-ms")
-                    wait = int(hint) / 1000 if hint and hint.isdigit() else DEFAULT_POLL_SECONDS
-                if time.monotonic() + wait > deadline:
-                    raise RunTimeoutError(f"run {run_id} is still {run.get('status')} after {timeout:g} s; it goes "
-                                          "on on the server (cancel it if it should stop)", run=run)
-                time.sleep(wait)
+            return poll(fetch, lambda run: run.get("status") in STOP_STATES, timeout, pause, bar.update,
+                        what=f"run {run_id}", error=RunTimeoutError)
         finally:
             bar.close()
 

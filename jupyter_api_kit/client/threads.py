@@ -14,15 +14,17 @@ Example:
 
 from __future__ import annotations
 
+from jupyter_api_kit.client.backends import sunset_aware
 from jupyter_api_kit.client.objects import APIList, APIObject
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.run_stream import RunStream
 from jupyter_api_kit.client.runs import Runs
 from jupyter_api_kit.client.validation import check_metadata
-from jupyter_api_kit.errors import InvalidInputError, NotFoundError
-from jupyter_api_kit.thread_registry import ThreadRegistry
+from jupyter_api_kit.client.thread_registry import ThreadRegistry
+from jupyter_api_kit.errors import AssistantsUnavailableError, InvalidInputError, NotFoundError
 
 
+@sunset_aware("client.threads.messages")
 class Messages(Resource):
     """The messages of a thread (`/threads/{id}/messages`): add, retrieve, update metadata, list and
     delete. Reached as `client.threads.messages`.
@@ -83,6 +85,17 @@ class Messages(Resource):
         return self._delete(self._path(thread_id, message_id))
 
 
+def is_conversation(thread_id: str) -> bool:
+    """Whether an id names a conversation (`conv_...`) rather than an Assistants thread: the
+    remembered threads hold both kinds, and each kind is read through its own API.
+
+    Example:
+        >>> is_conversation("conv_abc"), is_conversation("thread_abc")
+        (True, False)
+    """
+    return isinstance(thread_id, str) and thread_id.startswith("conv_")
+
+
 def registry_key(client, transport) -> str:
     """Which server remembered threads belong to: `local` for the embedded server (its port
     changes between processes, its database does not), else the base URL."""
@@ -91,6 +104,7 @@ def registry_key(client, transport) -> str:
     return transport.base_url
 
 
+@sunset_aware("client.threads")
 class Threads(Resource):
     """Assistant threads (`/threads`): create, retrieve, update, delete, create-and-run; `messages`
     and `runs` are sub-groups. Since the API cannot list threads, the threads this client creates
@@ -183,19 +197,24 @@ class Threads(Resource):
         return self.registry.forget(thread_id)
 
     def known(self, check: bool = True) -> APIList:
-        """The remembered threads of this server, oldest first. With `check`, each is retrieved:
-        threads deleted on the server are forgotten, and metadata is refreshed.
+        """The remembered Assistants threads of this server, oldest first (remembered conversations
+        are `client.conversations.known()`). With `check`, each is retrieved: threads deleted on the
+        server are forgotten, and metadata is refreshed.
 
         Example:
             >>> client.threads.known()[0].id  # doctest: +SKIP
         """
         out = []
         for entry in self.registry.entries():
+            if is_conversation(entry["id"]):
+                continue
             if not check:
                 out.append({"object": "thread", "tool_resources": {}, **entry})
                 continue
             try:
                 thread = self.retrieve(entry["id"])
+            except AssistantsUnavailableError:
+                raise  # the server cannot say: the thread is not forgotten
             except NotFoundError:
                 self.registry.forget(entry["id"])
                 continue

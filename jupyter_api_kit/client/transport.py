@@ -22,6 +22,7 @@ import requests
 from jupyter_api_kit import __version__
 from jupyter_api_kit.errors import APIConnectionError, APITimeoutError, error_for_status
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.replay import ENDPOINTS as REPLAYED_ENDPOINTS
 
 log = logging.getLogger("jupyter_api_kit.client")
 
@@ -78,16 +79,22 @@ class Transport:
 
     def __init__(self, base_url: str, *, api_key: str | None = None, admin_key: str | None = None,
                  organization: str | None = None, project: str | None = None, timeout=None,
-                 max_retries: int = 2, session: requests.Session | None = None):
+                 max_retries: int = 2, session: requests.Session | None = None, server_admin_key: str | None = None):
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self._admin_key = admin_key
+        # The embedded local server's own admin key, handed over when the client was made; a key the
+        # user set (admin_key) wins.
+        self._server_admin_key = server_admin_key
         self.organization = organization
         self.project = project
         self.timeout = _timeout_pair(timeout)
         self.max_retries = max(0, int(max_retries))
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = f"jupyter-api-kit/{__version__}"
+        #: a `ReplayCache` answering repeated creates, and the name of this server in it (set by `Client`)
+        self.replay = None
+        self.replay_server = ""
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r}, max_retries={self.max_retries}, timeout={self.timeout})"
@@ -102,9 +109,20 @@ class Transport:
         """
         return bool(self._admin_key)
 
+    @property
+    def can_call_admin(self) -> bool:
+        """Whether organization calls can carry an admin key: one the user set, or the one the embedded
+        local server handed over.
+
+        Example:
+            >>> Transport("http://127.0.0.1:9/v1", server_admin_key="sk-admin-x").can_call_admin
+            True
+        """
+        return bool(self._admin_key or self._server_admin_key)
+
     def _headers(self, method: str, admin: bool, extra) -> dict:
         headers = {"Accept": "application/json"}
-        key = self._admin_key if admin else self._api_key
+        key = (self._admin_key or self._server_admin_key) if admin else self._api_key
         if key:
             headers["Authorization"] = f"Bearer {key}"
         if self.organization:
@@ -172,7 +190,15 @@ class Transport:
         return error_for_status(response.status_code, body, request_id=response.headers.get("x-request-id"))
 
     def json(self, method: str, path: str, **kwargs) -> APIObject:
-        """Send a call and return its JSON body as an `APIObject` carrying the request id."""
+        """Send a call and return its JSON body as an `APIObject` carrying the request id (a create the
+        replay cache knows is answered from it instead)."""
+        body = kwargs.get("json_body")
+        if (self.replay is not None and method == "POST" and path.strip("/") in REPLAYED_ENDPOINTS
+                and isinstance(body, dict) and not body.get("background")):
+            return self.replay.answer(self.replay_server, path, body, lambda: self._json(method, path, **kwargs))
+        return self._json(method, path, **kwargs)
+
+    def _json(self, method: str, path: str, **kwargs) -> APIObject:
         response = self.request(method, path, **kwargs)
         try:
             body = response.json()

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterator
 
 from jupyter_api_kit.client.objects import APIObject
-from jupyter_api_kit.client.organization import AdminResource
+from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.pages import Page
 from jupyter_api_kit.client.resource import query_params
 from jupyter_api_kit.client.validation import drop_unset
@@ -157,9 +157,10 @@ class Usage(AdminResource):
         if isinstance(params.get("group_by"), str):
             params["group_by"] = [g.strip() for g in params["group_by"].split(",") if g.strip()]
 
+        self._require_admin_key()
+
         def fetch(p: dict) -> APIObject:
-            response = self._transport.request("GET", path, params=query_params(p), admin=True,
-                                               headers=self._admin_headers())
+            response = self._transport.request("GET", path, params=query_params(p), admin=True)
             body = APIObject(response.json(), request_id=response.headers.get("x-request-id"))
             body.note = response.headers.get("x-price-table")
             return body

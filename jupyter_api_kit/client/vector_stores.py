@@ -11,9 +11,8 @@ Example:
 
 from __future__ import annotations
 
-import time
-
 from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.errors import InvalidInputError
 
@@ -92,13 +91,10 @@ class VectorStoreFiles(Resource):
         return self._get(f"{_vs(vector_store_id)}/files/{path_id(file_id, 'file_id')}/content")
 
     def poll(self, vector_store_id: str, file_id: str, *, timeout: float = 120.0, interval: float = 0.1):
-        """Wait until the file is completed, failed or cancelled; returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            f = self.retrieve(vector_store_id, file_id)
-            if f.status in FINAL_FILE_STATUSES or time.monotonic() > deadline:
-                return f
-            time.sleep(interval)
+        """Wait until the file is completed, failed or cancelled; returns it. Raises `WaitTimeoutError`
+        after `timeout` seconds."""
+        return poll(lambda: self.retrieve(vector_store_id, file_id), lambda f: f.get("status") in FINAL_FILE_STATUSES,
+                    timeout, interval, what=f"file {file_id} of {vector_store_id}")
 
 
 class FileBatches(Resource):
@@ -153,22 +149,23 @@ class FileBatches(Resource):
 
     def poll(self, vector_store_id: str, batch_id: str, *, timeout: float = 300.0, interval: float = 0.1,
              progress: bool = False) -> APIObject:
-        """Wait until the batch is no longer `in_progress`; `progress` shows a bar of processed files."""
-        deadline = time.monotonic() + timeout
+        """Wait until the batch is no longer `in_progress`; `progress` shows a bar of processed files.
+        Raises `WaitTimeoutError` after `timeout` seconds."""
         bar = None
-        try:
-            while True:
-                batch = self.retrieve(vector_store_id, batch_id)
-                counts = batch.file_counts
-                if progress:
-                    if bar is None:
-                        from tqdm.auto import tqdm
 
-                        bar = tqdm(total=counts.total, unit="file", desc="processing")
-                    bar.update(counts.total - counts.in_progress - bar.n)
-                if batch.status != "in_progress" or time.monotonic() > deadline:
-                    return batch
-                time.sleep(interval)
+        def show(batch) -> None:
+            nonlocal bar
+            counts = batch.file_counts
+            if progress:
+                if bar is None:
+                    from tqdm.auto import tqdm
+
+                    bar = tqdm(total=counts.total, unit="file", desc="processing")
+                bar.update(counts.total - counts.in_progress - bar.n)
+
+        try:
+            return poll(lambda: self.retrieve(vector_store_id, batch_id), lambda b: b.get("status") != "in_progress",
+                        timeout, interval, show, what=f"file batch {batch_id}")
         finally:
             if bar is not None:
                 bar.close()

@@ -87,10 +87,21 @@ class _Flat:
             self.alt_bytes += [None] * sum(map(len, tops))
 
 
+def _response_entries(response: Mapping) -> list:
+    """The logprobs of a Responses-API response's output text, in order, all parts of all messages."""
+    return [entry for item in map(_as_mapping, response.get("output") or ()) if item.get("type") == "message"
+            for part in map(_as_mapping, item.get("content") or ()) for entry in part.get("logprobs") or ()]
+
+
 def _collect(resp: Any, refusal: bool, alt_bytes: bool) -> _Flat:
-    """Read one response, or the chunks of one stream, into a :class:`_Flat`."""
+    """Read one response (chat, legacy or Responses API), or the chunks of one stream, into a :class:`_Flat`."""
     flat = _Flat(alt_bytes)
     for response in map(_as_mapping, _items(resp)):
+        if "output" in response and "choices" not in response:  # a Responses-API response: one answer
+            entries = _response_entries(response)
+            if entries:
+                flat.add_chat(0, "content", entries)
+            continue
         for i, choice in enumerate(map(_as_mapping, response.get("choices") or ())):
             lp = choice.get("logprobs")
             if not lp:  # logprobs not requested, or null for this choice
@@ -188,7 +199,9 @@ def logprobs(resp: Any, *, refusal: bool = False) -> pd.DataFrame:
     ``entropy`` (nats, over the reported alternatives renormalised; NaN
     without alternatives) and ``alternatives`` (how many were reported).
     Legacy completions (``tokens``/``token_logprobs``/``top_logprobs`` maps)
-    add ``text_offset``. Choices with ``logprobs: null`` contribute no rows.
+    add ``text_offset``. A Responses-API response is read from its output
+    text's ``logprobs`` (as choice 0). Choices with ``logprobs: null``
+    contribute no rows.
     ``refusal=True`` also reads ``logprobs.refusal`` and adds a ``part``
     column (``"content"`` or ``"refusal"``). A list of stream chunks is read
     as one stream: positions continue from chunk to chunk.

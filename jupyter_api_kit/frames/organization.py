@@ -1,4 +1,5 @@
-"""Organization lists as DataFrames: audit log events, projects, project users, service accounts, keys.
+"""Organization lists as DataFrames: audit log events, users, invites, projects, project users,
+service accounts, keys.
 
 Each takes a list object, a client page or a plain list of objects, and never fetches anything.
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from jupyter_api_kit.frames.lists import _as_mapping, _items, _text, _utc, to_frame
 
-__all__ = ["api_keys", "audit_events", "project_users", "projects", "service_accounts"]
+__all__ = ["api_keys", "audit_events", "invites", "project_users", "projects", "service_accounts", "users"]
 
 
 def audit_events(list_or_page: Any) -> pd.DataFrame:
@@ -52,6 +53,28 @@ def audit_events(list_or_page: Any) -> pd.DataFrame:
     columns["effective_at"] = _utc([r["effective_at"] for r in rows])
     columns["details"] = pd.Series([r["details"] for r in rows], dtype=object)
     return pd.DataFrame({n: columns[n] for n in names})
+
+
+def users(list_or_page: Any) -> pd.DataFrame:
+    """One row per organization user: ``id``, ``email``, ``name``, ``role`` (owner or reader),
+    ``added_at``.
+
+    Example:
+        >>> users([{"object": "organization.user", "id": "user-1", "email": "a@b.c", "name": "A",
+        ...         "role": "owner", "added_at": 1735689600}]).columns.tolist()[:4]
+        ['id', 'email', 'name', 'role']
+    """
+    return _ordered(to_frame(list_or_page), ["id", "email", "name", "role", "added_at"])
+
+
+def invites(list_or_page: Any) -> pd.DataFrame:
+    """One row per invite: ``id``, ``email``, ``role``, ``status``, ``created_at``, ``expires_at``,
+    ``accepted_at``, ``projects`` (the project ids joined on acceptance)."""
+    frame = _ordered(to_frame(list_or_page), ["id", "email", "role", "status", "created_at", "expires_at",
+                                              "accepted_at", "projects"])
+    if "projects" in frame.columns:
+        frame["projects"] = [[p.get("id") for p in projects or []] for projects in frame["projects"]]
+    return frame
 
 
 def projects(list_or_page: Any) -> pd.DataFrame:

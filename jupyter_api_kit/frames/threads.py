@@ -20,11 +20,13 @@ from typing import Any
 import pandas as pd
 
 from jupyter_api_kit.frames.lists import _as_mapping, _items, _utc
+from jupyter_api_kit.frames.readable import readable
 
 __all__ = ["messages", "run_steps", "runs", "transcript"]
 
-MESSAGE_COLUMNS = ["id", "thread_id", "role", "text", "created_at", "status", "run_id", "assistant_id",
-                   "attachments"]
+# What people read first (who said what, when), then the ids: a table of ids squeezes the text.
+MESSAGE_COLUMNS = ["role", "text", "created_at", "status", "attachments", "id", "thread_id", "run_id",
+                   "assistant_id"]
 RUN_COLUMNS = ["id", "thread_id", "assistant_id", "status", "model", "created_at", "started_at", "ended_at",
                "queued_s", "duration_s", "prompt_tokens", "completion_tokens", "total_tokens", "last_error",
                "incomplete_reason"]
@@ -59,12 +61,13 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
 
 
 def messages(page_or_list: Any) -> pd.DataFrame:
-    """One row per thread message: `id`, `thread_id`, `role`, `text` (the text parts joined),
-    `created_at`, `status`, `run_id`, `assistant_id`, `attachments` (file ids), then `metadata.<key>`.
+    """One row per thread message: `role`, `text` (the text parts joined), `created_at`, `status`,
+    `attachments` (file ids), `id`, `thread_id`, `run_id`, `assistant_id`, then `metadata.<key>`. In a
+    notebook the text gets a wide, wrapping column.
 
     Example:
         >>> messages([]).columns.tolist()[:4]
-        ['id', 'thread_id', 'role', 'text']
+        ['role', 'text', 'created_at', 'status']
     """
     rows = []
     for item in _items(page_or_list):
@@ -72,7 +75,7 @@ def messages(page_or_list: Any) -> pd.DataFrame:
         rows.append({**{k: m.get(k) for k in MESSAGE_COLUMNS}, "text": _text(m),
                      "attachments": [a.get("file_id") for a in m.get("attachments") or []],
                      "metadata": m.get("metadata")})
-    return _frame(rows, MESSAGE_COLUMNS)
+    return readable(_frame(rows, MESSAGE_COLUMNS), text=["text"])
 
 
 def runs(page_or_list: Any) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from jupyter_api_kit.frames.lists import _as_mapping, _text, _utc
+from jupyter_api_kit.frames.readable import readable
 
 __all__ = ["costs", "usage_buckets", "usage_plot"]
 
@@ -174,7 +175,8 @@ def costs(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataFrame:
     (``project_id``, ``line_item``, ``api_key_id``), ``amount`` (float, in ``currency``),
     ``currency``, and ``quantity``/``quantity_unit`` when the server reports them (per line item).
     Empty buckets give a row with amount 0 when ``include_empty``. Notes the pages carry (the
-    local server names its price table) are kept in ``df.attrs["notes"]``.
+    local server names its price table) are kept in ``df.attrs["notes"]``. ``amount`` is shown as
+    money (``$0.000024``) and stays a float column.
 
     Example:
         >>> df = costs({"object": "page", "data": [{"object": "bucket", "start_time": 0, "end_time": 86400,
@@ -189,7 +191,7 @@ def costs(resp_or_pages: Any, *, include_empty: bool = True) -> pd.DataFrame:
     if "amount" in df:
         df["amount"] = df["amount"].astype("float64")
     df.attrs["notes"] = _notes(resp_or_pages)
-    return df
+    return readable(df, money=["amount"])
 
 
 #: what `usage_plot` charts when no metric is named: the headline count of each kind

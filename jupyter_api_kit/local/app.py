@@ -22,13 +22,15 @@ from jupyter_api_kit.local.core.state import AppState, Timing
 
 #: the features whose routers are served under /v1, in the order the OpenAPI listing shows them
 ROUTERS = ("inference.routes", "chat.routes", "files.routes", "inference.embeddings", "inference.moderations",
-           "vector_stores.routes", "inference.completions", "responses.routes", "assistants.routes",
-           "assistants.thread_routes", "assistants.run_routes", "evals.routes", "fine_tuning.routes",
-           "organization.routes", "usage.routes")
+           "vector_stores.routes", "inference.completions", "responses.routes", "conversations.routes",
+           "assistants.routes", "assistants.thread_routes", "assistants.run_routes", "evals.routes",
+           "fine_tuning.routes", "organization.routes", "usage.routes")
+#: the Assistants API's routers; `create_app(..., assistants=False)` serves `assistants.sunset` instead
+ASSISTANTS_ROUTERS = ("assistants.routes", "assistants.thread_routes", "assistants.run_routes")
 
 
 def build_state(store, *, api_key: str | None = None, admin_key: str | None = None,
-                data_dir: str | Path | None = None, timing: Timing | None = None) -> AppState:
+                data_dir: str | Path | None = None, timing: Timing | None = None, upstream=None) -> AppState:
     """The app's state with every feature's shared objects made and registered.
 
     Example:
@@ -54,6 +56,15 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
     state.prices = PriceTable.from_environment()
     state.rate_limiter = RateLimiter()
     state.fine_tune_control = fine_tuning.JobControl()
+    if upstream is not None:
+        # Gateway mode: the upstream's models are listed after the local ones, and any model that is not
+        # local resolves to the upstream (after fine-tuned models, so those stay local).
+        state.gateway = upstream
+        state.models.providers.append(upstream.model_objects)
+        state.models.resolvers.append(upstream.resolve)
+        state.models.embedders.append(upstream.embedder)
+        if upstream.embedding_model:
+            state.models.file_embedding = upstream.embedding_model
     return state
 
 
@@ -64,23 +75,33 @@ async def lifespan(app):
     from jupyter_api_kit.local.evals import engine as evals
     from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
 
-    app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
+    if app.state.run_engine is not None:
+        app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
     evals.recover(app)
     fine_tuning.recover(app)
     yield
     app.state.jobs.shutdown()
+    if app.state.gateway is not None:
+        app.state.gateway.close()
 
 
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
-               admin_key: str | None = None, timing: Timing | None = None):
+               admin_key: str | None = None, timing: Timing | None = None, upstream=None,
+               assistants: bool = True):
     """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
-    key). `admin_key` opens the organization endpoints (a random in-memory one when None).
+    key). `admin_key` opens the organization endpoints (a random in-memory one when None). `upstream`
+    (a `gateway.Gateway`) puts the server in gateway mode: the upstream engine answers for its models.
+    `assistants=False` switches the Assistants API off (`/assistants`, `/threads`, runs), answering
+    as OpenAI has since its sunset: a 404 that names the Conversations way.
 
     Example:
         >>> from jupyter_api_kit.local.core.db import Store
         >>> app = create_app(Store(":memory:"), timing=Timing(run_step=0.0))
         >>> app.state.timing.run_step
         0.0
+        >>> paths = create_app(Store(":memory:"), assistants=False).openapi()["paths"]
+        >>> "/v1/conversations" in paths, "/v1/threads/{thread_id}/runs" in paths
+        (True, False)
     """
     import importlib
 
@@ -92,8 +113,9 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
 
     app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan)
-    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing)
-    app.state.run_engine = RunEngine(app)
+    app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
+                            upstream=upstream)
+    app.state.run_engine = RunEngine(app) if assistants else None
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware)
 
@@ -109,7 +131,8 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     def health():
         return {"status": "ok"}
 
-    for name in ROUTERS:
+    routers = ROUTERS if assistants else [n for n in ROUTERS if n not in ASSISTANTS_ROUTERS] + ["assistants.sunset"]
+    for name in routers:
         module = importlib.import_module(f"jupyter_api_kit.local.{name}")
         # Every route authenticates, whether or not it asks for the Principal itself.
         app.include_router(module.router, prefix="/v1", dependencies=[Depends(authenticate)])

@@ -129,9 +129,12 @@ def _uvicorn_server(app, log_level: str):
 
 def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
                        api_key: str | None = None, data_dir: str | Path | None = None,
-                       log_level: str = "warning", admin_key: str | None = None) -> LocalServer:
+                       log_level: str = "warning", admin_key: str | None = None, upstream=None,
+                       assistants: bool = True) -> LocalServer:
     """Start the server in a daemon thread on `host:port` (0 picks a free port) and return once it
     accepts connections. `db=":memory:"` keeps everything in memory (tests); None uses the default file.
+    `upstream` (a `gateway.Gateway`) serves in gateway mode. `assistants=False` switches the Assistants
+    API off, as on OpenAI since its sunset.
 
     Example:
         >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
@@ -139,7 +142,8 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     """
     check_bind(host, api_key)
     store = Store(default_db_path() if db is None else db)
-    app = create_app(store, api_key=api_key, data_dir=data_dir, admin_key=admin_key)
+    app = create_app(store, api_key=api_key, data_dir=data_dir, admin_key=admin_key, upstream=upstream,
+                     assistants=assistants)
     sock = _bind(host, port)
     server = _uvicorn_server(app, log_level)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
@@ -153,12 +157,14 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     return LocalServer(app, server, thread, sock)
 
 
-def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, admin_key: str | None = None) -> None:
-    """Serve in the foreground until interrupted (the console command)."""
+def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, admin_key: str | None = None,
+                  upstream=None, assistants: bool = True) -> None:
+    """Serve in the foreground until interrupted (the console command); `upstream` and `assistants`
+    as in `start_local_server`."""
     check_bind(host, api_key)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = Store(default_db_path() if db is None else db)
-    app = create_app(store, api_key=api_key, admin_key=admin_key)
+    app = create_app(store, api_key=api_key, admin_key=admin_key, upstream=upstream, assistants=assistants)
     sock = _bind(host, port)
     server = _uvicorn_server(app, "info")
     if on_ready:

@@ -1,7 +1,9 @@
-"""IPython magics: `%%chat` and `%completions`, loaded with `%load_ext jupyter_api_kit`.
+"""IPython magics: `%%chat` (and `%chat history`), `%completions`, `%threads`, `%assistants` and `%usage`,
+loaded with `%load_ext jupyter_api_kit` and removed again, every one, with `%unload_ext jupyter_api_kit`.
 
-Both magics share one connection: by default the embedded local server when no key is set,
-`OPENAI_BASE_URL` or the real API otherwise, or `%config ChatMagics.base_url = "..."`.
+All share one connection: by default the embedded local server when no key is set, `OPENAI_BASE_URL`
+or the real API otherwise, or `%config ChatMagics.base_url = "..."`. The panels in
+`jupyter_api_kit.widgets` use the same connection when the extension is loaded.
 
 Example (in a notebook)::
 
@@ -12,31 +14,13 @@ Example (in a notebook)::
 
 from __future__ import annotations
 
+import importlib
+
 __all__ = ["load_ipython_extension", "unload_ipython_extension"]
 
-_CLASS_NAMES = ("ChatMagics", "CompletionsMagics")
-
-
-def _forget(ipython) -> None:
-    # Magics add themselves to shell.configurables; after %reload_ext the stale instances would
-    # otherwise shadow the new ones in `%config ChatMagics`.
-    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ not in _CLASS_NAMES]
-
-
-def _drop_refused_settings(ipython, classes) -> None:
-    # `%config` merges a value into the shell's config before the trait refuses it, so a value
-    # that was refused once would make every later load fail; drop it with a one-line note.
-    from traitlets import TraitError
-    from traitlets.config import Config
-
-    for cls in classes:
-        section = ipython.config[cls.__name__] if cls.__name__ in ipython.config else {}
-        for key, value in list(section.items()):
-            try:
-                cls(config=Config({cls.__name__: {key: value}}))
-            except TraitError as err:
-                print(f"jupyter_api_kit: ignoring the setting {cls.__name__}.{key}: {err}")
-                del section[key]
+#: (module, class) of every magics class the extension registers
+MAGICS = (("chat", "ChatMagics"), ("completions", "CompletionsMagics"), ("threads", "ThreadsMagics"),
+          ("usage", "UsageMagics"))
 
 
 def load_ipython_extension(ipython) -> None:
@@ -47,23 +31,23 @@ def load_ipython_extension(ipython) -> None:
         >>> load_ipython_extension(InteractiveShell.instance())    # doctest: +SKIP
         jupyter_api_kit: no OPENAI_API_KEY set, so %%chat and %completions use the embedded local server ...
     """
-    from jupyter_api_kit.magics.chat import ChatMagics
-    from jupyter_api_kit.magics.common import Connection, shown_errors
-    from jupyter_api_kit.magics.completions import CompletionsMagics
-    from jupyter_api_kit.magics.threads import register as register_threads_magics
-    from jupyter_api_kit.magics.usage import register as register_usage_magics
+    from jupyter_api_kit.magics.common import Connection, register_magics, shown_errors
 
-    _forget(ipython)
-    _drop_refused_settings(ipython, (ChatMagics, CompletionsMagics))
     connection = Connection()
-    ipython.register_magics(ChatMagics(ipython, connection=connection),
-                            CompletionsMagics(ipython, connection=connection))
-    register_threads_magics(ipython, connection)
-    register_usage_magics(ipython, connection)
+    for module, name in MAGICS:
+        cls = getattr(importlib.import_module(f"jupyter_api_kit.magics.{module}"), name)
+        register_magics(ipython, cls, connection)
     with shown_errors():
         print(connection.status_line())
 
 
 def unload_ipython_extension(ipython) -> None:
-    """`%unload_ext jupyter_api_kit`: drop the magics' settings objects (the magics stay until replaced)."""
-    _forget(ipython)
+    """`%unload_ext jupyter_api_kit`: remove every magic the extension added, and their settings objects.
+
+    Example:
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> unload_ipython_extension(InteractiveShell.instance())    # doctest: +SKIP
+    """
+    from jupyter_api_kit.magics.common import unregister_magics
+
+    unregister_magics(ipython, [name for _module, name in MAGICS])

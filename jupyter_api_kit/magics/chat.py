@@ -13,133 +13,28 @@ Example (in a notebook)::
     And a moon?
 
     %config ChatMagics.temperature = 0.7
+    %config ChatMagics.cache = "replay"      # reruns answer from the replay file: same ids and answers
+    %config ChatMagics.budget_usd = 0.50     # refuse further calls once the notebook has spent this
+    %chat history --plot                     # this kernel's calls: tokens, latency, cost
 """
 
 from __future__ import annotations
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config.configurable import Configurable
 
-from jupyter_api_kit.client.objects import APIObject
+from jupyter_api_kit.client.replay import MODES as CACHE_MODES
+from jupyter_api_kit.magics.answer import CHAT, get_answer
 from jupyter_api_kit.magics.common import (Connection, check_output_name, check_ranges, checked_metadata,
                                            interpolate, parse_options, parse_pairs, range_problem,
                                            shown_errors)
-from jupyter_api_kit.magics.display import AnswerFooter, LiveAnswer, final_view
 
 # (option, low, high): the API's documented ranges, checked for traits and options alike.
 RANGES = {"temperature": (0, 2), "top_p": (0, 1), "max_tokens": (1, None), "n": (1, 128),
           "top_logprobs": (0, 20)}
-
-
-class ChunkAssembler:
-    """Builds the complete `chat.completion` from the chunks of a stream: content, refusal, tool
-    calls, finish reasons, logprobs and the usage chunk (`stream_options.include_usage`).
-
-    Example:
-        >>> a = ChunkAssembler()
-        >>> for delta in ({"role": "assistant", "content": ""}, {"content": "Hi"}, {"content": "!"}):
-        ...     a.add({"id": "c1", "created": 1, "model": "m", "choices": [{"index": 0, "delta": delta}]})
-        >>> a.add({"id": "c1", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        >>> done = a.completion()
-        >>> done["object"], done["choices"][0]["message"]["content"], done["choices"][0]["finish_reason"]
-        ('chat.completion', 'Hi!', 'stop')
-    """
-
-    def __init__(self):
-        self.head: dict = {}
-        self.choices: dict[int, dict] = {}
-        self.usage = None
-
-    def _choice(self, index: int) -> dict:
-        return self.choices.setdefault(index, {"index": index, "role": "assistant", "content": None,
-                                               "refusal": None, "tool_calls": {}, "logprobs": None,
-                                               "finish_reason": None})
-
-    def add(self, chunk) -> None:
-        """Fold one `chat.completion.chunk` in: its ids and model, each choice's deltas (content,
-        refusal, tool call pieces), logprobs, finish reason, and the usage chunk.
-
-        Example:
-            >>> a = ChunkAssembler()
-            >>> def call_piece(**function):
-            ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": function}]}}]}
-            >>> a.add(call_piece(name="get_weather", arguments='{"city"'))
-            >>> a.add(call_piece(arguments=': "Oslo"}'))
-            >>> call = a.completion().choices[0].message.tool_calls[0]
-            >>> call.function.name, call.function.arguments
-            ('get_weather', '{"city": "Oslo"}')
-        """
-        for key in ("id", "created", "model", "system_fingerprint", "service_tier"):
-            if chunk.get(key) is not None:
-                self.head[key] = chunk[key]
-        if chunk.get("usage"):
-            self.usage = chunk["usage"]
-        for part in chunk.get("choices") or ():
-            choice = self._choice(part.get("index", 0))
-            delta = part.get("delta") or {}
-            choice["role"] = delta.get("role") or choice["role"]
-            for field in ("content", "refusal"):
-                if delta.get(field) is not None:
-                    choice[field] = (choice[field] or "") + delta[field]
-            for call in delta.get("tool_calls") or ():
-                self._add_tool_call(choice, call)
-            if part.get("logprobs"):
-                logprobs = choice["logprobs"] = choice["logprobs"] or {"content": None, "refusal": None}
-                for field in ("content", "refusal"):
-                    if part["logprobs"].get(field):
-                        logprobs[field] = (logprobs[field] or []) + list(part["logprobs"][field])
-            if part.get("finish_reason"):
-                choice["finish_reason"] = part["finish_reason"]
-
-    @staticmethod
-    def _add_tool_call(choice: dict, call) -> None:
-        slot = choice["tool_calls"].setdefault(call.get("index", 0), {"id": None, "type": "function",
-                                                                      "function": {"name": "", "arguments": ""}})
-        slot["id"] = call.get("id") or slot["id"]
-        slot["type"] = call.get("type") or slot["type"]
-        function = call.get("function") or {}
-        slot["function"]["name"] += function.get("name") or ""
-        slot["function"]["arguments"] += function.get("arguments") or ""
-
-    def texts(self) -> list[str]:
-        """The text of each choice so far, in index order ("" for a choice with no content yet).
-
-        Example:
-            >>> a = ChunkAssembler()
-            >>> a.add({"choices": [{"index": 1, "delta": {"content": "B"}}, {"index": 0, "delta": {"content": "A"}}]})
-            >>> a.texts()
-            ['A', 'B']
-        """
-        return [self.choices[i]["content"] or "" for i in sorted(self.choices)]
-
-    def completion(self, request_id: str | None = None) -> APIObject:
-        """The `chat.completion` the chunks add up to, as the non-streamed answer would be (with
-        `request_id` attached).
-
-        Example:
-            >>> a = ChunkAssembler()
-            >>> a.add({"id": "c1", "model": "m", "choices": [{"index": 0, "delta": {"content": "Hi"}}],
-            ...        "usage": None})
-            >>> a.add({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}})
-            >>> done = a.completion(request_id="req_1")
-            >>> done.usage.total_tokens, done.request_id
-            (4, 'req_1')
-        """
-        choices = []
-        for index in sorted(self.choices):
-            c = self.choices[index]
-            message = {"role": c["role"], "content": c["content"], "refusal": c["refusal"], "annotations": []}
-            if c["tool_calls"]:
-                message["tool_calls"] = [c["tool_calls"][i] for i in sorted(c["tool_calls"])]
-            choices.append({"index": index, "message": message, "logprobs": c["logprobs"],
-                            "finish_reason": c["finish_reason"]})
-        body = {"id": self.head.get("id"), "object": "chat.completion", "created": self.head.get("created"),
-                "model": self.head.get("model"), "choices": choices, "usage": self.usage}
-        body.update({k: self.head[k] for k in ("service_tier", "system_fingerprint") if k in self.head})
-        return APIObject(body, request_id=request_id)
 
 
 def _range_trait(change_name: str):
@@ -172,6 +67,11 @@ class ChatMagics(Magics, Configurable):
     update_interval = Float(0.1, help="Seconds between live updates of a streaming answer.").tag(config=True)
     base_url = Unicode("", help="Server for %%chat and %completions. Empty: OPENAI_BASE_URL, else the real API "
                                 "when OPENAI_API_KEY is set, else the embedded local server.").tag(config=True)
+    cache = Unicode("off", help="Replay cache: 'replay' answers a request seen before from the replay file (same "
+                                "ids and answers on a rerun), 'record' always asks and refreshes it, 'off' neither "
+                                "(--cache overrides).").tag(config=True)
+    budget_usd = Float(None, allow_none=True, help="Refuse further calls once the notebook has spent this many US "
+                                                   "dollars (None: no budget).").tag(config=True)
 
     _check_temperature = _range_trait("temperature")
     _check_top_p = _range_trait("top_p")
@@ -183,15 +83,33 @@ class ChatMagics(Magics, Configurable):
             raise TraitError(f"ChatMagics.update_interval must be at least 0, got {proposal['value']}")
         return proposal["value"]
 
+    @validate("cache")
+    def _check_cache(self, proposal):
+        if proposal["value"] not in CACHE_MODES:
+            raise TraitError(f"ChatMagics.cache must be one of {', '.join(CACHE_MODES)}, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @validate("budget_usd")
+    def _check_budget(self, proposal):
+        problem = range_problem("ChatMagics.budget_usd", proposal["value"], 0)
+        if problem:
+            raise TraitError(problem)
+        return proposal["value"]
+
     @observe("base_url")
     def _base_url_changed(self, change):
         self.connection.base_url = change["new"] or None
 
+    @observe("budget_usd")
+    def _budget_changed(self, change):
+        self.connection.budget_usd = change["new"]  # the panels that share the connection keep to it too
+
     def __init__(self, shell=None, connection: Connection | None = None, **kwargs):
-        # Set before Configurable.__init__, which may apply config and fire the base_url observer.
+        # Set before Configurable.__init__, which may apply config and fire the observers.
         self.connection = connection or Connection()
         super().__init__(shell, **kwargs)
         self.connection.base_url = self.base_url or None
+        self.connection.budget_usd = self.budget_usd
         self.messages: list[dict] = []
         self.last_result = None
 
@@ -208,7 +126,7 @@ class ChatMagics(Magics, Configurable):
     @argument("--max-tokens", type=int, help="most tokens in the answer")
     @argument("--seed", type=int, help="seed for reproducible sampling")
     @argument("--stop", action="append", help="stop sequence (repeatable)")
-    @argument("--logprobs", action="store_true", help="return token log probabilities and show them as a table")
+    @argument("--logprobs", action="store_true", help="return token log probabilities and show the logprobs view")
     @argument("--top-logprobs", type=int, metavar="K", help="alternatives per token, 0 to 20 (implies --logprobs)")
     @argument("--store", dest="store", action="store_const", const=True, default=None,
               help="store the completion on the server")
@@ -218,15 +136,21 @@ class ChatMagics(Magics, Configurable):
     @argument("--new", action="store_true", help="start a fresh conversation")
     @argument("--api", choices=("chat", "responses"), default="chat",
               help="send through Chat Completions (default) or the Responses API")
-    @cell_magic
-    def chat(self, line: str, cell: str):
-        """Send the cell to the model as the next user message and show the answer.
+    @argument("--cache", choices=CACHE_MODES, help="replay, record or off for this cell (default: ChatMagics.cache)")
+    @line_cell_magic
+    def chat(self, line: str, cell: str | None = None):
+        """Send the cell to the model as the next user message and show the answer; `%chat history`
+        (a line) shows this kernel's calls.
 
         Example::
 
             %%chat -t 0.2 --store --metadata topic=demo -o answer
             Summarise {text} in one sentence.
         """
+        if cell is None:
+            from jupyter_api_kit.magics.chat_history import chat_line
+
+            return chat_line(self, line)
         args = parse_options(self.chat, line)
         if args.api == "responses":  # the Responses API path lives in magics/responses_chat.py
             from jupyter_api_kit.magics.responses_chat import chat_via_responses
@@ -234,13 +158,8 @@ class ChatMagics(Magics, Configurable):
             return chat_via_responses(self, args, cell)
         request = self._request(args, cell)
         with shown_errors():
-            client = self.connection.client
             request.setdefault("model", self.connection.default_model())
-            if self.stream:
-                completion = self._streamed(client, request)
-            else:
-                completion = client.chat.completions.create(**request)
-                self._display(completion, request)
+            completion = get_answer(CHAT, self, request, args.cache or self.cache)
         self._after(args, request, completion)
 
     def _request(self, args, cell: str) -> dict:
@@ -280,45 +199,6 @@ class ChatMagics(Magics, Configurable):
             history = history[1:] if has_system else history
             return ([{"role": "system", "content": system}] if system else []) + history
         return history
-
-    def _streamed(self, client, request: dict) -> APIObject:
-        """Stream the answer into a display handle and assemble the complete object from the chunks."""
-        live = LiveAnswer(n=request.get("n") or 1, interval=self.update_interval)
-        assembler = ChunkAssembler()
-        stream = client.chat.completions.create(**request, stream=True, stream_options={"include_usage": True})
-        live.start()  # after the request was accepted, so a refused one leaves only its error line
-        try:
-            with stream:
-                for chunk in stream:
-                    assembler.add(chunk)
-                    for part in chunk.get("choices") or ():
-                        content = (part.get("delta") or {}).get("content")
-                        if content:
-                            live.add(part.get("index", 0), content)
-        finally:
-            # On an error or an interrupt, what arrived stays visible, without the typing cursor.
-            live.finish(assembler.texts() or None)
-        completion = assembler.completion(request_id=stream.request_id)
-        self._extras(completion, request)
-        return completion
-
-    def _display(self, completion, request: dict) -> None:
-        from IPython.display import display
-
-        texts = [(c.get("message") or {}).get("content") or "" for c in completion.get("choices") or []]
-        display(final_view(texts or [""]))
-        self._extras(completion, request)
-
-    def _extras(self, completion, request: dict) -> None:
-        """What follows the answer: the token table (--logprobs) and the footer."""
-        from IPython.display import display
-
-        if any(c.get("logprobs") for c in completion.get("choices") or []):
-            from jupyter_api_kit import frames
-
-            display(frames.logprobs(completion))
-        if self.show_usage:
-            display(AnswerFooter(completion, stored=bool(request.get("store"))))
 
     def _after(self, args, request: dict, completion) -> None:
         """Keep the turn in the conversation (choice 0 continues it) and the result where asked."""

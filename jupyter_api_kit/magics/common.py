@@ -41,9 +41,15 @@ class Connection:
     """
 
     def __init__(self, base_url: str | None = None):
+        from jupyter_api_kit.magics.history import CallLog
+
         self.base_url = base_url or None
         #: id of the latest completion %%chat made (`%completions tag last ...`)
         self.last_completion_id: str | None = None
+        #: this kernel's answered calls (`%chat history`) and the meter the budget reads
+        self.history = CallLog()
+        #: dollars the notebook may spend (`ChatMagics.budget_usd`), None for no limit
+        self.budget_usd: float | None = None
         self._client = None
         self._settings: Settings | None = None
 
@@ -85,6 +91,62 @@ class Connection:
         key = "API key set" if mask_secret(client.settings.api_key) == "set" else "no API key"
         return (f"jupyter_api_kit: %%chat and %completions use {shown_url(client.base_url)} ({key}, "
                 f"default model {self.default_model()}).")
+
+
+def register_magics(ipython, cls, connection: Connection):
+    """Register one magics class on a shell, sharing `connection`: a stale instance from an earlier load
+    is replaced (so `%config` finds one), and a setting it refused before is dropped with a note.
+
+    Example:
+        >>> register_magics(get_ipython(), UsageMagics, Connection())  # doctest: +SKIP
+    """
+    name = cls.__name__
+    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != name]
+    drop_refused_settings(ipython, cls)
+    instance = cls(ipython, connection=connection)
+    ipython.register_magics(instance)
+    return instance
+
+
+def unregister_magics(ipython, names) -> list[str]:
+    """Remove the magics of the named classes from a shell, and their settings objects; returns the magic
+    names removed. Magics another extension has since registered under the same name are kept.
+
+    Example:
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> unregister_magics(InteractiveShell.instance(), ["NoSuchMagics"])
+        []
+    """
+    manager, removed = ipython.magics_manager, []
+    for name in names:
+        instance = manager.registry.pop(name, None)
+        ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != name]
+        if instance is None:
+            continue
+        for kind, table in instance.magics.items():
+            for magic in table:
+                if getattr(manager.magics[kind].get(magic), "__self__", None) is instance:
+                    del manager.magics[kind][magic]
+                    removed.append(("%%" if kind == "cell" else "%") + magic)
+    return removed
+
+
+def drop_refused_settings(ipython, cls) -> None:
+    """Drop a `%config` value that the class refuses, with a one-line note.
+
+    `%config` merges a value into the shell's config before the trait refuses it, so a value that was
+    refused once would make every later load fail.
+    """
+    from traitlets import TraitError
+    from traitlets.config import Config
+
+    section = ipython.config[cls.__name__] if cls.__name__ in ipython.config else {}
+    for key, value in list(section.items()):
+        try:
+            cls(config=Config({cls.__name__: {key: value}}))
+        except TraitError as err:
+            print(f"jupyter_api_kit: ignoring the setting {cls.__name__}.{key}: {err}")
+            del section[key]
 
 
 def shown_url(url: str) -> str:

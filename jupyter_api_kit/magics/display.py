@@ -138,12 +138,13 @@ class LiveAnswer:
         if self.handle is not None and self.throttle.ready():
             self.handle.update(self._view(typing=True))
 
-    def finish(self, texts: list[str] | None = None) -> None:
-        """Show the final answer: Markdown for one choice, the grid for several."""
+    def finish(self, texts: list[str] | None = None, view=None, metadata: dict | None = None) -> None:
+        """Show the final answer: `view` if given, else Markdown for one choice, the grid for several;
+        `metadata` goes with it into the output (provenance)."""
         if texts is not None:
             self.texts = list(texts)
         if self.handle is not None:
-            self.handle.update(final_view(self.texts))
+            self.handle.update(view if view is not None else final_view(self.texts), metadata=metadata or {})
 
 
 def final_view(texts: list[str]):
@@ -152,28 +153,47 @@ def final_view(texts: list[str]):
 
 
 class AnswerFooter:
-    """The small line under an answer: model, tokens, and the completion id when it was stored."""
+    """The small line under an answer: model, tokens, its cost, whether it was replayed, the completion
+    id when it was stored, and the notebook's meter."""
 
-    def __init__(self, completion, stored: bool):
+    def __init__(self, completion, stored: bool, cost_usd: float | None = None, replayed: bool = False,
+                 meter: str = "", priced: bool = True):
         self.completion = completion
         self.stored = stored
+        self.cost_usd = cost_usd
+        self.replayed = replayed
+        self.meter = meter
+        self.priced = priced
 
     def text(self) -> str:
-        """The footer as plain text: model, token counts when the answer has usage, and the id when
-        the completion was stored.
+        """The footer as plain text: model, token counts when the answer has usage (Chat Completions or
+        Responses), its cost, "replayed", the id when the completion was stored, and the meter.
 
         Example:
             >>> AnswerFooter({"id": "chatcmpl-1", "model": "local-ngram",
             ...               "usage": {"prompt_tokens": 9, "completion_tokens": 12}}, stored=True).text()
             'local-ngram · 9 prompt + 12 completion tokens · stored as chatcmpl-1'
+            >>> AnswerFooter({"model": "m", "usage": {"input_tokens": 4, "output_tokens": 2}}, stored=False,
+            ...              cost_usd=0.000021, replayed=True, meter="notebook: 0 tokens, $0.00 spent").text()
+            'm · 4 prompt + 2 completion tokens · $0.000021 · replayed · notebook: 0 tokens, $0.00 spent'
         """
+        from jupyter_api_kit.frames.readable import money
+        from jupyter_api_kit.magics.history import usage_counts
+
         usage = self.completion.get("usage") or {}
         parts = [str(self.completion.get("model") or "")]
         if usage:
-            parts.append(f"{usage.get('prompt_tokens', 0)} prompt + {usage.get('completion_tokens', 0)} "
-                         f"completion tokens")
+            prompt, _cached, completion = usage_counts(usage)
+            parts.append(f"{prompt} prompt + {completion} completion tokens")
+        if self.cost_usd is not None:
+            parts.append(money([self.cost_usd])[0])
+        elif not self.priced:
+            parts.append("no price for this model")
+        if self.replayed:
+            parts.append("replayed")
         if self.stored and self.completion.get("id"):
             parts.append(f"stored as {self.completion['id']}")
+        parts.append(self.meter)
         return " · ".join(p for p in parts if p)
 
     def _repr_html_(self) -> str:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
+from jupyter_api_kit.magics.answer import RESPONSES, get_answer
 from jupyter_api_kit.magics.common import shown_errors
-from jupyter_api_kit.magics.display import AnswerFooter, LiveAnswer, final_view
 
 MIN_OUTPUT_TOKENS = 16
 
@@ -50,17 +50,6 @@ def responses_request(request: dict) -> dict:
     return body
 
 
-def _as_completion(response) -> dict:
-    """The response in the shape the footer and `frames.logprobs` read (usage and one choice)."""
-    usage = response.get("usage") or {}
-    entries = [lp for item in response.get("output") or [] if item.get("type") == "message"
-               for part in item.get("content") or [] for lp in part.get("logprobs") or []]
-    return {"id": response.get("id"), "model": response.get("model"),
-            "usage": {"prompt_tokens": usage.get("input_tokens", 0),
-                      "completion_tokens": usage.get("output_tokens", 0)} if usage else None,
-            "choices": [{"index": 0, "logprobs": {"content": entries} if entries else None}]}
-
-
 def chat_via_responses(magics, args, cell: str) -> None:
     """Run one `%%chat --api responses` cell for `magics` (a ChatMagics)."""
     if args.n not in (None, 1):
@@ -70,41 +59,9 @@ def chat_via_responses(magics, args, cell: str) -> None:
     request = magics._request(args, cell)
     body = responses_request(request)
     with shown_errors():
-        client = magics.connection.client
         body.setdefault("model", magics.connection.default_model())
-        if magics.stream:
-            live = LiveAnswer(n=1, interval=magics.update_interval)
-            stream = client.responses.create(**body, stream=True)
-            live.start()
-            try:
-                with stream:
-                    for event in stream:
-                        if event.get("type") == "response.output_text.delta":
-                            live.add(0, event.get("delta") or "")
-            finally:
-                live.finish([stream.text])
-            response = stream.response
-            if response is None:
-                raise UsageError("the server ended the stream before the response was complete")
-        else:
-            from IPython.display import display
-
-            response = client.responses.create(**body)
-            display(final_view([response.get("output_text") or ""]))
-    _extras(magics, response, stored=body["store"])
-    magics.messages = request["messages"] + [{"role": "assistant", "content": response.get("output_text") or ""}]
+        response = get_answer(RESPONSES, magics, body, args.cache or magics.cache)
+    magics.messages = request["messages"] + [{"role": "assistant", "content": RESPONSES.texts(response)[0]}]
     magics.last_result = response
     if args.output:
         magics.shell.user_ns[args.output] = response
-
-
-def _extras(magics, response, stored: bool) -> None:
-    from IPython.display import display
-
-    view = _as_completion(response)
-    if view["choices"][0]["logprobs"]:
-        from jupyter_api_kit import frames
-
-        display(frames.logprobs(view))
-    if magics.show_usage:
-        display(AnswerFooter(view, stored=stored))

@@ -1,4 +1,10 @@
-"""`%threads` and `%assistants`: Assistants threads from a notebook.
+"""`%threads` and `%assistants`: conversation threads from a notebook, over either backend.
+
+Where the server has the Assistants API (the local server, older compatible servers) threads are
+Assistants threads answered by runs; where it does not (OpenAI since 2026-08-26) they are
+Conversations answered by Responses. `%config ThreadsMagics.backend` is `auto` (ask the server
+once), `assistants` or `conversations`; the first command prints one line saying which is used. The
+commands are the same either way, and a thread's id says its kind (`thread_...`, `conv_...`).
 
 Example (in a notebook)::
 
@@ -6,9 +12,9 @@ Example (in a notebook)::
     %threads new --metadata lesson=3          # a new thread, now the current one
     %%threads say
     What is a comet made of?
-    %threads run --stream                     # the reply streams in (the assistant just created)
+    %threads run --stream                     # the reply streams in
     %threads show                             # transcript and messages DataFrame
-    %threads steps last                       # the last run's steps and their usage
+    %threads steps last                       # the last answer's steps and their usage
     %threads                                  # the threads this notebook knows, as a DataFrame
 """
 
@@ -23,7 +29,7 @@ from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 from traitlets.config.configurable import Configurable
 
 from jupyter_api_kit.magics.common import (Connection, check_output_name, checked_metadata, interpolate,
-                                           parse_options, parse_pairs, range_problem, shown_errors)
+                                           parse_options, parse_pairs, range_problem, register_magics, shown_errors)
 
 THREAD_ACTIONS = ("list", "new", "use", "show", "say", "run", "runs", "steps", "delete")
 THREADS_USAGE = ("%threads [list] | new [--metadata k=v] | use ID | show [ID] | %%threads say [ID] | "
@@ -33,18 +39,21 @@ ASSISTANTS_USAGE = "%assistants [list] | create --name N [--model M] [--instruct
 
 
 class ThreadView:
-    """A thread's messages: a readable transcript above the messages DataFrame (`.frame`, `.text`)."""
+    """A thread's messages (or a conversation's items): a readable transcript above their DataFrame
+    (`.frame`, `.text`)."""
 
-    def __init__(self, thread_id: str, messages: list):
-        from jupyter_api_kit import frames
+    def __init__(self, thread_id: str, messages: list, backend=None):
+        from jupyter_api_kit.client.thread_backends import AssistantsThreads, ConversationThreads, kind_of
 
+        if backend is None:  # only its static converters are used
+            backend = ConversationThreads if kind_of(thread_id) == "conversations" else AssistantsThreads
         self.thread_id = thread_id
-        self.frame = frames.thread_messages(messages)
-        self.text = frames.transcript(messages)
+        self.frame = backend.frame(messages)
+        self.turns = backend.turns(messages)
+        self.text = "\n\n".join(f"{role}: {text}" for role, text in self.turns)
 
     def _repr_html_(self) -> str:
-        turns = "".join(f"<p><b>{html.escape(role)}</b>: {html.escape(text)}</p>"
-                        for role, text in zip(self.frame["role"], self.frame["text"]))
+        turns = "".join(f"<p><b>{html.escape(role or '')}</b>: {html.escape(text)}</p>" for role, text in self.turns)
         return (f"<div class='jak-thread'><p><code>{html.escape(self.thread_id)}</code></p>{turns or '<p>(empty)</p>'}"
                 f"</div>{self.frame._repr_html_()}")
 
@@ -53,35 +62,31 @@ class ThreadView:
 
 
 def run_line(run) -> str:
-    """One line about a run: status, tokens, and what it waits for.
+    """One line about a run or a response: status, tokens, and what it waits for.
 
     Example:
         >>> run_line({"id": "run_1", "status": "completed", "usage": {"prompt_tokens": 3, "completion_tokens": 4,
         ...           "total_tokens": 7}})
         'run_1 completed · 3 prompt + 4 completion = 7 tokens'
     """
-    usage = run.get("usage") or {}
-    line = f"{run.get('id')} {run.get('status')}"
-    if usage:
-        line += (f" · {usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} completion = "
-                 f"{usage.get('total_tokens')} tokens")
-    if run.get("last_error"):
-        line += f" · {run['last_error'].get('message')}"
-    if run.get("incomplete_details"):
-        line += f" · incomplete: {run['incomplete_details'].get('reason')}"
-    calls = ((run.get("required_action") or {}).get("submit_tool_outputs") or {}).get("tool_calls") or []
-    for call in calls:
-        line += (f" · waits for {call['function']['name']}({call['function']['arguments']}) as {call['id']}: answer "
-                 "with client.threads.runs.submit_tool_outputs")
-    return line
+    from jupyter_api_kit.client.thread_backends import AssistantsThreads, ConversationThreads
+
+    is_response = str(run.get("id", "")).startswith("resp") or run.get("object") == "response"
+    return (ConversationThreads if is_response else AssistantsThreads).summary(run)
 
 
 @magics_class
 class ThreadsMagics(Magics, Configurable):
     """`%threads`, `%%threads` and `%assistants` (`%config ThreadsMagics` lists the settings)."""
 
+    backend = Unicode("auto", help="What a new thread is: 'auto' (Assistants threads where the server has them, "
+                                   "else Conversations + Responses), 'assistants' or 'conversations'.").tag(config=True)
     assistant = Unicode("", help="Assistant id `%threads run` uses without --assistant (set by "
                                  "`%assistants create`).").tag(config=True)
+    model = Unicode("", help="Model that answers a conversation (default: the connection's default model; "
+                             "`%assistants create` sets it where there are no assistants).").tag(config=True)
+    instructions = Unicode("", help="Instructions a conversation's answers follow (`%assistants create` sets "
+                                    "them where there are no assistants).").tag(config=True)
     stream = Bool(True, help="Stream `%threads run` replies as they are written (--stream/--no-stream "
                              "override).").tag(config=True)
     timeout = Float(120.0, help="Seconds `%threads run` waits for a run before giving up.").tag(config=True)
@@ -102,10 +107,19 @@ class ThreadsMagics(Magics, Configurable):
             raise TraitError(f"ThreadsMagics.timeout must be positive, got {proposal['value']}")
         return proposal["value"]
 
+    @validate("backend")
+    def _check_backend(self, proposal):
+        from jupyter_api_kit.client.thread_backends import BACKENDS
+
+        if proposal["value"] not in BACKENDS:
+            raise TraitError(f"ThreadsMagics.backend must be one of {', '.join(BACKENDS)}, got {proposal['value']!r}")
+        return proposal["value"]
+
     def __init__(self, shell=None, connection: Connection | None = None, **kwargs):
         self.connection = connection or Connection()
         super().__init__(shell, **kwargs)
-        self.last_run = None
+        self.last_run = None  # (run or response, thread id) of the latest `run`
+        self._announced = None  # (base URL, setting) the backend line was shown for
 
     @property
     def client(self):
@@ -115,6 +129,28 @@ class ThreadsMagics(Magics, Configurable):
             >>> ThreadsMagics(shell=None).client.threads.known()  # doctest: +SKIP
         """
         return self.connection.client
+
+    def resolved_backend(self) -> str:
+        """`assistants` or `conversations`: what `%threads new` makes here. The first time for a server
+        (or a setting), one line says which and why.
+
+        Example:
+            >>> ThreadsMagics(shell=None, backend="conversations").resolved_backend()  # doctest: +SKIP
+            'conversations'
+        """
+        from jupyter_api_kit.client.thread_backends import backend_line, resolve_backend
+
+        kind = resolve_backend(self.client, self.backend)
+        if self._announced != (self.client.base_url, self.backend):
+            self._announced = (self.client.base_url, self.backend)
+            print(backend_line(kind, self.backend, self.client.base_url))
+        return kind
+
+    def _backend(self, thread_id: str | None = None):
+        from jupyter_api_kit.client.thread_backends import kind_of, threads_backend
+
+        kind = self.resolved_backend()  # announced before the first command does anything
+        return threads_backend(self.client, kind_of(thread_id) if thread_id else kind)
 
     # ---- %threads -----------------------------------------------------------------------------
 
@@ -128,14 +164,14 @@ class ThreadsMagics(Magics, Configurable):
     @argument("-o", "--output", help="store the result in this variable")
     @line_cell_magic
     def threads(self, line: str, cell: str | None = None):
-        """Threads: list the known ones, create, pick, read, add a message, run an assistant.
+        """Threads: list the known ones, create, pick, read, add a message, answer it.
 
         Example::
 
             %threads new
             %%threads say
             Why is the sky blue?
-            %threads run --assistant asst_...
+            %threads run
         """
         args = parse_options(self.threads, line)
         output = check_output_name(args.output)
@@ -175,9 +211,7 @@ class ThreadsMagics(Magics, Configurable):
         if action == "show":
             return self.show(thread_id)
         if action == "runs":
-            from jupyter_api_kit import frames
-
-            return frames.thread_runs(self.client.threads.runs.list(thread_id).data)
+            return self._backend(thread_id).runs(thread_id)
         if action == "say":
             if not text:
                 raise UsageError("%%threads say needs the message as the cell's text")
@@ -193,21 +227,29 @@ class ThreadsMagics(Magics, Configurable):
         return self.current
 
     def known(self):
-        """The remembered threads of this server, as a DataFrame (deleted ones are dropped)."""
-        frame = self.client.threads.known_frame()
+        """The remembered threads of this server, both kinds, as a DataFrame (deleted ones are dropped)."""
+        from jupyter_api_kit import frames
+        from jupyter_api_kit.client.thread_backends import known_threads
+
+        self.resolved_backend()
+        threads = known_threads(self.client)
+        frame = frames.to_frame([{k: v for k, v in t.items() if k not in ("object", "tool_resources")}
+                                 for t in threads])
+        if frame.empty:
+            frame = frame.reindex(columns=["id", "kind", "created_at"])
         frame.insert(1, "current", [i == self.current for i in frame["id"]])
         return frame
 
     def new(self, metadata: dict | None = None):
-        """Create a thread and make it current."""
-        thread = self.client.threads.create(metadata=metadata)
+        """Create a thread (of the resolved backend's kind) and make it current."""
+        thread = self._backend().create(metadata)
         self.current = thread["id"]
         print(f"{thread['id']} created; it is now the current thread")
         return thread
 
     def use(self, thread_id: str):
         """Make an existing thread current (and remember it)."""
-        thread = self.client.threads.remember(thread_id)
+        thread = self._backend(thread_id).remember(thread_id)
         self.current = thread["id"]
         print(f"{thread['id']} is now the current thread")
         return thread
@@ -219,7 +261,7 @@ class ThreadsMagics(Magics, Configurable):
             >>> magics.delete("thread_abc")  # doctest: +SKIP
             thread_abc deleted
         """
-        result = self.client.threads.delete(thread_id)
+        result = self._backend(thread_id).delete(thread_id)
         print(f"{thread_id} deleted")
         if self.current == thread_id:
             self.current = ""
@@ -227,61 +269,56 @@ class ThreadsMagics(Magics, Configurable):
 
     def show(self, thread_id: str) -> ThreadView:
         """The thread's messages, oldest first, as a transcript and a DataFrame."""
-        page = self.client.threads.messages.list(thread_id, order="asc", limit=self.limit)
-        return ThreadView(thread_id, list(page.data))
+        backend = self._backend(thread_id)
+        return ThreadView(thread_id, list(backend.messages(thread_id, order="asc", limit=self.limit).data), backend)
 
     def say(self, thread_id: str, text: str):
         """Add a user message; its row as a DataFrame."""
-        from jupyter_api_kit import frames
-
-        message = self.client.threads.messages.create(thread_id, role="user", content=text)
-        return frames.thread_messages([message])
+        backend = self._backend(thread_id)
+        return backend.frame([backend.say(thread_id, text)])
 
     def run(self, thread_id: str, assistant_id: str, text: str | None, stream: bool):
-        """Run an assistant on the thread (with the cell's text as a new user message, if any)."""
+        """Answer the thread (with the cell's text as a new user message, if any): a run of the
+        assistant on an Assistants thread, a response on a conversation."""
         from IPython.display import Markdown, display
 
-        if not assistant_id:
+        backend = self._backend(thread_id)
+        if backend.kind == "assistants" and not assistant_id:
             raise UsageError("no assistant: pass --assistant ID, create one with `%assistants create`, or set "
                              "%config ThreadsMagics.assistant = 'asst_...'")
-        extra = {"additional_messages": [{"role": "user", "content": text}]} if text else {}
-        runs = self.client.threads.runs
+        settings = {"assistant_id": assistant_id, "model": self.model or self.connection.default_model(),
+                    "instructions": self.instructions}
         if stream:
             from jupyter_api_kit.magics.display import LiveAnswer
 
-            events = runs.stream(thread_id, assistant_id=assistant_id, **extra)
             live = LiveAnswer()
             live.start()
+            turn = backend.stream(thread_id, text, **settings)
             try:
-                with events:
-                    for piece in events.text_deltas():
-                        live.add(0, piece)
-                    events.until_done()
+                with turn:
+                    for kind, piece in turn:
+                        if kind == "text":
+                            live.add(0, piece)
             finally:
-                live.finish([events.final_text] if events.messages else None)
-            run = events.run
+                live.finish([turn.text] if turn.text else None)
+            run = turn.result
         else:
-            run = runs.create_and_poll(thread_id, assistant_id=assistant_id, timeout=self.timeout, **extra)
-            written = self.client.threads.messages.list(thread_id, run_id=run["id"], order="asc")
-            texts = [" ".join(p.get("text", {}).get("value", "") for p in m.get("content") or []) for m in written.data]
-            if texts:
-                display(Markdown("\n\n".join(texts)))
-        self.last_run = run
+            run, texts = backend.answer(thread_id, text, timeout=self.timeout, **settings)
+            if any(texts):
+                display(Markdown("\n\n".join(t for t in texts if t)))
+        self.last_run = (run, thread_id)
         print(run_line(run))
         return run
 
     def steps(self, run_id: str):
-        """A run's steps (oldest first) with their usage, as a DataFrame."""
-        from jupyter_api_kit import frames
-
+        """A run's steps (or a response's output items), oldest first, with their usage, as a DataFrame."""
         if run_id == "last":
             if self.last_run is None:
                 raise UsageError("no %threads run yet in this session, so 'last' names nothing")
-            run_id, thread_id = self.last_run["id"], self.last_run["thread_id"]
+            run_id, thread_id = self.last_run[0]["id"], self.last_run[1]
         else:
             thread_id = self._thread(None)
-        page = self.client.threads.runs.steps.list(run_id, thread_id=thread_id, order="asc", limit=100)
-        return frames.run_steps(page.data)
+        return self._backend(thread_id).steps(run_id, thread_id)
 
     # ---- %assistants --------------------------------------------------------------------------
 
@@ -316,10 +353,7 @@ class ThreadsMagics(Magics, Configurable):
             if args.action == "list":
                 result = assistants_frame(api.list(limit=100).data)
             elif args.action == "create":
-                result = api.create(model=args.model or self.connection.default_model(), name=args.name,
-                                    instructions=args.instructions, metadata=metadata)
-                self.assistant = result["id"]
-                print(f"{result['id']} created; `%threads run` now uses it")
+                result = self._create_assistant(args, metadata)
             elif args.action == "show":
                 result = api.retrieve(args.args[0])
             else:
@@ -330,6 +364,24 @@ class ThreadsMagics(Magics, Configurable):
         if output:
             self.shell.user_ns[output] = result
         return None if args.action in ("create", "delete") else result
+
+    def _create_assistant(self, args, metadata):
+        """Create an assistant for `%threads run`; where the server has no Assistants API, its model
+        and instructions are kept as the settings conversations are answered with instead."""
+        from jupyter_api_kit.errors import AssistantsUnavailableError
+
+        model = args.model or self.connection.default_model()
+        try:
+            result = self.client.assistants.create(model=model, name=args.name, instructions=args.instructions,
+                                                   metadata=metadata)
+        except AssistantsUnavailableError:
+            self.assistant, self.model, self.instructions = "", model, args.instructions or ""
+            print(f"No Assistants API here: `%threads run` answers conversations with {model}"
+                  f"{' and these instructions' if args.instructions else ''} (ThreadsMagics.model, .instructions).")
+            return {"name": args.name, "model": model, "instructions": args.instructions, "metadata": metadata or {}}
+        self.assistant = result["id"]
+        print(f"{result['id']} created; `%threads run` now uses it")
+        return result
 
 
 def assistants_frame(items):
@@ -354,8 +406,4 @@ def assistants_frame(items):
 
 def register(ipython, connection: Connection) -> None:
     """Register `%threads`/`%assistants` on a shell (one instance: a reload replaces the old one)."""
-    from jupyter_api_kit.magics import _drop_refused_settings
-
-    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != "ThreadsMagics"]
-    _drop_refused_settings(ipython, (ThreadsMagics,))
-    ipython.register_magics(ThreadsMagics(ipython, connection=connection))
+    register_magics(ipython, ThreadsMagics, connection)

@@ -24,7 +24,8 @@ from traitlets import Int, TraitError, Unicode, validate
 from traitlets.config.configurable import Configurable
 
 from jupyter_api_kit.errors import ConfigurationError
-from jupyter_api_kit.magics.common import Connection, check_output_name, parse_options, range_problem, shown_errors
+from jupyter_api_kit.magics.common import (Connection, check_output_name, parse_options, range_problem, register_magics,
+                                           shown_errors)
 
 KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
          "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
@@ -193,8 +194,4 @@ class UsageMagics(Magics, Configurable):
 
 def register(ipython, connection: Connection) -> None:
     """Register `%usage` on a shell (one instance: a reload replaces the old one)."""
-    from jupyter_api_kit.magics import _drop_refused_settings
-
-    ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != "UsageMagics"]
-    _drop_refused_settings(ipython, (UsageMagics,))
-    ipython.register_magics(UsageMagics(ipython, connection=connection))
+    register_magics(ipython, UsageMagics, connection)

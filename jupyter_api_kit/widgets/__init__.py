@@ -1,4 +1,4 @@
-"""ipywidgets panels for the notebook: stored completions, their metadata, threads and usage.
+"""ipywidgets panels for the notebook: a chat, stored completions, their metadata, threads and usage.
 
 They load lazily, so `import jupyter_api_kit.widgets` does not import ipywidgets until a panel is used.
 
@@ -13,6 +13,7 @@ import importlib
 
 # public name -> module that defines it
 _EXPORTS = {
+    "ChatPanel": "chat_panel",
     "CompletionsBrowser": "completions_browser",
     "MetadataEditor": "metadata_editor",
     "ThreadsPanel": "threads_panel",

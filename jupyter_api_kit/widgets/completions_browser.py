@@ -76,8 +76,8 @@ class CompletionsBrowser(widgets.VBox):
     """Stored chat completions, one page at a time, with filters, a reader and a metadata editor.
 
     Args:
-        client: a `jupyter_api_kit.client.Client`; by default `Client()` (the embedded local server
-            when no key is set).
+        client: a `jupyter_api_kit.client.Client`; by default the magics' client when the extension is
+            loaded, else `Client()` (the embedded local server when no key is set).
         page_size: completions per page (the API's `limit`).
         model: only completions made by this model.
         metadata: only completions carrying these pairs (a dict, or `"k=v, k2=v2"`).
@@ -98,10 +98,10 @@ class CompletionsBrowser(widgets.VBox):
     metadata_filter = Dict(help="Only list completions carrying all of these metadata pairs.")
 
     def __init__(self, client=None, page_size: int = 10, model: str | None = None, metadata=None, **kwargs):
-        if client is None:
-            from jupyter_api_kit.client import Client
+        if client is None:  # the magics' connection when the extension is loaded, else Client()
+            from jupyter_api_kit.widgets.connection import default_client
 
-            client = Client()
+            client = default_client()
         self.client = client
         # `after` cursor of every page from the first to the current one: Prev pops, Next pushes.
         self._cursors: list[str | None] = [None]

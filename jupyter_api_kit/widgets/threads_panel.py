@@ -1,8 +1,13 @@
-"""A panel for Assistants threads: the known threads, a transcript, a composer that adds a message
-and starts a run, the run's live status, and its steps with their usage.
+"""A panel for threads: the known threads, a transcript, a composer that adds a message and starts
+an answer, the answer's live status, and its steps with their usage.
+
+It works over either backend: Assistants threads answered by an assistant's runs where the server
+has them, Conversations answered by Responses where it does not (OpenAI since 2026-08-26). `backend`
+is `auto` (ask the server), `assistants` or `conversations`; the status line says which is used. A
+thread's id says its kind, so the list shows both and each is read through its own API.
 
 Every button is a method (`refresh`, `new_thread`, `select`, `send`, `cancel`, `load_older`), so a
-test or a notebook cell can do what a click does. A run streams in a background thread, so the
+test or a notebook cell can do what a click does. An answer streams in a background thread, so the
 kernel stays free while the reply arrives; `wait()` blocks until it is done.
 
 Example:
@@ -10,7 +15,7 @@ Example:
     >>> panel = ThreadsPanel(client=client, assistant_id=tutor.id)   # doctest: +SKIP
     >>> panel.new_thread(); panel.send("What is a nebula?"); panel.wait()  # doctest: +SKIP
     >>> panel.run_status, panel.steps_frame                           # doctest: +SKIP
-    >>> panel                                                         # doctest: +SKIP
+    >>> ThreadsPanel(client=client, backend="conversations", model="local-ngram")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -21,9 +26,13 @@ import threading
 import ipywidgets as widgets
 from traitlets import Bool, List, Unicode, observe
 
+from jupyter_api_kit.client.thread_backends import (ACTIVE, backend_for, backend_line, known_threads,
+                                                    resolve_backend, threads_backend)
 from jupyter_api_kit.errors import APIError, JupyterAPIKitError
 
 PAGE = 20  # messages fetched per page of the transcript
+STEP_COLUMNS = ("id", "type", "status", "tool_calls", "prompt_tokens", "completion_tokens", "input_tokens",
+                "output_tokens", "total_tokens")
 
 
 def one_line(err: Exception) -> str:
@@ -39,17 +48,15 @@ def one_line(err: Exception) -> str:
     return err.one_line() if isinstance(err, APIError) else f"{type(err).__name__}: {err}".replace("\n", " ")
 
 
-def _text(message) -> str:
-    return "\n".join(p.get("text", {}).get("value") or "" for p in message.get("content") or []
-                     if p.get("type") == "text")
-
-
 class ThreadsPanel(widgets.VBox):
     """Threads, transcript, composer, run status and run steps in one panel.
 
     Args:
-        client: a `jupyter_api_kit.client.Client` (default `Client()`: the local server without a key).
+        client: a `jupyter_api_kit.client.Client` (default: the magics' client when the extension is loaded,
+            else `Client()`, the local server without a key).
         assistant_id: the assistant runs use (also chosen in the panel's dropdown).
+        backend: `auto`, `assistants` or `conversations`: what a new thread is.
+        model, instructions: what answers a conversation (the dropdown lists the models).
     """
 
     thread_ids = List(Unicode(), help="Ids of the known threads, oldest first.")
@@ -60,12 +67,17 @@ class ThreadsPanel(widgets.VBox):
     live_text = Unicode("", help="The reply as it streams in.")
     status = Unicode("", help="One line about the last action, or the error it met.")
     has_older = Bool(False, help="True when the transcript has older messages not loaded yet.")
+    backend = Unicode("auto", help="What a new thread is: 'auto', 'assistants' or 'conversations'.")
+    kind = Unicode("", help="The backend in use: 'assistants' or 'conversations' (resolved from `backend`).")
+    model = Unicode("", help="Model that answers a conversation.")
+    instructions = Unicode("", help="Instructions a conversation's answers follow.")
 
-    def __init__(self, client=None, assistant_id: str = "", **kwargs):
-        if client is None:
-            from jupyter_api_kit.client import Client
+    def __init__(self, client=None, assistant_id: str = "", backend: str = "auto", model: str = "",
+                 instructions: str = "", **kwargs):
+        if client is None:  # the magics' connection when the extension is loaded, else Client()
+            from jupyter_api_kit.widgets.connection import default_client
 
-            client = Client()
+            client = default_client()
         self.client = client
         self._messages: list = []  # loaded messages, oldest first
         self._labels: dict[str, str] = {}  # thread id -> its line in the thread list
@@ -74,10 +86,16 @@ class ThreadsPanel(widgets.VBox):
         self._build()
         super().__init__(children=[widgets.HBox([self._threads_box, self._main_box]), self._status_label], **kwargs)
         self.add_class("jak-threads-panel")
+        self.backend, self.instructions = backend, instructions
+        self.kind = self._guard(resolve_backend, client, backend) or ""
         self.refresh()
         self.load_assistants()
         if assistant_id:
             self.assistant_id = assistant_id
+        if model:
+            self.model = model
+        if self.kind:
+            self.status = backend_line(self.kind, backend, client.base_url)
 
     # ---- widgets ------------------------------------------------------------------------------
 
@@ -90,6 +108,8 @@ class ThreadsPanel(widgets.VBox):
         # The transcript scrolls inside the panel, so a long thread does not push the composer away.
         self._transcript = widgets.HTML(layout=widgets.Layout(max_height="360px", overflow="auto"))
         self._assistants = widgets.Dropdown(options=[], description="assistant")
+        self._instructions = widgets.Text(placeholder="instructions for the answers (optional)",
+                                          description="instructions", layout=widgets.Layout(display="none"))
         self._composer = widgets.Textarea(placeholder="Write a message; Send adds it and runs the assistant",
                                           layout=widgets.Layout(width="100%", height="70px"))
         self._send_button = widgets.Button(description="Send & run", button_style="primary", icon="paper-plane")
@@ -97,7 +117,8 @@ class ThreadsPanel(widgets.VBox):
         self._run_label = widgets.HTML()
         self._steps = widgets.HTML()
         self._status_label = widgets.HTML()
-        self._main_box = widgets.VBox([self._older_button, self._transcript, self._assistants, self._composer,
+        self._main_box = widgets.VBox([self._older_button, self._transcript, self._assistants, self._instructions,
+                                       self._composer,
                                        widgets.HBox([self._send_button, self._cancel_button]), self._run_label,
                                        self._steps], layout=widgets.Layout(flex="1"))
         self._refresh_button.on_click(lambda _b: self.refresh())
@@ -106,7 +127,12 @@ class ThreadsPanel(widgets.VBox):
         self._send_button.on_click(lambda _b: self.send())
         self._cancel_button.on_click(lambda _b: self.cancel())
         self._thread_list.observe(lambda c: c["new"] and self.select(c["new"]), "value")
-        self._assistants.observe(lambda c: setattr(self, "assistant_id", c["new"] or ""), "value")
+        self._assistants.observe(lambda c: setattr(self, "model" if self.kind == "conversations" else "assistant_id",
+                                                   c["new"] or ""), "value")
+        self._instructions.observe(lambda c: setattr(self, "instructions", c["new"]), "value")
+
+    def _backend(self, thread_id: str | None = None):
+        return backend_for(self.client, thread_id) if thread_id else threads_backend(self.client, self.kind)
 
     def _guard(self, action, *args):
         try:
@@ -127,13 +153,35 @@ class ThreadsPanel(widgets.VBox):
         if self.selected_thread in change["new"]:
             self._thread_list.value = self.selected_thread
 
+    @observe("kind")
+    def _show_kind(self, change) -> None:
+        conversations = change["new"] == "conversations"
+        self._assistants.description = "model" if conversations else "assistant"
+        self._instructions.layout.display = "" if conversations else "none"
+        answer = "answers with the model" if conversations else "runs the assistant"
+        self._composer.placeholder = f"Write a message; Send adds it and {answer}"
+
+    @observe("instructions")
+    def _show_instructions(self, change) -> None:
+        self._instructions.value = change["new"]
+
+    def _choose(self, value: str) -> None:
+        """Show `value` chosen in the dropdown (added to it when the server did not list it)."""
+        if not value:
+            return
+        if value not in [v for _, v in self._assistants.options]:
+            self._assistants.options = [*self._assistants.options, (value, value)]
+        self._assistants.value = value
+
     @observe("assistant_id")
     def _show_assistant(self, change) -> None:
-        ids = [v for _, v in self._assistants.options]
-        if change["new"] and change["new"] not in ids:
-            self._assistants.options = [*self._assistants.options, (change["new"], change["new"])]
-        if change["new"]:
-            self._assistants.value = change["new"]
+        if self.kind != "conversations":
+            self._choose(change["new"])
+
+    @observe("model")
+    def _show_model(self, change) -> None:
+        if self.kind == "conversations":
+            self._choose(change["new"])
 
     @observe("run_status", "run_id")
     def _show_run(self, _change) -> None:
@@ -154,8 +202,8 @@ class ThreadsPanel(widgets.VBox):
     # ---- actions ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the known threads (threads deleted on the server are dropped)."""
-        known = self._guard(self.client.threads.known)
+        """Reload the known threads of both kinds (threads deleted on the server are dropped)."""
+        known = self._guard(known_threads, self.client)
         if known is not None:
             # The list shows each thread's metadata after its id: that is how people tell threads apart.
             self._labels = {t["id"]: " ".join([t["id"], *(f"{k}={v}" for k, v in (t.get("metadata") or {}).items())])
@@ -164,16 +212,23 @@ class ThreadsPanel(widgets.VBox):
             self.status = f"{len(known)} known threads"
 
     def load_assistants(self) -> None:
-        """Fill the assistant dropdown with the server's assistants (one page)."""
+        """Fill the dropdown: the server's assistants (one page), or its models for conversations."""
+        if self.kind == "conversations":
+            page = self._guard(lambda: self.client.models.list())
+            if page is not None:
+                self._assistants.options = [(m["id"], m["id"]) for m in page.data]
+                self.model = self.model or (page.data[0]["id"] if page.data else "")
+                self._choose(self.model)
+            return
         page = self._guard(lambda: self.client.assistants.list(limit=100))
         if page is not None:
             self._assistants.options = [(f"{a.get('name') or a['id']} ({a['id']})", a["id"]) for a in page.data]
-            if self.assistant_id:
-                self._show_assistant({"new": self.assistant_id})
+            self._choose(self.assistant_id)
 
     def new_thread(self, metadata: dict | None = None) -> str | None:
-        """Create a thread, list it and select it; returns its id."""
-        thread = self._guard(lambda: self.client.threads.create(metadata=metadata))
+        """Create a thread (a conversation on the Conversations backend), list it and select it;
+        returns its id."""
+        thread = self._guard(lambda: self._backend().create(metadata))
         if thread is None:
             return None
         self._labels[thread["id"]] = " ".join([thread["id"], *(f"{k}={v}" for k, v in (metadata or {}).items())])
@@ -197,8 +252,8 @@ class ThreadsPanel(widgets.VBox):
         if not self.selected_thread:
             return
         after = self._messages[0]["id"] if self._messages else None
-        page = self._guard(lambda: self.client.threads.messages.list(self.selected_thread, order="desc",
-                                                                      limit=PAGE, after=after))
+        page = self._guard(lambda: self._backend(self.selected_thread).messages(
+            self.selected_thread, order="desc", limit=PAGE, after=after))
         if page is None:
             return
         self._messages = list(reversed(page.data)) + self._messages
@@ -206,7 +261,7 @@ class ThreadsPanel(widgets.VBox):
         self._render_transcript()
 
     def _render_transcript(self) -> None:
-        turns = [(m.get("role"), _text(m)) for m in self._messages]
+        turns = self.transcript
         if self.live_text:
             turns.append(("assistant", self.live_text + " ▌"))
         self._transcript.value = "".join(
@@ -216,82 +271,91 @@ class ThreadsPanel(widgets.VBox):
     @property
     def transcript(self) -> list[tuple[str, str]]:
         """(role, text) of the messages shown, oldest first."""
-        return [(m.get("role"), _text(m)) for m in self._messages]
+        if not self.selected_thread:
+            return []
+        return type(self._backend(self.selected_thread)).turns(self._messages)
 
     def send(self, text: str | None = None, background: bool = True) -> None:
-        """Add the composer's text (or `text`) as a user message and run the assistant on the thread;
-        the reply streams into the transcript. With `background=False` it returns when the run ends."""
+        """Add the composer's text (or `text`) as a user message and answer the thread (the
+        assistant's run, or a response on a conversation); the reply streams into the transcript.
+        With `background=False` it returns when the answer ends."""
         text = self._composer.value if text is None else text
         if not self.selected_thread:
             self.status = "pick or create a thread first"
             return
-        if not self.assistant_id:
+        backend = self._backend(self.selected_thread)
+        if backend.kind == "assistants" and not self.assistant_id:
             self.status = "pick an assistant first"
+            return
+        if backend.kind == "conversations" and not self.model:
+            self.status = "pick a model first"
             return
         if self._worker is not None and self._worker.is_alive():
             self.status = "a run is still going; wait for it or cancel it"
             return
-        extra = {"additional_messages": [{"role": "user", "content": text}]} if text.strip() else {}
-        stream = self._guard(lambda: self.client.threads.runs.stream(self.selected_thread,
-                                                                     assistant_id=self.assistant_id, **extra))
-        if stream is None:
+        turn = self._guard(lambda: backend.stream(self.selected_thread, text if text.strip() else None,
+                                                  assistant_id=self.assistant_id, model=self.model,
+                                                  instructions=self.instructions))
+        if turn is None:
             return
         self._composer.value = ""
         self.run_status = "queued"
         if background:
-            self._worker = threading.Thread(target=self._follow, args=(stream,), daemon=True)
+            self._worker = threading.Thread(target=self._follow, args=(backend, turn), daemon=True)
             self._worker.start()
         else:
-            self._follow(stream)
+            self._follow(backend, turn)
 
-    def _follow(self, stream) -> None:
+    def _follow(self, backend, turn) -> None:
+        thread_id = self.selected_thread
         try:
-            with stream:
-                for event in stream:
-                    if event.event.startswith("thread.run.") and ".step." not in event.event:
-                        self.run_id, self.run_status = event.data["id"], event.data["status"]
-                    elif event.event == "thread.message.delta":
-                        self.live_text += event.text
+            with turn:
+                for kind, value in turn:
+                    if kind == "status":
+                        self.run_id, self.run_status = turn.id, value
+                    else:
+                        self.live_text += value
         except JupyterAPIKitError as err:
             self.status = one_line(err)
-        run = stream.run
+        result = turn.result
+        if result is not None and result.get("status") in ACTIVE:
+            # The stream ended before the answer did (a cancel): ask for where it stands.
+            result = self._guard(backend.refresh, result, thread_id) or result
+            self.run_status = result["status"]
         self.live_text = ""
         self._reload_after_run()
-        if run is not None:
-            self.status = f"run {run['id']} {run['status']}"
-            self._load_steps(run)
+        if result is not None:
+            what = "run" if backend.kind == "assistants" else "response"
+            self.status = f"{what} {result['id']} {result['status']}"
+            self._load_steps(backend, result, thread_id)
 
     def _reload_after_run(self) -> None:
         self._messages = []
         self.load_older()
 
-    def _load_steps(self, run) -> None:
-        from jupyter_api_kit import frames
-
-        page = self._guard(lambda: self.client.threads.runs.steps.list(run["id"], thread_id=run["thread_id"],
-                                                                        order="asc", limit=100))
-        if page is None:
+    def _load_steps(self, backend, result, thread_id) -> None:
+        frame = self._guard(backend.steps, result["id"], thread_id)
+        if frame is None:
             return
-        self.steps_frame = frames.run_steps(page.data)
-        usage = run.get("usage") or {}
+        self.steps_frame = frame
+        usage = result.get("usage") or {}
         summary = f"<p>run usage: {usage.get('total_tokens', 0)} tokens</p>" if usage else ""
-        self._steps.value = summary + self.steps_frame.to_html(index=False, columns=[
-            "id", "type", "status", "tool_calls", "prompt_tokens", "completion_tokens", "total_tokens"])
+        self._steps.value = summary + frame.to_html(index=False, columns=[c for c in STEP_COLUMNS if c in frame])
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Block until the run started by `send` has finished streaming; True if it did."""
+        """Block until the answer started by `send` has finished streaming; True if it did."""
         if self._worker is not None:
             self._worker.join(timeout)
             return not self._worker.is_alive()
         return True
 
     def cancel(self) -> None:
-        """Cancel the run in progress."""
+        """Cancel the answer in progress (a run, or a response)."""
         if not self.run_id or self.run_status not in ("queued", "in_progress", "requires_action"):
             self.status = "no run to cancel"
             return
-        run = self._guard(lambda: self.client.threads.runs.cancel(self.run_id, thread_id=self.selected_thread))
-        # The stream may already have reported the run's end while the cancel request was answered:
-        # "cancelling" must not overwrite the newer "cancelled".
-        if run is not None and self.run_status in ("queued", "in_progress", "requires_action"):
-            self.run_status = run["status"]
+        status = self._guard(self._backend(self.selected_thread).cancel, self.run_id, self.selected_thread)
+        # The stream may have delivered the final 'cancelled' while the cancel call was answered:
+        # a later 'cancelling' from that answer must not overwrite it.
+        if status is not None and self.run_status in ("queued", "in_progress", "requires_action"):
+            self.run_status = status

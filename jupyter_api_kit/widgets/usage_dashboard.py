@@ -63,10 +63,10 @@ class UsageDashboard(widgets.VBox):
     status = Unicode("", help="One line: what was loaded, or the error.")
 
     def __init__(self, client=None, **kwargs):
-        if client is None:
-            from jupyter_api_kit.client import Client
+        if client is None:  # the magics' connection when the extension is loaded, else Client()
+            from jupyter_api_kit.widgets.connection import default_client
 
-            client = Client()
+            client = default_client()
         self.client = client
         today = dt.datetime.now(dt.timezone.utc).date()
         kwargs.setdefault("start", today - dt.timedelta(days=6))
@@ -200,7 +200,9 @@ class UsageDashboard(widgets.VBox):
         # Set the output directly (not `with self._chart: display(...)`), which needs no kernel.
         self._chart.outputs = ()
         self._chart.append_display_data(Image(data=buffer.getvalue(), format="png"))
-        self._table.value = self.frame.to_html(max_rows=200, index=False)
+        table = getattr(self.frame, "readable_html", None)  # costs show their amounts as money
+        self._table.value = (table(max_rows=200, index=False) if table else
+                             self.frame.to_html(max_rows=200, index=False))
 
     @observe("metric")
     def _metric_changed(self, _change):

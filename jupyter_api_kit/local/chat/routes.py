@@ -36,6 +36,8 @@ def _finish(app, req, completion: dict, principal: Principal) -> None:
 def create_chat_completion(request: Request, body: dict = Depends(json_body),
                            principal: Principal = Depends(authenticate)):
     app = request.app
+    if app.state.gateway and app.state.gateway.serves(body.get("model")):
+        return app.state.gateway.chat(app, body, principal)
     req = parse_chat_request(body)
     model = resolve_language_model(app, req.model)
     cache: PromptCache = app.state.prompt_cache

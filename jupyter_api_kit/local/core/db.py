@@ -47,7 +47,11 @@ def _migration_files() -> list[tuple[int, str, str]]:
         name = entry.name
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    found.sort()
+    for (version, first, _), (again, second, _) in zip(found, found[1:]):
+        if version == again:  # the second would be skipped silently on every database that has the first
+            raise RuntimeError(f"two migrations share the number {version:04d}: {first} and {second}")
+    return found
 
 
 class Store:

@@ -80,3 +80,22 @@ def page(store, table: str, cursor: Cursor, to_object: Callable, *, where: str =
                      f"ORDER BY seq {direction} LIMIT ?", (*args, cursor.limit + 1))
     data = [to_object(row) for row in rows[:cursor.limit]]
     return list_object(data, len(rows) > cursor.limit, ids=ids)
+
+
+def keyed_page(store, table: str, where: str, args, cursor: Cursor, to_object, key: str = "id") -> dict:
+    """A cursor page over `table` rows matching `where`, ordered by `seq`, whose cursor is the `key`
+    column (unique only within `where`, e.g. a file id within one store)."""
+    clauses, params = [f"({where})"], list(args)
+    for value, forward in ((cursor.after, True), (cursor.before, False)):
+        if value is None:
+            continue
+        row = store.one(f"SELECT seq FROM {table} WHERE ({where}) AND {key} = ?", (*args, value))
+        if row is None:
+            name = "after" if forward else "before"
+            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
+        clauses.append("seq > ?" if forward == (cursor.order == "asc") else "seq < ?")
+        params.append(row["seq"])
+    direction = "ASC" if cursor.order == "asc" else "DESC"
+    rows = store.all(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
+                     (*params, cursor.limit + 1))
+    return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)

@@ -59,7 +59,9 @@ class Timing:
 @dataclass(slots=True)
 class ModelRegistry:
     """Who serves which model: `providers` list model objects for `GET /v1/models`, `resolvers`
-    turn a requested id into a language model (fine-tuned models register one).
+    turn a requested id into a language model (fine-tuned models register one), `embedders` turn
+    an embedding model's id into an embedding model (None: not theirs), and `file_embedding` names
+    the model vector stores embed new files with.
 
     Example:
         >>> registry = ModelRegistry()
@@ -70,6 +72,8 @@ class ModelRegistry:
 
     providers: list[Callable] = field(default_factory=list)
     resolvers: list[Callable] = field(default_factory=list)
+    embedders: list[Callable] = field(default_factory=list)
+    file_embedding: str = "local-embed"
 
 
 @dataclass(slots=True)
@@ -97,4 +101,6 @@ class AppState:
     run_engine: object = None
     fine_tune_control: object = None
     response_cancels: dict = field(default_factory=dict)
+    #: the upstream engine in gateway mode (`gateway.Gateway`), None when the local models answer all
+    gateway: object = None
     response_cancels_lock: object = field(default_factory=threading.Lock)

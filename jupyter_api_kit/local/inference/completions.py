@@ -249,6 +249,8 @@ def _record(app, req, principal, usage) -> None:
 def create_completion(request: Request, body: dict = Depends(json_body),
                       principal: Principal = Depends(authenticate)):
     app = request.app
+    if app.state.gateway and app.state.gateway.serves(body.get("model")):
+        return app.state.gateway.completion(app, body, principal)
     req = parse_request(app, body)
     model, n = req["model"], req["n"]
     head = {"id": new_id("cmpl-"), "object": "text_completion", "created": now(), "model": model.id,

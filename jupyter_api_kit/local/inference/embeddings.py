@@ -80,6 +80,9 @@ def parse_inputs(value) -> list[str]:
 @router.post("/embeddings")
 def create_embedding(request: Request, body: dict = Depends(json_body),
                      principal: Principal = Depends(authenticate)):
+    gateway = request.app.state.gateway
+    if gateway and gateway.serves(body.get("model")):
+        return gateway.embeddings(request.app, body, principal)
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])

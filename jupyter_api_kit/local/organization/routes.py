@@ -1,5 +1,5 @@
-"""/v1/organization: projects, their users, service accounts, API keys and rate limits; certificates;
-the audit log. Every route needs the admin key.
+"""/v1/organization: the organization's users and invites; projects, their users, service accounts,
+API keys and rate limits; certificates; the audit log. Every route needs the admin key.
 
 A service account's key is returned once, at creation, and works as an API key on this server.
 """
@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.params import json_body
+from jupyter_api_kit.local.core.request_models import body, query
 from jupyter_api_kit.local.organization import certificates as cert_store
+from jupyter_api_kit.local.organization import invites as invite_store
 from jupyter_api_kit.local.organization import service_accounts as accounts
 from jupyter_api_kit.local.organization import store as org_store
+from jupyter_api_kit.local.organization import users as user_store
 from jupyter_api_kit.local.organization.audit import list_events
 from jupyter_api_kit.local.organization.keys import require_admin
 from jupyter_api_kit.local.organization.rate_limits import list_limits, update_limit
@@ -24,6 +27,56 @@ ACCOUNTS = "/organization/projects/{project_id}/service_accounts"
 KEYS = "/organization/projects/{project_id}/api_keys"
 CERTIFICATES = "/organization/certificates"
 PROJECT_CERTIFICATES = "/organization/projects/{project_id}/certificates"
+USERS = "/organization/users"
+INVITES = "/organization/invites"
+
+
+# -- the organization's users and invites -------------------------------------------------------
+
+@router.get(USERS)
+def list_users(request: Request, options: user_store.UsersQuery = Depends(query(user_store.UsersQuery))):
+    return user_store.list_users(request.app.state.store, options)
+
+
+@router.get(USERS + "/{user_id}")
+def retrieve_user(user_id: str, request: Request):
+    return user_store.user_object(user_store.get_user(request.app.state.store, user_id))
+
+
+@router.post(USERS + "/{user_id}")
+def modify_user(user_id: str, request: Request,
+                update: user_store.UserUpdateBody = Depends(body(user_store.UserUpdateBody)),
+                principal: Principal = Depends(require_admin)):
+    return user_store.modify_user(request.app.state.store, principal, user_id, update)
+
+
+@router.delete(USERS + "/{user_id}")
+def delete_user(user_id: str, request: Request, principal: Principal = Depends(require_admin)):
+    return user_store.delete_user(request.app.state.store, principal, user_id)
+
+
+@router.get(INVITES)
+def list_invites(request: Request, options: invite_store.InvitesQuery = Depends(query(invite_store.InvitesQuery))):
+    return invite_store.list_invites(request.app.state.store, options)
+
+
+@router.post(INVITES)
+def create_invite(request: Request, invite: invite_store.InviteBody = Depends(body(invite_store.InviteBody)),
+                  principal: Principal = Depends(require_admin)):
+    return invite_store.create_invite(request.app.state.store, principal, invite)
+
+
+@router.get(INVITES + "/{invite_id}")
+def retrieve_invite(invite_id: str, request: Request):
+    return invite_store.invite_object(invite_store.get_invite(request.app.state.store, invite_id))
+
+
+@router.delete(INVITES + "/{invite_id}")
+def delete_invite(invite_id: str, request: Request, principal: Principal = Depends(require_admin)):
+    return invite_store.delete_invite(request.app.state.store, principal, invite_id)
+
+
+# -- projects -----------------------------------------------------------------------------------
 
 
 @router.get(BASE)

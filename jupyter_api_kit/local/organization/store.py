@@ -224,8 +224,8 @@ def _org_member(db, user_id: str | None, email: str | None) -> str:
     if user_id:
         row = db.execute("SELECT id FROM org_users WHERE id = ?", (user_id,)).fetchone()
         if row is None:
-            raise BadRequest(f"Invalid 'user_id': '{user_id}' is not a member of the organization; add the user "
-                             "by 'email' instead.", param="user_id")
+            raise BadRequest(f"Invalid 'user_id': '{user_id}' is not a user of the organization (GET "
+                             "/organization/users lists them); or add the person by 'email'.", param="user_id")
         return row["id"]
     row = db.execute("SELECT id FROM org_users WHERE email = ?", (email.lower(),)).fetchone()
     if row is not None:

@@ -18,6 +18,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 
+from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params, check_metadata
@@ -38,16 +39,15 @@ INCLUDABLE = ("file_search_call.results", "message.output_text.logprobs", "web_s
 FIELDS = {"model", "input", "instructions", "previous_response_id", "store", "metadata", "max_output_tokens",
           "temperature", "top_p", "text", "tools", "tool_choice", "background", "stream", "stream_options",
           "include", "parallel_tool_calls", "top_logprobs", "user", "safety_identifier", "prompt_cache_key",
-          "service_tier", "truncation", "reasoning", "max_tool_calls", "prompt_cache_retention"}
-UNSUPPORTED = {"conversation": "conversations", "prompt": "prompt templates",
-               "context_management": "context management"}
+          "service_tier", "truncation", "reasoning", "max_tool_calls", "prompt_cache_retention", "conversation"}
+UNSUPPORTED = {"prompt": "prompt templates", "context_management": "context management"}
 
 
 @dataclass
 class ResponseRequest:
     """A checked Responses API request (what `parse_request` returns): the resolved model, the parsed
     input items, the conversation the model reads (`messages`: instructions, the chain of previous
-    responses, then this input) and every option at its API default.
+    responses or the conversation's items, then this input) and every option at its API default.
 
     Example:
         >>> req = parse_request(app, {"model": "local-ngram", "input": "Hi", "instructions": "Be brief."})
@@ -60,6 +60,8 @@ class ResponseRequest:
     messages: list
     instructions: str | None = None
     previous_response_id: str | None = None
+    #: the conversation the response reads and appends to
+    conversation_id: str | None = None
     tools: list = field(default_factory=list)
     tool_choice: object = "auto"
     text_format: dict = field(default_factory=lambda: {"type": "text"})
@@ -91,11 +93,45 @@ def _text_format(p: Params) -> dict:
     return {"type": kind}
 
 
-def conversation(app, inputs: list, previous_response_id, instructions) -> list[dict]:
-    """The messages the model reads: instructions, then the chain's items, then this input."""
-    items = response_store.history(app.state.store, previous_response_id) if previous_response_id else []
+def conversation(app, inputs: list, previous_response_id, instructions, conversation_id=None) -> list[dict]:
+    """The messages the model reads: instructions, then the chain's items (or the conversation's),
+    then this input."""
+    if conversation_id:
+        items = conversation_store.context(app.state.store, conversation_id, "conversation")
+    else:
+        items = response_store.history(app.state.store, previous_response_id) if previous_response_id else []
     messages = [{"role": "developer", "content": instructions}] if instructions else []
     return messages + to_messages(items + inputs)
+
+
+def conversation_id(value, previous_response_id) -> str | None:
+    """The id of a request's `conversation` (an id, or an object with `id`), or None.
+
+    Example:
+        >>> conversation_id({"id": "conv_1"}, None), conversation_id(None, "resp_1")
+        ('conv_1', None)
+        >>> conversation_id("conv_1", "resp_1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'conversation': it cannot be used with ...
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"id"})
+        if unknown:
+            raise BadRequest(f"Unrecognized request argument supplied: 'conversation.{unknown[0]}'.",
+                             param=f"conversation.{unknown[0]}")
+        value = Params(value, prefix="conversation.").str("id", required=True)
+    elif not isinstance(value, str):
+        raise BadRequest("Invalid type for 'conversation': expected a conversation id or an object with 'id'.",
+                         param="conversation")
+    if not value:
+        raise BadRequest("Invalid 'conversation': empty string; give a conversation id.", param="conversation")
+    if previous_response_id is not None:
+        raise BadRequest("Invalid 'conversation': it cannot be used with 'previous_response_id'; a conversation "
+                         "already carries the earlier turns.", param="conversation")
+    return value
 
 
 def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseRequest:
@@ -104,10 +140,10 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
     local server cannot honour are refused rather than ignored.
 
     Example:
-        >>> parse_request(app, {"model": "local-ngram", "input": "Hi", "conversation": "conv_1"})  # doctest: +ELLIPSIS
+        >>> parse_request(app, {"model": "local-ngram", "input": "Hi", "conversation": "conv_1"})
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'conversation': the local server does not support ...
+        jupyter_api_kit.local.core.errors.NotFound: Conversation with id 'conv_1' not found.
         >>> body = {"model": "local-ngram", "input": "Hi", "background": True, "store": False}
         >>> parse_request(app, body)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
@@ -125,8 +161,9 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
     model = resolve_language_model(app, model_id)
     instructions = p.str("instructions")
     previous = p.str("previous_response_id")
+    conv = conversation_id(body.get("conversation"), previous)
     inputs = parse_input(body.get("input"), store=app.state.store, app=app)
-    if not inputs and not previous and not for_counting:
+    if not inputs and not previous and not conv and not for_counting:  # a conversation may be answered as it is
         raise BadRequest("Missing required parameter: 'input'.", param="input")
     tools, choice = parse_tools(p)
     include = p.list("include", default=[])
@@ -134,8 +171,9 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
         if name not in INCLUDABLE:
             raise BadRequest(f"Invalid value for 'include[{i}]': {name!r}.", param=f"include[{i}]")
     req = ResponseRequest(
-        model=model, inputs=inputs, messages=conversation(app, inputs, previous, instructions),
-        instructions=instructions, previous_response_id=previous, tools=tools, tool_choice=choice,
+        model=model, inputs=inputs, messages=conversation(app, inputs, previous, instructions, conv),
+        instructions=instructions, previous_response_id=previous, conversation_id=conv, tools=tools,
+        tool_choice=choice,
         text_format=_text_format(p), temperature=p.number("temperature", default=1.0, minimum=0, maximum=2),
         top_p=p.number("top_p", default=1.0, minimum=0, maximum=1),
         max_output_tokens=p.int("max_output_tokens", minimum=16),
@@ -193,6 +231,7 @@ def response_object(req: ResponseRequest, response_id: str, status: str) -> dict
             "completed_at": None, "error": None, "incomplete_details": None, "instructions": req.instructions,
             "max_output_tokens": req.max_output_tokens, "model": req.model.id, "output": [], "output_text": "",
             "parallel_tool_calls": req.parallel_tool_calls, "previous_response_id": req.previous_response_id,
+            "conversation": {"id": req.conversation_id} if req.conversation_id else None,
             "reasoning": None, "service_tier": "default", "store": req.store, "temperature": req.temperature,
             "text": {"format": req.text_format}, "tool_choice": req.tool_choice,
             "tools": [public_tool(t) for t in req.tools], "top_logprobs": req.top_logprobs, "top_p": req.top_p,
@@ -276,6 +315,7 @@ class Run:
         yield self._event("response.output_item.done", output_index=index, item=public_item(item))
 
     def _file_search(self, tool: dict, messages: list[dict]):
+        from jupyter_api_kit.local.vector_stores.embedding import embed_query
         from jupyter_api_kit.local.vector_stores.search import rewrite_query, search
         from jupyter_api_kit.local.vector_stores.store import store_row
 
@@ -293,7 +333,8 @@ class Run:
         ranking = tool.get("ranking_options") or {}
         found = search(store, tool["vector_store_ids"], [query], max_num_results=tool.get("max_num_results") or 10,
                        filters=tool.get("filters"), ranker=ranking.get("ranker", "auto"),
-                       score_threshold=float(ranking.get("score_threshold") or 0.0)) if query else []
+                       score_threshold=float(ranking.get("score_threshold") or 0.0),
+                       embed=embed_query(self.app)) if query else []
         results = [{"file_id": r["file_id"], "filename": r["filename"], "score": r["score"],
                     "attributes": r["attributes"], "text": r["content"][0]["text"]} for r in found]
         item.update(status="completed", results=results)
@@ -320,7 +361,7 @@ class Run:
             part["text"] += tok.text
             if plain:  # a JSON answer is made whole from this one, which is never shown
                 self.output_tokens += 1
-                entry = [logprob_entry(tok)] if want_logprobs else []
+                entry = [logprob_entry(tok)] if want_logprobs and tok.logprob is not None else []  # upstreams may give none
                 part["logprobs"] += entry
                 yield self._event("response.output_text.delta", item_id=item["id"], output_index=index,
                                   content_index=0, delta=tok.text, logprobs=entry)

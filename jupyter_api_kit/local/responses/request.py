@@ -87,24 +87,30 @@ def _message(item: dict, where: str, app) -> dict:
 
 
 def _reference(item: dict, where: str, store) -> dict:
+    """The stored item an `item_reference` names: a response's item or a conversation's."""
+    from jupyter_api_kit.local.conversations.store import find_item
+
     ref = item.get("id")
-    row = store.one("SELECT item FROM response_items WHERE id = ? ORDER BY seq DESC LIMIT 1", (ref,)) if store else None
-    found(row, f"Invalid '{where}': no stored item with id '{ref}'.", f"{where}.id")
-    return loads(row["item"])
+    if store is None or not isinstance(ref, str):
+        raise BadRequest(f"Invalid '{where}.id': expected the id of a stored item.", param=f"{where}.id")
+    row = store.one("SELECT item FROM response_items WHERE id = ? ORDER BY seq DESC LIMIT 1", (ref,))
+    return found(loads(row["item"]) if row else find_item(store, ref),
+                 f"Invalid '{where}': no stored item with id '{ref}'.", f"{where}.id")
 
 
-def parse_input(value, *, store, app) -> list[dict]:
-    """The request's `input` as stored items (ids assigned; references resolved)."""
+def parse_input(value, *, store, app, name: str = "input") -> list[dict]:
+    """The request's `input` (or, for conversations, `items`: `name`) as stored items (ids
+    assigned; references resolved); a bad item is a 400 naming it, e.g. `input[2].role`."""
     if value is None:
         return []
     if isinstance(value, str):
         value = [{"role": "user", "content": value}]
     if not isinstance(value, list):
-        raise BadRequest(f"Invalid type for 'input': expected a string or an array of items, got "
-                         f"{type_name(value)}.", param="input")
+        raise BadRequest(f"Invalid type for '{name}': expected a string or an array of items, got "
+                         f"{type_name(value)}.", param=name)
     items = []
     for i, item in enumerate(value):
-        where = f"input[{i}]"
+        where = f"{name}[{i}]"
         if not isinstance(item, dict):
             raise BadRequest(f"Invalid type for '{where}': expected an object.", param=where)
         kind = item.get("type", "message" if "role" in item else None)

@@ -14,8 +14,9 @@ import threading
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.params import Params, json_body
@@ -38,7 +39,6 @@ from jupyter_api_kit.local.responses.request import (
 )
 
 router = APIRouter()
-
 
 
 def _flag(app, response_id: str) -> threading.Event:
@@ -65,6 +65,13 @@ def _record(app, run: Run, principal) -> None:
 def _save_final(app, run: Run) -> None:
     if run.req.store:
         response_store.update(app.state.store, run.response)
+    if run.req.conversation_id and run.response["status"] in ("completed", "incomplete"):
+        try:  # the conversation gets this turn: its input, then its output
+            conversation_store.add_items(app.state.store, run.req.conversation_id,
+                                         run.req.inputs + run.response["output"], run.response["id"])
+        except NotFound:
+            log.warning("conversation %s was deleted before response %s completed; the turn is kept in the "
+                        "response only", run.req.conversation_id, run.response["id"])
 
 
 def _background(app, run: Run, principal) -> None:
@@ -89,6 +96,16 @@ def _background(app, run: Run, principal) -> None:
         _done(app, run.response["id"])
 
 
+def _forget(app, run: Run) -> None:
+    """A response whose making failed with an API error (an upstream engine's 429, a search of a
+    missing store) is not kept: nothing is stored for a failed call."""
+    if run.req.store:
+        try:
+            response_store.delete(app.state.store, run.response["id"])
+        except NotFound:
+            pass
+
+
 def _sse(app, run: Run, principal):
     sequence = 0
     try:
@@ -98,6 +115,10 @@ def _sse(app, run: Run, principal):
             yield f"event: {kind}\ndata: {json.dumps(payload)}\n\n"
         _save_final(app, run)
         _record(app, run, principal)
+    except HTTPError as exc:
+        _forget(app, run)
+        error = {"type": "error", **exc.body()["error"], "sequence_number": sequence}
+        yield f"event: error\ndata: {json.dumps(error)}\n\n"
     finally:
         _done(app, run.response["id"])
 
@@ -122,6 +143,9 @@ def create_response(request: Request, body: dict = Depends(json_body),
     try:
         for _ in run.events():
             pass
+    except HTTPError:
+        _forget(app, run)
+        raise
     finally:
         _done(app, response["id"])
     _save_final(app, run)

@@ -120,7 +120,7 @@ def history(store, previous_response_id: str | None) -> list[dict]:
 def items_page(store, response_id: str, cursor) -> dict:
     """A cursor page of a response's input items."""
     from jupyter_api_kit.local.responses.request import public_item
-    from jupyter_api_kit.local.vector_stores.store import keyed_page
+    from jupyter_api_kit.local.core.paging import keyed_page
 
     load(store, response_id)
     return keyed_page(store, "response_items", "response_id = ? AND kind = 'input'", (response_id,), cursor,

@@ -21,7 +21,7 @@ from jupyter_api_kit.local.core.params import (
 )
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
-from jupyter_api_kit.local.models.embedding import get_embedding_model
+from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
 from jupyter_api_kit.local.vector_stores.search import (
@@ -317,9 +317,9 @@ def search_vector_store(vector_store_id: str, request: Request, body: dict = Dep
     ranker = ranking.str("ranker", default="auto", choices=RANKERS)
     threshold = ranking.number("score_threshold", default=0.0, minimum=0, maximum=1)
     results = search(store, [vector_store_id], queries, max_num_results=limit, filters=filters, ranker=ranker,
-                     score_threshold=threshold)
+                     score_threshold=threshold, embed=embed_query(request.app))
     store.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
-    model = get_embedding_model()
+    model = embedding_model(request.app)
     record(store, "embeddings", model=model.id, principal=principal,
            input_tokens=sum(model.count_tokens(q) for q in queries))
     return {"object": "vector_store.search_results.page", "search_query": queries, "data": results,

@@ -128,39 +128,58 @@ def _stems(text: str) -> frozenset[str]:
     return frozenset(s for s in (stem(t) for t in pretokenize(text)) if s)
 
 
-def load_chunks(store, vector_store_ids: list[str]):
-    """(rows, matrix) of every searchable chunk: completed files only."""
+def load_chunks(store, vector_store_ids: list[str]) -> list:
+    """Every searchable chunk's row (completed files only), with its embedding and the model that made it."""
     marks = ",".join("?" * len(vector_store_ids))
-    rows = store.all(
-        f"SELECT c.vector_store_id, c.file_id, c.position, c.text, c.embedding, f.filename, vsf.attributes "
+    return store.all(
+        f"SELECT c.vector_store_id, c.file_id, c.position, c.text, c.embedding, c.embedding_model, f.filename, "
+        f"vsf.attributes "
         f"FROM vector_store_chunks c "
         f"JOIN vector_store_files vsf ON vsf.vector_store_id = c.vector_store_id AND vsf.file_id = c.file_id "
         f"JOIN files f ON f.id = c.file_id "
         f"WHERE c.vector_store_id IN ({marks}) AND vsf.status = 'completed' "
         f"ORDER BY c.vector_store_id, vsf.seq, c.position", tuple(vector_store_ids))
-    if not rows:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    return rows, np.stack([np.frombuffer(r["embedding"], dtype="<f4") for r in rows])
+
+
+def _local_embed(model_id: str, texts: list[str], dimensions: int):
+    return get_embedding_model(model_id).embed(texts, dimensions)
+
+
+def cosine_scores(rows, queries: list[str], keep: np.ndarray, embed=_local_embed) -> np.ndarray:
+    """Each kept chunk's best cosine similarity over `queries` (clipped to [0, 1]), -1 for the others.
+    Chunks are compared with the queries as embedded by the model that embedded them: `embed(model_id,
+    texts, dimensions)` makes those query vectors."""
+    scores = np.full(len(rows), -1.0)
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if keep[i]:
+            groups.setdefault(row["embedding_model"], []).append(i)
+    for model_id, index in groups.items():
+        matrix = np.stack([np.frombuffer(rows[i]["embedding"], dtype="<f4") for i in index])
+        q = np.asarray(embed(model_id, queries, matrix.shape[1]), dtype=np.float32)
+        scores[index] = np.clip(matrix @ q.T, 0.0, 1.0).max(axis=1)
+    return scores
 
 
 def search(store, vector_store_ids: list[str], queries: list[str], *, max_num_results: int = 10,
-           filters: dict | None = None, ranker: str = "auto", score_threshold: float = 0.0) -> list[dict]:
+           filters: dict | None = None, ranker: str = "auto", score_threshold: float = 0.0,
+           embed=_local_embed) -> list[dict]:
     """The best chunks for `queries` (a chunk's score is its best over the queries), as the API's
-    search result items: `file_id`, `filename`, `score`, `attributes`, `content`.
+    search result items: `file_id`, `filename`, `score`, `attributes`, `content`. `embed` embeds the
+    queries for each model that embedded chunks (see `cosine_scores`; `embedding.embed_query(app)`
+    knows every model the server has).
 
     Scores are in [0, 1]: cosine similarity (negative counts as 0); the `auto` ranker mixes in the
     share of the query's content words that the chunk contains.
     """
-    rows, matrix = load_chunks(store, vector_store_ids)
+    rows = load_chunks(store, vector_store_ids)
     if not rows:
         return []
     attributes = [loads(r["attributes"]) or {} for r in rows]
     keep = np.array([filters is None or matches(filters, a) for a in attributes], dtype=bool)
     if not keep.any():
         return []
-    model = get_embedding_model()
-    q = model.embed(queries, matrix.shape[1])
-    scores = np.where(keep, np.clip(matrix @ q.T, 0.0, 1.0).max(axis=1), -1.0)
+    scores = cosine_scores(rows, queries, keep, embed)
     if ranker != "none":
         wanted = set().union(*(_stems(x) for x in queries))
         if wanted:

@@ -1,8 +1,8 @@
 """Vector stores in SQLite: the API objects, attaching files, and processing them in the background.
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
-chunks (`chunking`), embeds the chunks with `local-embed` and stores them, and the file becomes
-`completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
+`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
 are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
 plus their embeddings (4 bytes per dimension).
@@ -17,15 +17,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 
+import numpy as np
+
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
 from jupyter_api_kit.local.core.ids import now
-from jupyter_api_kit.local.core.paging import Cursor, list_object
+from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
-from jupyter_api_kit.local.models.embedding import get_embedding_model
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
+from jupyter_api_kit.local.vector_stores.embedding import embedding_model
 
 log = logging.getLogger("jupyter_api_kit.local")
 DAY = 86400
@@ -229,25 +231,6 @@ def batch_object(store, row) -> dict:
             "vector_store_id": row["vector_store_id"], "status": status, "file_counts": file_counts}
 
 
-def keyed_page(store, table: str, where: str, args, cursor: Cursor, to_object, key: str = "id") -> dict:
-    """A cursor page over `table` rows matching `where`, ordered by `seq`, whose cursor is the `key`
-    column (unique only within `where`, e.g. a file id within one store)."""
-    clauses, params = [f"({where})"], list(args)
-    for value, forward in ((cursor.after, True), (cursor.before, False)):
-        if value is None:
-            continue
-        row = store.one(f"SELECT seq FROM {table} WHERE ({where}) AND {key} = ?", (*args, value))
-        if row is None:
-            name = "after" if forward else "before"
-            raise BadRequest(f"Invalid '{name}': no object with id '{value}' in this list.", param=name)
-        clauses.append("seq > ?" if forward == (cursor.order == "asc") else "seq < ?")
-        params.append(row["seq"])
-    direction = "ASC" if cursor.order == "asc" else "DESC"
-    rows = store.all(f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
-                     (*params, cursor.limit + 1))
-    return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
-
-
 # -- attaching and processing ------------------------------------------------------------------------
 
 def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, batch_id=None) -> None:
@@ -325,7 +308,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
                 (status, dumps(error) if error else None, usage, vector_store_id, file_id)).rowcount
             if changed and chunks:
                 db.executemany("INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, tokens, "
-                               "embedding) VALUES (?, ?, ?, ?, ?, ?)", chunks)
+                               "embedding, embedding_model) VALUES (?, ?, ?, ?, ?, ?, ?)", chunks)
             return bool(changed)
     except sqlite3.IntegrityError:
         return False  # the file or the store was deleted meanwhile
@@ -354,9 +337,13 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
         _finish(store, vector_store_id, file_id, "failed", error={"code": "invalid_file", "message": exc.message})
         return
     pieces = chunk_text(text, loads(row["chunking_strategy"]))
-    model = get_embedding_model()
-    vectors = model.embed([c.text for c in pieces])
-    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, vec.astype("<f4").tobytes())
+    model = embedding_model(app)
+    try:
+        vectors = model.embed([c.text for c in pieces])
+    except HTTPError as exc:  # an upstream engine that embeds the files failed: so did this file
+        _finish(store, vector_store_id, file_id, "failed", error={"code": "server_error", "message": exc.message})
+        return
+    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, np.asarray(vec, dtype="<f4").tobytes(), model.id)
               for i, (c, vec) in enumerate(zip(pieces, vectors))]
     usage = sum(len(c.text.encode("utf-8")) for c in pieces) + sum(len(ch[5]) for ch in chunks)
     if _finish(store, vector_store_id, file_id, "completed", usage=usage, chunks=chunks):

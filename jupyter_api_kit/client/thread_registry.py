@@ -5,6 +5,11 @@ given (`threads.json` in `jupyter_api_kit.config.data_dir()`), per server: the b
 `local` for the embedded local server (whose port changes from one process to the next while its
 database stays). `Threads.known()` checks the list against the server and drops deleted threads.
 
+Several kernels may remember threads at once: every change re-reads the file and writes it back
+while holding an exclusive lock on a sidecar file (`threads.json.lock`), and the new content
+replaces the old in one rename, so no kernel's change is lost and no reader sees half a file. Both
+files are readable by their owner only (mode 0600).
+
 Example:
     >>> import tempfile, pathlib
     >>> reg = ThreadRegistry("http://127.0.0.1:8765/v1", path=pathlib.Path(tempfile.mkdtemp()) / "threads.json")
@@ -20,10 +25,39 @@ import os
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: kernels of one process still exclude each other with the thread lock
+    fcntl = None
 
 FILE_NAME = "threads.json"
 _lock = threading.Lock()
+
+
+@contextmanager
+def file_lock(path: Path):
+    """Hold an exclusive lock on `path` (created with mode 0600 if missing), across processes where the
+    platform has `fcntl`, and across the threads of this process always.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> lock = pathlib.Path(tempfile.mkdtemp()) / "x.lock"
+        >>> with file_lock(lock):
+        ...     oct(lock.stat().st_mode & 0o777)
+        '0o600'
+    """
+    with _lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
 
 
 def default_path() -> Path:
@@ -47,6 +81,7 @@ class ThreadRegistry:
     def __init__(self, key: str, path: Path | None = None):
         self.key = key
         self.path = Path(path) if path is not None else default_path()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
 
     def _read(self) -> dict:
         try:
@@ -59,7 +94,8 @@ class ThreadRegistry:
 
     def _write(self, data: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Write a sibling file and rename it over the old one: a crash never leaves half a file.
+        # Write a sibling file (mkstemp makes it 0600) and rename it over the old one: a crash never
+        # leaves half a file, and a reader sees the old content or the new.
         fd, tmp = tempfile.mkstemp(prefix=".threads-", suffix=".json", dir=self.path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1)
@@ -67,8 +103,7 @@ class ThreadRegistry:
 
     def entries(self) -> list[dict]:
         """Every remembered thread: `id`, `created_at`, `metadata`, `remembered_at`."""
-        with _lock:
-            return list(self._read()["servers"].get(self.key, []))
+        return list(self._read()["servers"].get(self.key, []))
 
     def ids(self) -> list[str]:
         """The ids of the remembered threads, oldest first.
@@ -86,8 +121,8 @@ class ThreadRegistry:
         """Add a thread (an object with `id`, or just the id), or refresh what is kept about it."""
         entry = {"id": thread} if isinstance(thread, str) else {
             "id": thread["id"], "created_at": thread.get("created_at"), "metadata": dict(thread.get("metadata") or {})}
-        with _lock:
-            data = self._read()  # re-read: another notebook may have added threads meanwhile
+        with file_lock(self.lock_path):
+            data = self._read()  # re-read: another kernel may have added threads meanwhile
             known = data["servers"].setdefault(self.key, [])
             for item in known:
                 if item["id"] == entry["id"]:
@@ -99,7 +134,7 @@ class ThreadRegistry:
 
     def forget(self, thread_id: str) -> bool:
         """Drop a thread; True if it was known."""
-        with _lock:
+        with file_lock(self.lock_path):
             data = self._read()
             known = data["servers"].get(self.key, [])
             kept = [e for e in known if e["id"] != thread_id]
