@@ -22,12 +22,13 @@ Metrics, per answer:
 Prompts marked "holdout" were not looked at while tuning the model's weights; the rates are also
 given for them alone.
 
-The baseline is the model before this work rebuilt in the same run (see `baseline_model`). Run
-against the code before the change itself (same prompts and metrics, its own trigram as judge), the
-figures were: greedy 76% on topic (holdout 75%), sampled 68% (holdout 68%); first sentence with a
-keyword 60% greedy, 56% sampled; sentences on topic 57%; joints 10.4%; perplexity 3.81; answers
-going round in circles 17.9%; full sentences 99%; 5.0 different answers of 5 seeds; 35 tokens per
-answer, 0.07-0.08 ms per token.
+The baseline is the package at BASELINE_REVISION (the model before chat answers were said in whole
+sentences), extracted and measured in a process of its own in the same run (`revision.measure_at`),
+with its own base trigram as judge. Before that, against the first version of the model (same prompts
+and metrics), the figures were: greedy 76% on topic (holdout 75%), sampled 68% (holdout 68%); first
+sentence with a keyword 60% greedy, 56% sampled; sentences on topic 57%; joints 10.4%; perplexity
+3.81; answers going round in circles 17.9%; full sentences 99%; 5.0 different answers of 5 seeds; 35
+tokens per answer, 0.07-0.08 ms per token.
 
 The rows keep the `make bench` shape: `subject_s` / `baseline_s` are the mean generation time per
 answer (seconds), `ratio` is baseline / subject time; the quality figures are in `note` and in the
@@ -45,10 +46,10 @@ import time
 from dataclasses import dataclass
 
 from jupyter_api_kit.local.models.context import query_stems, stem
-from jupyter_api_kit.local.models.knowledge import CORPUS_PATH, build_knowledge
-from jupyter_api_kit.local.models.language import (LEGACY_MIXTURE, LanguageModel,
-                                                   get_language_model)
+from jupyter_api_kit.local.models.language import get_language_model
 from jupyter_api_kit.local.models.tokenizer import pretokenize
+
+BASELINE_REVISION = "1a22858"   # the local model before chat answers were said in whole sentences
 
 SEEDS = range(5)
 MAX_TOKENS = 120
@@ -238,31 +239,26 @@ def figures(answers: list[Answer], judge: Judge) -> Figures:
                    seconds / len(answers), 1e3 * seconds / max(tokens, 1), tokens / len(answers))
 
 
-def baseline_model():
-    """local-ngram as it was before the topicality work, rebuilt in this run: the original corpus
-    only, with the old mixture weights (see LEGACY_MIXTURE: constant topic weight 0.8, a 5-gram
-    topic model of 4 paragraphs alike, cache 0.015 spread evenly over the prompt's words, no framing
-    words). Retrieval is today's BM25 code, so it is a close, not an exact, copy of the old model."""
-    knowledge = build_knowledge(3, CORPUS_PATH.read_text(encoding="utf-8"))
-    return LanguageModel("local-ngram", knowledge, mixture=LEGACY_MIXTURE)
+BASELINE = f"local-ngram at {BASELINE_REVISION}, its own trigram as judge"
 
 
-BASELINE = "local-ngram before the topicality work: original corpus, old mixture weights"
-
-
-def measure():
+def measure() -> tuple[Figures, list[Answer]]:
+    """The figures of the package importable here, judged by its own base trigram."""
     subject = get_language_model("local-ngram")
-    base = baseline_model()
-    judge = Judge(subject)
-    for m in (subject, base):  # warm up: first-use training and caches
-        list(m.generate("warm up", max_tokens=3, seed=0))
-    sub_answers, base_answers = answer_all(subject), answer_all(base)
-    return figures(sub_answers, judge), figures(base_answers, judge), sub_answers, base_answers
+    list(subject.generate("warm up", max_tokens=3, seed=0))  # first-use training and caches
+    answers = answer_all(subject)
+    return figures(answers, Judge(subject)), answers
 
 
 def run() -> list[dict]:
     """Rows for `make bench`: one per metric; times are generation seconds per answer."""
-    s, b, _, _ = measure()
+    from dataclasses import fields
+
+    from benchmarks.revision import measure_at
+
+    s, _ = measure()
+    found = measure_at(BASELINE_REVISION, "benchmarks.bench_topicality")
+    b = Figures(**found) if found else Figures(*[float("nan")] * len(fields(Figures)))
     n = len(PROMPTS)
     common = {"subject_s": s.seconds_per_answer, "baseline_s": b.seconds_per_answer,
               "ratio": b.seconds_per_answer / s.seconds_per_answer, "baseline": BASELINE}
@@ -309,12 +305,18 @@ def _show(answers: list[Answer]) -> None:
 
 
 if __name__ == "__main__":
-    s, b, sub_answers, base_answers = measure()
+    if "--measure" in sys.argv:
+        import json
+        from dataclasses import asdict
+
+        print(json.dumps(asdict(measure()[0])))
+        sys.exit(0)
+    s, sub_answers = measure()
     if "--show" in sys.argv:
         _show(sub_answers)
-    for name, f in (("subject", s), ("baseline", b)):
-        print(f"{name:>8}: greedy {f.greedy:.0%} (holdout {f.greedy_holdout:.0%}), sampled "
-              f"{f.sampled:.0%} (holdout {f.sampled_holdout:.0%}); strict greedy {f.strict_greedy:.0%} "
-              f"sampled {f.strict_sampled:.0%}, sentences on topic {f.sentence_share:.0%}; perplexity {f.perplexity:.2f}, "
-              f"joints {f.joint_rate:.1%}, loops {f.loop_rate:.1%}, full sentences {f.sentence_rate:.0%}, distinct {f.distinct:.1f}, "
-              f"{f.ms_per_token:.3f} ms/token, {f.mean_tokens:.0f} tokens/answer")
+    f = s
+    print(f"subject: greedy {f.greedy:.0%} (holdout {f.greedy_holdout:.0%}), sampled "
+          f"{f.sampled:.0%} (holdout {f.sampled_holdout:.0%}); strict greedy {f.strict_greedy:.0%} "
+          f"sampled {f.strict_sampled:.0%}, sentences on topic {f.sentence_share:.0%}; perplexity {f.perplexity:.2f}, "
+          f"joints {f.joint_rate:.1%}, loops {f.loop_rate:.1%}, full sentences {f.sentence_rate:.0%}, distinct {f.distinct:.1f}, "
+          f"{f.ms_per_token:.3f} ms/token, {f.mean_tokens:.0f} tokens/answer")

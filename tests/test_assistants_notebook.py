@@ -28,6 +28,9 @@ def test_notebook_runs_offline_top_to_bottom(executed):
     assert "assistant" in messages and "text/html" in messages
     transcript = shown(code_cell(nb, "print(frames.transcript(messages))"))
     assert transcript.count("user: ") == 2 and transcript.count("assistant: ") == 2
+    replies = [line for line in transcript.splitlines() if line.startswith("assistant: ")]
+    assert len(set(replies)) == 2 and any("moon" in r.lower() for r in replies), "a follow-up gets a new answer"
+    assert all("planet" in r.lower() or "moon" in r.lower() for r in replies)
 
     streamed = code_cell(nb, "stream = client.threads.runs.stream(")
     assert "('completed', True)" in shown(streamed)  # the accumulated deltas are the stored reply

@@ -179,22 +179,17 @@ def test_top_logprobs_sorted_and_consistent(model):
             assert tok.logprob <= lps[-1] + 1e-12
 
 
-def test_content_words_of_the_prompt_get_probability(model):
-    """The cache: a prompt about planets makes space words more probable than one about cooking."""
+def test_answers_say_the_words_of_what_was_asked(model):
+    """A question about space gets space words, one about food gets food words."""
     space = [" planets", " planet", " Sun", " Moon", " orbit", " Jupiter", " stars", " gravity"]
-    food = [" pasta", " salt", " oven", " soup", " rice", " flour", " garlic", " butter"]
-    ids_space = [model.vocabulary.index(w) for w in space]
-    ids_food = [model.vocabulary.index(w) for w in food]
+    food = [" pasta", " salt", " oven", " soup", " rice", " flour", " garlic", " butter", " water"]
     about_space = chat("Tell me about the planets, the Sun and the stars.")
     about_food = chat("How do I cook pasta with garlic and butter?")
-    for generated in ([], model.encode("It is"), model.encode("I think that the")):
-        p_space = model.next_distribution(about_space, generated)
-        p_food = model.next_distribution(about_food, generated)
-        assert p_space[ids_space].sum() > 2 * p_food[ids_space].sum()
-        assert p_food[ids_food].sum() > 2 * p_space[ids_food].sum()
-    space_hits = sum(any(w in run(model, about_space, seed=s)[0].text for w in space) for s in range(10))
-    food_hits = sum(any(w in run(model, about_food, seed=s)[0].text for w in space) for s in range(10))
-    assert space_hits > food_hits
+    texts_space = [run(model, about_space, seed=s)[0].text for s in range(10)]
+    texts_food = [run(model, about_food, seed=s)[0].text for s in range(10)]
+    assert sum(any(w in t for w in space) for t in texts_space) >= 9, texts_space
+    assert sum(any(w in t for w in food) for t in texts_food) >= 9, texts_food
+    assert sum(any(w in t for w in space) for t in texts_food) <= 1
 
 
 def test_unknown_prompt_words_join_the_vocabulary(model):
@@ -202,9 +197,11 @@ def test_unknown_prompt_words_join_the_vocabulary(model):
     vocab = model.vocabulary_for(context)
     assert vocab[:len(model.vocabulary)] == model.vocabulary
     assert " Zorblax" in vocab[len(model.vocabulary):]
-    p = model.next_distribution(context, model.encode("I love"))
-    assert abs(p.sum() - 1) < 1e-9
-    assert p[vocab.index(" Zorblax")] > 1e-3
+    greedy, tokens = run(model, context, temperature=0)
+    assert greedy.text == "Your cat is called Zorblax."
+    assert " Zorblax" in [t.text for t in tokens], "a name it was told is one token"
+    p = model.next_distribution(context, model.encode("Your cat is called"))
+    assert abs(p.sum() - 1) < 1e-9 and p[vocab.index(" Zorblax")] > 0.9
 
 
 # -- staying on topic ----------------------------------------------------------------------------

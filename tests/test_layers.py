@@ -111,7 +111,6 @@ def test_local_packages_import_only_what_they_may(package):
     assert offending == []
 
 
-@pytest.mark.xfail(strict=True, reason="the models still raise the client's InvalidInputError")
 def test_the_model_package_stands_alone():
     """The statistical models import neither the web stack nor the server's core, nor the client's errors."""
     offending = [f"{p.relative_to(PACKAGE.parent)} imports {n}" for p in (LOCAL / "models").rglob("*.py")
@@ -147,7 +146,6 @@ def import_graph() -> dict[str, set[str]]:
     return graph
 
 
-@pytest.mark.xfail(strict=True, reason="a known cycle: models.finetune/language")
 def test_no_import_cycles():
     """No module imports itself back through others, even through imports inside functions."""
     graph = import_graph()

@@ -44,7 +44,7 @@ def parse(html: str) -> Spans:
 
 
 def test_chat_answer_shows_every_token_with_its_alternatives(client):
-    answer = client.chat.completions.create(model="local-ngram", seed=2, max_completion_tokens=24, logprobs=True,
+    answer = client.chat.completions.create(model="local-ngram", seed=3, max_completion_tokens=24, logprobs=True,
                                             top_logprobs=4,
                                             messages=[{"role": "user", "content": "Why is the sky blue?"}])
     view = logprobs_view(answer)
@@ -56,7 +56,7 @@ def test_chat_answer_shows_every_token_with_its_alternatives(client):
     for position, title in enumerate(spans.titles):
         alternatives = table[table["position"] == position]
         lines = title.split("\n")
-        assert len(lines) == len(alternatives)  # the chosen token is among them here
+        assert len(lines) == len(alternatives)  # the chosen token is among them with this seed
         for line, (_, alt) in zip(lines, alternatives.iterrows()):
             assert line.startswith(f"'{alt.token}' {_pct(alt.prob)}")
         assert sum(line.endswith("\u2190") for line in lines) == 1  # the chosen one is marked

@@ -30,6 +30,10 @@ def test_quickstart_runs_top_to_bottom_offline(executed):
     answers = [o for o in first.outputs if "text/markdown" in o.get("data", {})]
     assert answers and answers[0]["data"]["text/markdown"].strip()
     assert "▌" not in answers[0]["data"]["text/markdown"]  # the final rendering replaced the live one
+    assert "planet" in answers[0]["data"]["text/markdown"]
+    follow_up = [o for o in code_cell(nb, "%%chat --seed 2").outputs if "text/markdown" in o.get("data", {})]
+    second = follow_up[0]["data"]["text/markdown"]
+    assert "moon" in second.lower() and second.strip() != answers[0]["data"]["text/markdown"].strip()
 
     tokens = shown(code_cell(nb, "from jupyter_api_kit import frames"))
     assert "logprob" in tokens and "entropy" in tokens and "text/html" in tokens

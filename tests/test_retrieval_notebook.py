@@ -39,6 +39,7 @@ def test_retrieval_notebook_runs_offline(executed):
     answered = shown(code_cell(nb, 'question = "What are the moons of Mars called?"'))
     assert "searched for: ['moons mars']" in answered and "mars.md: Mars is the red planet" in answered
     assert "cites: ['mars.md'" in answered
+    assert "Phobos" in answered and "Deimos" in answered, "the answer states what the retrieved notes say"
 
     by_hand = shown(code_cell(nb, "%%chat --api responses"))
     assert "text/markdown" in by_hand and "prompt +" in by_hand

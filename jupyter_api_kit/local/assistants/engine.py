@@ -18,12 +18,9 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import threading
 import time
-from types import SimpleNamespace
 
 from jupyter_api_kit.local.assistants.events import RunEvents
 from jupyter_api_kit.local.assistants.planning import (
@@ -33,16 +30,14 @@ from jupyter_api_kit.local.assistants.planning import (
     count_prompt,
 )
 from jupyter_api_kit.local.assistants.store import run_steps, save
-from jupyter_api_kit.local.chat.engine import formatted_text
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import resolve_language_model
-from jupyter_api_kit.local.models.json_fill import arguments_for
+from jupyter_api_kit.local.inference.tools import call_arguments, json_text
 
 log = logging.getLogger("jupyter_api_kit.local")
-
 
 
 class RunEngine:
@@ -205,14 +200,11 @@ class RunEngine:
 
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
-        rng = random.Random()
-        # Argument values come from what the user asked (the latest message), not from the instructions.
-        text = next((m["content"] for m in reversed(context) if m["role"] == "user"), "")
         tool_calls = []
-        for tool in calls:
-            arguments = json.dumps(arguments_for(tool["function"].get("parameters"), text, rng))
+        for function in calls:
+            arguments = call_arguments(model, function, context, temperature=run["temperature"], top_p=run["top_p"])
             tool_calls.append({"id": new_id("call_"), "type": "function",
-                               "function": {"name": tool["function"]["name"], "arguments": arguments}})
+                               "function": {"name": function["name"], "arguments": arguments}})
         step = self._new_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": [
             {**c, "function": {**c["function"], "output": None}} for c in tool_calls]})
         prompt = count_prompt(model, context)
@@ -258,8 +250,10 @@ class RunEngine:
 
         fmt = run.get("response_format")
         plain = not isinstance(fmt, dict) or fmt.get("type") == "text"
-        gen = model.generate(context, max_tokens=run["max_completion_tokens"], temperature=run["temperature"],
-                             top_p=run["top_p"], seed=None, stop=None, top_logprobs=0)
+        # A JSON answer is made whole from the model's answer (never shown), within the token limit.
+        gen = model.generate(context, max_tokens=run["max_completion_tokens"] if plain else None,
+                             temperature=run["temperature"], top_p=run["top_p"], seed=None, stop=None,
+                             top_logprobs=0)
         pieces, cancelled = [], False
         token_delay = self.app.state.timing.run_token
         for tok in gen:
@@ -272,13 +266,13 @@ class RunEngine:
                 cancelled = True
                 break
         text = "".join(pieces)
-        if not cancelled and not plain:
-            # JSON output is built around the generated text once it is complete, then sent whole.
-            text = formatted_text(SimpleNamespace(response_format=fmt), SimpleNamespace(text=text))
-            self.publish(run["id"], "thread.message.delta", delta(message["id"], text))
-        prompt = count_prompt(model, context)
         completion = len(pieces)
         hit_limit = (not cancelled and gen.finish_reason == "length" and run["max_completion_tokens"] is not None)
+        if not cancelled and not plain:
+            out = json_text(model, context, text, fmt, run["max_completion_tokens"])
+            text, completion, hit_limit = out.text, out.tokens, out.finish_reason == "length"
+            self.publish(run["id"], "thread.message.delta", delta(message["id"], text))
+        prompt = count_prompt(model, context)
         self._finish_message(run["id"], message, step, text, model, prompt, completion,
                              "cancelled" if cancelled else "incomplete" if hit_limit else "completed")
 

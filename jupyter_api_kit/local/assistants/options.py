@@ -19,6 +19,7 @@ import re
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params, type_name
+from jupyter_api_kit.local.inference.tools import check_json_schema
 
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 UNRUNNABLE_TOOLS = ("code_interpreter", "file_search")
@@ -51,7 +52,9 @@ def parse_tools(value, param: str = "tools", max_items: int = 128) -> list | Non
             raise BadRequest(f"Invalid '{where}.function.name': '{name[:70]}'. Names are 1-64 characters of "
                              "letters, digits, '_' and '-'.", param=f"{where}.function.name")
         fp.str("description")
-        fp.dict("parameters")
+        parameters = fp.dict("parameters")
+        if parameters is not None:
+            check_json_schema(parameters, f"{where}.function.parameters")
         fp.bool("strict", default=False)
         out.append({"type": "function", "function": dict(function)})
     names = [t["function"]["name"] for t in out]
@@ -118,6 +121,8 @@ def parse_response_format(value, param: str = "response_format"):
         if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
             raise BadRequest(f"Invalid '{param}.json_schema': expected an object with a 'name' and a 'schema'.",
                              param=f"{param}.json_schema")
+        if schema.get("schema") is not None:
+            check_json_schema(schema["schema"], f"{param}.json_schema.schema")
     return dict(value)
 
 

@@ -5,14 +5,15 @@ truncation strategy, and the outputs of the run's function calls. With `max_prom
 oldest messages are dropped until the prompt fits; if even the newest does not fit, the run ends
 `incomplete` (reason `max_prompt_tokens`).
 
-Function calls: `tool_choice` naming a function (or `required`) always calls it; `auto` calls a
-function whose name's words appear in the latest user message (`get_weather` for "weather in
-Paris?"): the local model cannot reason about tools, and this rule is predictable in a class demo.
-Once the run has the outputs of its calls it answers in text.
+Function calls are chosen as in chat completions and Responses (`inference.tools`): a `tool_choice`
+naming a function calls it, `required` calls the function that best matches the latest user
+message, and `auto` calls the function that message is about (its name, description, parameters,
+or related words: "Will it rain in Oslo?" is about `get_weather`). Once the run has the outputs of
+its calls it answers in text, using them.
 
 Example:
     >>> run = {"tools": [{"type": "function", "function": {"name": "get_weather"}}], "tool_choice": "auto"}
-    >>> [t["function"]["name"] for t in choose_calls(run, [{"role": "user", "content": "Weather in Oslo?"}], [])]
+    >>> [f["name"] for f in choose_calls(run, [{"role": "user", "content": "Weather in Oslo?"}], [])]
     ['get_weather']
     >>> choose_calls(run, [{"role": "user", "content": "Tell me a story"}], [])
     []
@@ -20,16 +21,8 @@ Example:
 
 from __future__ import annotations
 
-import re
-
 from jupyter_api_kit.local.assistants.store import message_text, thread_messages
-
-# Verbs that name what a function does, not what it is about: they say nothing about the topic.
-GENERIC_WORDS = frozenset("get set fetch find lookup look up list search compute calc calculate make do run "
-                          "create update delete read write send check the for and of to by".split())
-_SPLIT = re.compile(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])")
-_WORDS = re.compile(r"[a-z]+")
-
+from jupyter_api_kit.local.inference.tools import function_to_call
 
 class PromptTooLong(Exception):
     """Even the newest message does not fit in `max_prompt_tokens`."""
@@ -84,30 +77,10 @@ def build_context(store, run: dict, model) -> list[dict]:
     return head + convo + tail
 
 
-def _name_words(name: str) -> list[str]:
-    words = [w.lower() for w in _SPLIT.split(name) if w]
-    return [w for w in words if len(w) >= 3 and w not in GENERIC_WORDS]
-
-
-def _mentions(text: str, word: str) -> bool:
-    # "weather" matches "weather" and "weathers"; "price" matches "prices" and "priced".
-    return any(w == word or (len(word) >= 4 and w.startswith(word[:-1]) and len(w) - len(word) <= 2)
-               for w in _WORDS.findall(text.lower()))
-
-
 def choose_calls(run: dict, context: list, steps: list) -> list[dict]:
-    """The function tools this run calls now (empty: answer in text)."""
+    """The functions ({"name", "description", "parameters"}) this run calls now (empty: answer in text)."""
     functions = [t for t in run.get("tools") or [] if t.get("type") == "function"]
     if not functions or tool_outputs(steps):
         return []
-    choice = run.get("tool_choice") or "auto"
-    if choice == "none":
-        return []
-    if isinstance(choice, dict):
-        name = choice["function"]["name"]
-        return [t for t in functions if t["function"]["name"] == name][:1]
-    last_user = next((m["content"] for m in reversed(context) if m["role"] == "user"), "")
-    matching = [t for t in functions if any(_mentions(last_user, w) for w in _name_words(t["function"]["name"]))]
-    if choice == "required":
-        return (matching or functions)[:1]
-    return matching[:1]
+    found = function_to_call(context, functions, run.get("tool_choice") or "auto")
+    return [found] if found is not None else []

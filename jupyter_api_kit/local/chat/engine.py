@@ -12,9 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import json
-import random
-
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.inference.engine import (
     Generated,
@@ -22,43 +19,23 @@ from jupyter_api_kit.local.inference.engine import (
     fingerprint,
     logprob_entry,
 )
-from jupyter_api_kit.local.models.json_fill import arguments_for, value_for
+from jupyter_api_kit.local.inference.tools import call_arguments, function_to_call, json_text
 
 
-def forced_tool(req):
-    """The function the request makes the model call, or None to answer in text."""
-    if not req.tools or req.tool_choice in (None, "none", "auto"):
-        return None
-    if req.tool_choice == "required":
-        return req.tools[0]["function"]
-    name = req.tool_choice["function"]["name"]
-    return next(t["function"] for t in req.tools if t["function"]["name"] == name)
+def tool_to_call(req) -> dict | None:
+    """The function the model calls for this request, or None to answer in text (see
+    `inference.tools`: a named choice always, "required" an unanswered one, "auto" when asked)."""
+    return function_to_call(req.messages, req.tools, req.tool_choice) if req.tools else None
 
 
-def _context_text(req) -> str:
-    return "\n".join(m["content"] for m in req.messages if m["role"] in ("user", "system", "developer"))
-
-
-def tool_call_choice(model, req, index: int) -> tuple[dict, int]:
-    """A choice that calls the forced function with schema-valid arguments."""
-    function = forced_tool(req)
-    rng = random.Random(choice_seed(req.seed, index))
-    arguments = json.dumps(arguments_for(function.get("parameters"), _context_text(req), rng))
+def tool_call_choice(model, req, index: int, function: dict) -> tuple[dict, int]:
+    """A choice that calls `function` with arguments valid for its parameters."""
+    arguments = call_arguments(model, function, req.messages, seed=choice_seed(req.seed, index),
+                               temperature=req.temperature, top_p=req.top_p)
     call = {"id": new_id("call_"), "type": "function", "function": {"name": function["name"], "arguments": arguments}}
     message = {"role": "assistant", "content": None, "refusal": None, "annotations": [], "tool_calls": [call]}
     return ({"index": index, "message": message, "logprobs": None, "finish_reason": "tool_calls"},
             model.count_tokens(function["name"] + arguments))
-
-
-def formatted_text(req, generated: Generated) -> str:
-    """JSON output for `response_format` json modes, built around the generated text."""
-    fmt = req.response_format or {}
-    if fmt.get("type") == "json_object":
-        return json.dumps({"answer": generated.text.strip()})
-    if fmt.get("type") == "json_schema":
-        schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object"}
-        return json.dumps(value_for(schema, generated.text, random.Random(0)))
-    return generated.text
 
 
 def choice_tokens(model, req, index: int):
@@ -77,6 +54,16 @@ def choice_tokens(model, req, index: int):
         >>> 0 < len(texts) <= 5
         True
     """
+    if json_mode(req):
+        # A JSON answer is made whole from the model's answer (never shown) and the conversation;
+        # it counts as the tokens of the JSON returned, and is cut only if it cannot fit.
+        gen = model.generate(req.messages, temperature=req.temperature, top_p=req.top_p,
+                             seed=choice_seed(req.seed, index))
+        out = json_text(model, req.messages, "".join(tok.text for tok in gen), req.response_format, req.max_tokens)
+        generated = Generated(text=out.text, tokens=[], finish_reason=out.finish_reason,
+                              prompt_tokens=gen.prompt_tokens, completion_tokens=out.tokens)
+        message = {"role": "assistant", "content": out.text, "refusal": None, "annotations": []}
+        return {"index": index, "message": message, "logprobs": None, "finish_reason": out.finish_reason}, generated
     gen = model.generate(req.messages, max_tokens=req.max_tokens, temperature=req.temperature, top_p=req.top_p,
                          seed=choice_seed(req.seed, index), stop=req.stop or None,
                          top_logprobs=req.top_logprobs if req.logprobs else 0)
@@ -86,11 +73,8 @@ def choice_tokens(model, req, index: int):
         yield tok
     generated = Generated(text=gen.text, tokens=tokens, finish_reason=gen.finish_reason,
                           prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens)
-    text = formatted_text(req, generated)
-    logprobs = None
-    if req.logprobs and text == generated.text:
-        logprobs = {"content": [logprob_entry(t) for t in generated.tokens], "refusal": None}
-    message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+    logprobs = {"content": [logprob_entry(t) for t in generated.tokens], "refusal": None} if req.logprobs else None
+    message = {"role": "assistant", "content": generated.text, "refusal": None, "annotations": []}
     return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": generated.finish_reason}, generated
 
 
@@ -148,9 +132,10 @@ def prompt_tokens(model, req) -> int:
 def build_completion(model, req, completion_id: str, cached_tokens: int) -> dict:
     """The whole `chat.completion` object for a non-streamed request."""
     choices, completion_tokens = [], 0
+    function = tool_to_call(req)
     for index in range(req.n):
-        if forced_tool(req):
-            choice, used = tool_call_choice(model, req, index)
+        if function is not None:
+            choice, used = tool_call_choice(model, req, index, function)
         else:
             choice, generated = text_choice(model, req, index)
             used = generated.completion_tokens
@@ -174,11 +159,12 @@ def stream_chunks(model, req, completion_id: str, cached_tokens: int, finished: 
         return body
 
     choices, completion_tokens = [], 0
+    function = tool_to_call(req)
     for index in range(req.n):
         yield chunk([{"index": index, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
                       "finish_reason": None}])
-        if forced_tool(req):
-            choice, used = tool_call_choice(model, req, index)
+        if function is not None:
+            choice, used = tool_call_choice(model, req, index, function)
             calls = [{"index": 0, **c} for c in choice["message"]["tool_calls"]]
             yield chunk([{"index": index, "delta": {"tool_calls": calls}, "logprobs": None, "finish_reason": None}])
         elif json_mode(req):

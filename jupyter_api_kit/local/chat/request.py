@@ -8,11 +8,13 @@ Example:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.inference.engine import content_text
+from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.spec import CHAT_ROLES as ROLES
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
@@ -60,7 +62,32 @@ def _messages(p: Params) -> list:
         role = mp.str("role", required=True, choices=ROLES)
         if message.get("content") is None and role != "assistant":
             raise BadRequest(f"Missing required parameter: 'messages[{i}].content'.", param=f"messages[{i}].content")
-        out.append({"role": role, "content": content_text(message.get("content"), f"messages[{i}].content")})
+        item = {"role": role, "content": content_text(message.get("content"), f"messages[{i}].content")}
+        # What the model needs to follow a tool round trip: which calls were made and answered.
+        if role == "assistant" and message.get("tool_calls") is not None:
+            item["tool_calls"] = _tool_calls(message["tool_calls"], f"messages[{i}].tool_calls")
+        if role == "tool" and message.get("tool_call_id") is not None:
+            item["tool_call_id"] = mp.str("tool_call_id")
+        if role == "function" and message.get("name") is not None:
+            item["name"] = mp.str("name")
+        out.append(item)
+    return out
+
+
+def _tool_calls(calls, param: str) -> list:
+    """An assistant message's `tool_calls`, checked: each an object with an id and a function call."""
+    if not isinstance(calls, list):
+        raise BadRequest(f"Invalid type for '{param}': expected an array.", param=param)
+    out = []
+    for k, call in enumerate(calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            raise BadRequest(f"Invalid '{param}[{k}]': expected an object with a 'function' naming the function "
+                             "called.", param=f"{param}[{k}]")
+        arguments = function.get("arguments", "")
+        out.append({"id": str(call.get("id") or ""), "type": "function",
+                    "function": {"name": function["name"], "arguments": arguments if isinstance(arguments, str)
+                                 else json.dumps(arguments)}})
     return out
 
 
@@ -85,7 +112,9 @@ def _tools(p: Params) -> tuple[list, object]:
                              "'function' object.", param=f"tools[{i}]")
         function = Params(tool["function"], prefix=f"tools[{i}].function.")
         function.str("name", required=True)
-        function.dict("parameters")  # a JSON Schema object; the local model fills it in
+        parameters = function.dict("parameters")  # a JSON Schema object; the local model fills it in
+        if parameters is not None:
+            check_json_schema(parameters, f"tools[{i}].function.parameters")
     choice = p.raw("tool_choice")
     names = {t["function"]["name"] for t in tools}
     if isinstance(choice, str):
@@ -114,6 +143,8 @@ def _response_format(p: Params):
         if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
             raise BadRequest("Invalid 'response_format.json_schema': expected an object with a 'name' and a "
                              "'schema'.", param="response_format.json_schema")
+        if schema.get("schema") is not None:
+            check_json_schema(schema["schema"], "response_format.json_schema.schema")
     return fmt
 
 

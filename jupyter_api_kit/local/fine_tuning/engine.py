@@ -21,10 +21,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from jupyter_api_kit.errors import InvalidInputError
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.models.errors import ModelInputError
 from jupyter_api_kit.spec.training_format import check_lines, summarize
 
 log = logging.getLogger("jupyter_api_kit.local")
@@ -191,7 +191,7 @@ def _prepare(app, job_id: str):
         trainer = base.fine_tune(found["training_file"], n_epochs=hyper["n_epochs"],
                                  learning_rate_multiplier=hyper["learning_rate_multiplier"], seed=job["seed"],
                                  batch_size=hyper["batch_size"])
-    except InvalidInputError as exc:
+    except ModelInputError as exc:
         _fail(app, job_id, "invalid_training_file", str(exc), exc.param)
         return None
     training = Training(trainer, [_pair(e) for e in found.get("validation_file", [])[:MAX_VALIDATION_EXAMPLES]],

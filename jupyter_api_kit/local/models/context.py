@@ -38,13 +38,15 @@ same say she should so some such tell than thank thanks that the their theirs th
 there these they thing things this those through to too under until up us very want was way we well
 were what when where which while who whom why will with would write yes yet you your yours yourself
 explain describe show give good help something anything little quick short sure okay ok called
+briefly brief concise concisely detail details detailed everything simply shortly sentence sentences
+paragraph summary summarize summarise lot
 """.split())
 
 # Stems that frame a question rather than name its topic ("one *fact* about volcanoes", "how does
 # the heart *work*"): they still count, but a paragraph should not be chosen for them alone.
 FRAMING = frozenset("""
 fact fun joke story poem question idea example tip information interest detail work cause happen
-mean kind type important
+mean kind type important name
 """.split())
 FRAMING_WEIGHT = 0.2
 
@@ -62,16 +64,26 @@ _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
 
 def stem(token: str) -> str | None:
     """The comparison key of a word token, or None for punctuation, numbers and function words.
+    British and American spellings share a key ("colour" ~ "color", "centre" ~ "center").
 
     Example:
-        >>> [stem(w) for w in (" cooking", " berries", " glasses", "Tomatoes", " of")]
-        ['cook', 'berry', 'glass', 'tomato', None]
+        >>> [stem(w) for w in (" cooking", " berries", " glasses", "Tomatoes", " of", " colours")]
+        ['cook', 'berry', 'glass', 'tomato', None, 'color']
     """
     word = token.strip().lower()
     if word.endswith("'s"):
         word = word[:-2]
     if len(word) < 2 or not word.isalpha() or word in STOPWORDS:
         return None
+    key = _stem(word)
+    if len(key) > 5 and key.endswith("our"):
+        return key[:-3] + "or"
+    if len(key) > 4 and key.endswith("tre"):
+        return key[:-3] + "ter"
+    return key
+
+
+def _stem(word: str) -> str:
     if len(word) > 5 and word.endswith("ing"):
         return word[:-3]
     if len(word) > 4 and word.endswith("ies"):

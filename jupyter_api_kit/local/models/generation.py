@@ -20,12 +20,16 @@ Example:
 
 from __future__ import annotations
 
+import math
+import random
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
-from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.local.models.errors import ModelInputError
 from jupyter_api_kit.local.models.tokenizer import token_bytes
 
 DEFAULT_MAX_TOKENS = 256
@@ -54,24 +58,23 @@ def validate_sampling(max_tokens, temperature, top_p, stop, top_logprobs) -> lis
     """
     if max_tokens is not None and (isinstance(max_tokens, bool) or not isinstance(max_tokens, int)
                                    or max_tokens < 1):
-        raise InvalidInputError("max_tokens must be a positive integer", param="max_tokens")
+        raise ModelInputError("max_tokens must be a positive integer", param="max_tokens")
     if not isinstance(temperature, (int, float)) or not 0 <= temperature <= 2:
-        raise InvalidInputError("temperature must be between 0 and 2", param="temperature")
+        raise ModelInputError("temperature must be between 0 and 2", param="temperature")
     if not isinstance(top_p, (int, float)) or not 0 < top_p <= 1:
-        raise InvalidInputError("top_p must be in (0, 1]", param="top_p")
+        raise ModelInputError("top_p must be in (0, 1]", param="top_p")
     if not isinstance(top_logprobs, int) or not 0 <= top_logprobs <= MAX_TOP_LOGPROBS:
-        raise InvalidInputError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}",
+        raise ModelInputError(f"top_logprobs must be between 0 and {MAX_TOP_LOGPROBS}",
                                 param="top_logprobs")
     if stop is None:
         return []
     stops = [stop] if isinstance(stop, str) else list(stop)
     if not all(isinstance(s, str) for s in stops):
-        raise InvalidInputError("stop must be a string or a list of strings", param="stop")
+        raise ModelInputError("stop must be a string or a list of strings", param="stop")
     return [s for s in stops if s]
 
 
-def choose(p: np.ndarray, logp: np.ndarray, temperature: float, top_p: float,
-           rng: np.random.Generator) -> int:
+def choose(p: np.ndarray, logp: np.ndarray, temperature: float, top_p: float, rng) -> int:
     """Pick a token id from distribution `p` with temperature and nucleus sampling.
 
     Temperature 0 is greedy (lowest id on ties). Exactly one uniform number is drawn otherwise, so
@@ -133,25 +136,108 @@ def top_alternatives(p: np.ndarray, k: int, tokens: Sequence[str]) -> list[tuple
     return [(tokens[i], float(np.log(p[i])), token_bytes(tokens[i])) for i in ids]
 
 
+def sparse_choose(ids: list[int], values: list[float], base: float, size: int, temperature: float,
+                  top_p: float, rng) -> int:
+    """`choose` for a distribution given sparsely: `base` everywhere, `values` at `ids` (sorted).
+
+    The same rules (greedy at temperature 0 with the lowest id on ties, nucleus over the most
+    probable tokens, one uniform number drawn), without touching every token of the vocabulary.
+
+    Example:
+        >>> ids, values = [1, 3], [0.5, 0.3]
+        >>> sparse_choose(ids, values, 0.1, 5, 0, 1.0, np.random.default_rng(0))
+        1
+        >>> sorted({sparse_choose(ids, values, 0.1, 5, 1.0, 1.0, np.random.default_rng(s)) for s in range(60)})
+        [0, 1, 2, 3, 4]
+    """
+    top = max(values) if values else base
+    if temperature == 0:
+        if top > base or len(ids) == size:
+            return ids[values.index(top)]
+        return _nth_free(ids, 0)
+    if temperature == 1:
+        q, qb = values, base
+    else:
+        log_top = math.log(max(top, base))
+        q = [math.exp((math.log(v) - log_top) / temperature) for v in values]
+        qb = math.exp((math.log(base) - log_top) / temperature)
+    free = size - len(ids)
+    u = rng.random()
+    if top_p < 1:
+        order = sorted(range(len(ids)), key=lambda i: (-q[i], ids[i]))
+        cum = list(accumulate(q[i] for i in order))
+        spikes = cum[-1] if cum else 0.0
+        target = top_p * (spikes + free * qb) * (1 - 1e-12)
+        keep = bisect_left(cum, target) + 1
+        if keep <= len(order):  # the nucleus is among the spikes
+            point = u * cum[keep - 1]
+            return ids[order[min(bisect_right(cum, point), keep - 1)]]
+        extra = min(free, math.ceil((target - spikes) / qb)) if qb > 0 else free
+        point = u * (spikes + extra * qb)
+        if point < spikes:
+            return ids[order[min(bisect_right(cum, point), len(order) - 1)]]
+        return _nth_free(ids, min(int((point - spikes) / qb), max(extra - 1, 0)))
+    cum = list(accumulate(q))
+    spikes = cum[-1] if cum else 0.0
+    point = u * (spikes + free * qb)
+    if point < spikes:
+        return ids[min(bisect_right(cum, point), len(ids) - 1)]
+    return _nth_free(ids, min(int((point - spikes) / qb) if qb > 0 else 0, max(free - 1, 0)))
+
+
+def _nth_free(ids: list[int], n: int) -> int:
+    """The n-th token id (from 0) that is not one of the sorted `ids`."""
+    x = n
+    for i in ids:  # each spike at or below the candidate pushes it one further
+        if i <= x:
+            x += 1
+        else:
+            break
+    return x
+
+
+def sparse_top(ids: list[int], values: list[float], base: float, k: int,
+               tokens: Sequence[str]) -> list[tuple[str, float, list[int]]]:
+    """`top_alternatives` of a sparsely given distribution (see `sparse_choose`).
+
+    Example:
+        >>> [t for t, _, _ in sparse_top([2], [0.9], 0.01, 3, ["a", "b", "c", "d"])]
+        ['c', 'a', 'b']
+    """
+    if k <= 0:
+        return []
+    order = sorted(range(len(ids)), key=lambda i: (-values[i], ids[i]))[:k]
+    out = [(ids[i], values[i]) for i in order if values[i] > base]
+    taken = sorted(ids)
+    n = 0
+    while len(out) < min(k, len(tokens)):
+        out.append((_nth_free(taken, n), base))
+        n += 1
+    return [(tokens[i], math.log(v), token_bytes(tokens[i])) for i, v in out]
+
+
 class Generation:
     """A lazy stream of `Token`s; after exhaustion `finish_reason` is "stop" or "length".
 
-    Attributes: finish_reason (None while running), prompt_tokens, completion_tokens (tokens
-    yielded so far), text (their concatenation), tokens (the yielded Token objects).
+    `decoder` gives the next-token distributions (`tokens`, `probabilities()`, `advance(id)`; see
+    `LanguageModel.decoder`). Attributes: finish_reason (None while running), prompt_tokens,
+    completion_tokens (tokens yielded so far), text (their concatenation), tokens (the yielded
+    Token objects).
     """
 
-    def __init__(self, model, conditioning, *, max_tokens: int | None, temperature: float,
-                 top_p: float, seed: int | None, stop: list[str], top_logprobs: int):
-        self.model = model
+    def __init__(self, decoder, prompt_tokens: int, *, eos: int, max_tokens: int | None,
+                 temperature: float, top_p: float, seed: int | None, stop: list[str],
+                 top_logprobs: int):
+        self.decoder = decoder
+        self.eos = eos
         self.finish_reason: str | None = None
-        self.prompt_tokens: int = conditioning.prompt_tokens
+        self.prompt_tokens: int = prompt_tokens
         self.tokens: list[Token] = []
         self.max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
-        self._cond = conditioning
         self._temperature = float(temperature)
         self._top_p = float(top_p)
-        # Any integer is a valid API seed; numpy wants a non-negative one.
-        self._rng = np.random.default_rng(None if seed is None else int(seed) % 2**64)
+        # Any integer is a valid API seed. One uniform number is drawn per token (see `choose`).
+        self._rng = random.Random(None if seed is None else int(seed))
         self._stops = stop
         self._top_logprobs = top_logprobs
         self._iter = self._run()
@@ -175,10 +261,11 @@ class Generation:
         return token
 
     def _run(self) -> Iterator[Token]:
-        cond = self._cond
-        vocab = cond.tokens
-        eos = self.model.eos_id
-        history = list(cond.history)
+        decoder = self.decoder
+        sparse = getattr(decoder, "sparse", None)  # a decoder that can say its distribution sparsely
+        vocab = decoder.tokens
+        size = len(vocab)
+        eos = self.eos
         pending: list[Token] = []
         pending_text = ""
         produced = 0
@@ -188,19 +275,29 @@ class Generation:
                     yield self._emit(tok)
                 self.finish_reason = "length"
                 return
-            p = self.model.distribution(cond, history)
-            logp = np.log(p)
-            choice = choose(p, logp, self._temperature, self._top_p, self._rng)
+            if sparse is not None:
+                ids, values, base = sparse()
+                choice = sparse_choose(ids, values, base, size, self._temperature, self._top_p, self._rng)
+                where = bisect_left(ids, choice)
+                chosen = values[where] if where < len(ids) and ids[where] == choice else base
+            else:
+                p = decoder.probabilities()
+                logp = np.log(p)
+                choice = choose(p, logp, self._temperature, self._top_p, self._rng)
+                chosen = float(p[choice])
             produced += 1
             if choice == eos:
                 for tok in pending:
                     yield self._emit(tok)
                 self.finish_reason = "stop"
                 return
-            history.append(choice)
+            decoder.advance(choice)
             text = vocab[choice]
-            tok = Token(text, float(logp[choice]), token_bytes(text),
-                        top_alternatives(p, self._top_logprobs, vocab))
+            if sparse is not None:
+                top = sparse_top(ids, values, base, self._top_logprobs, vocab)
+            else:
+                top = top_alternatives(p, self._top_logprobs, vocab)
+            tok = Token(text, math.log(chosen), token_bytes(text), top)
             if not self._stops:
                 yield self._emit(tok)
                 continue

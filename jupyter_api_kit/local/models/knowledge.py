@@ -1,7 +1,8 @@
 """What a local language model knows: vocabulary, tokenizer, general n-gram and topic index.
 
 The base knowledge is trained on first use, once per process, from the corpus files: `corpus.txt`
-(the general answers), `corpus_science.txt` (class topics, from volcanoes to the human body),
+(the general answers), `corpus_science.txt` and `corpus_school.txt` (class topics: space, the Earth,
+weather, plants, animals, the body, history, maths, computing),
 `corpus_unknown.txt` (what to say about a subject the corpus lacks) and `corpus_small_talk.txt`
 (answers to greetings and thanks, under the messages they answer). A paragraph is one answer, ended
 by the end-of-answer token. Fine-tuning builds an extended `Knowledge` that shares the base n-gram.
@@ -24,10 +25,12 @@ import numpy as np
 
 from jupyter_api_kit.local.models.context import Document, TopicIndex, document_from_text, stem
 from jupyter_api_kit.local.models.ngram import MAX_DISCOUNT, NGramModel
+from jupyter_api_kit.local.models.sentences import split_sentences
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
 CORPUS_PATH = Path(__file__).with_name("corpus.txt")
-CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"))
+CORPUS_PATHS = (CORPUS_PATH, Path(__file__).with_name("corpus_science.txt"),
+                Path(__file__).with_name("corpus_school.txt"))
 # Honest answers for questions about things the corpus does not cover: they are retrieved when no
 # paragraph matches the prompt's main words (see LanguageModel.condition).
 UNKNOWN_PATH = Path(__file__).with_name("corpus_unknown.txt")
@@ -76,8 +79,13 @@ class Knowledge:
 
     def __init__(self, order: int, tokenizer: Tokenizer, ngram: NGramModel,
                  documents: list[Document], token_counts: Counter, fallback: Sequence[int] = (),
-                 small_talk: Sequence[tuple[frozenset, tuple[int, ...]]] = ()):
+                 small_talk: Sequence[tuple[frozenset, tuple[int, ...]]] = (),
+                 paragraphs: Sequence[str] = ()):
         self.order = order
+        # The text of each document, and the units a chat answer may say of it: its sentences, or
+        # the whole paragraph when it is laid out in lines (a list, a poem).
+        self.paragraphs = list(paragraphs)
+        self.units = [[p] if "\n" in p else split_sentences(p) or [p] for p in self.paragraphs]
         self.fallback = tuple(fallback)  # ids of the documents answering unknown questions
         self.small_talk = tuple(small_talk)  # (words of a message, ids of the documents answering it)
         self._small_talk_words = frozenset(w for key, _ in self.small_talk for w in key)
@@ -232,7 +240,7 @@ def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str 
     seqs = [[index[t] for t in toks] + [0] for toks in split]
     ngram = NGramModel(seqs, vocab_size=len(tokenizer), order=order)
     documents = [document_from_text(p, [s]) for p, s in zip(paragraphs, seqs)]
-    return Knowledge(order, tokenizer, ngram, documents, counts, fallback, talk)
+    return Knowledge(order, tokenizer, ngram, documents, counts, fallback, talk, paragraphs)
 
 
 def corpus_text(paths: Sequence[Path] = CORPUS_PATHS) -> str:

@@ -1,14 +1,12 @@
-"""How a prompt steers the local language model: retrieval settings and mixture weights.
+"""How a raw text prompt steers its continuation (`continuation`): retrieval settings and mixture weights.
 
-`Mixture` holds every knob of `LanguageModel.condition` and `LanguageModel.distribution` that is
+`Mixture` holds every knob of `continuation.condition` and `continuation.distribution` that is
 not learned from text. The weights may depend on the prompt and on the history (here: on how many of
 the last tokens the topic model has seen), never on the token being scored, so each mixture is a
 proper distribution and the logprobs the model reports stay exact.
 
 Example:
     >>> DEFAULT_MIXTURE.topic_weight(depth=0) < DEFAULT_MIXTURE.topic_weight(depth=4) < 1
-    True
-    >>> LEGACY_MIXTURE.topic_weight(depth=0) == LEGACY_MIXTURE.topic_weight(depth=4) == 0.8
     True
 """
 
@@ -78,11 +76,4 @@ class Mixture:
         return self.cache_by_depth[min(depth, len(self.cache_by_depth) - 1)]
 
 
-# The weights before the topicality work (constant topic and cache weights, the cache spread evenly
-# over the prompt's words, all retrieved paragraphs alike, no framing words, no "I do not know"
-# answers): the baseline of benchmarks/bench_topicality.py.
-LEGACY_MIXTURE = Mixture(topic_by_depth=(0.8,), cache_by_depth=(0.015,), cache_without_topic=0.015,
-                         cache_idf=False, topic_documents=4, coverage=0.0, neighbour_share=0.5,
-                         framing_weight=1.0, topic_extra_order=2, best_repeats=1, top_extra=0,
-                         unknown_below=0.0)
 DEFAULT_MIXTURE = Mixture()

@@ -6,11 +6,19 @@ and nothing found scores 0. A sub-category lifts its parent (threats are harassm
 `sexual/minors` needs both sexual content and a word about minors, and then scores their
 summed weights. A category is flagged at 0.5.
 
+Context decides how much a violent word weighs. Words inside an idiom (`moderation_idioms.txt`:
+"kill for a coffee", "photo shoot", "heart attack") count for nothing. A violent word aimed at a
+person ("hurt *them*") weighs more, and more again when said as an intent ("I *want to* hurt them");
+an intent against "you" is a threat (harassment/threatening). A bare violent word ("the lion killed
+a zebra") stays under the flag.
+
 Example:
     >>> model = ModerationModel()
     >>> r = model.classify("I will kill you, you idiot")
     >>> r.flagged, r.categories["harassment/threatening"], round(r.scores["violence"], 2)
-    (True, True, 0.8)
+    (True, True, 0.93)
+    >>> model.classify("I would kill for a cup of coffee").flagged, model.classify("I want to hurt them").flagged
+    (False, True)
     >>> model.classify("The planets orbit the sun.").flagged
     False
 """
@@ -35,6 +43,20 @@ PARENTS = {"harassment/threatening": ("harassment", "violence"), "hate/threateni
            "violence/graphic": ("violence",)}
 THRESHOLD = 0.5
 LEXICON_PATH = Path(__file__).with_name("moderation_lexicon.txt")
+IDIOMS_PATH = Path(__file__).with_name("moderation_idioms.txt")
+# Who a violent word may be aimed at, and how an intent to do it is said.
+TARGETS = frozenset("""you him her them me us people someone somebody everyone everybody anyone anybody
+boss neighbor neighbour neighbors neighbours wife husband mom mum dad mother father brother sister teacher
+teachers friend friends family kids children child classmates coworker coworkers colleague colleagues
+cops police president students man woman guy girl boy baby""".split())
+INTENTS = (("i", "want", "to"), ("i", "wanna"), ("i'm", "going", "to"), ("i", "am", "going", "to"),
+           ("i'm", "gonna"), ("i", "will"), ("i'll"), ("i'd", "like", "to"), ("i", "plan", "to"),
+           ("i'm", "about", "to"), ("let's"), ("we", "will"), ("we'll"), ("we're", "going", "to"),
+           ("i", "should"), ("i", "could"), ("gonna"), ("going", "to"))
+TARGET_WEIGHT = 0.6      # a violent word aimed at a person
+INTENT_WEIGHT = 0.6      # ... said as something the speaker means to do
+THREAT_WEIGHT = 1.0      # ... to the person addressed
+TARGET_SPAN, INTENT_SPAN = 3, 5
 _WORDS = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 
 
@@ -72,6 +94,39 @@ def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, list[Entry]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def load_idioms(path: Path = IDIOMS_PATH) -> dict[str, list[Entry]]:
+    """Idiom phrases indexed like the lexicon (their category is unused)."""
+    index: dict[str, list[Entry]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words = tuple(w.replace("xstarx", "*") for w in
+                          _WORDS.findall(line.strip().lower().replace("*", "xstarx")))
+            index.setdefault(words[0][:2], []).append(Entry("idiom", 0.0, words))
+    return index
+
+
+def _idiom_words(words: list[str]) -> set[int]:
+    """Positions of the words that are part of an idiom."""
+    inside: set[int] = set()
+    idioms = load_idioms()
+    for i, word in enumerate(words):
+        for entry in idioms.get(word[:2], ()):
+            if entry.matches_at(words, i):
+                inside.update(range(i, i + len(entry.words)))
+    return inside
+
+
+def _intent_before(words: list[str], i: int) -> bool:
+    window = words[max(0, i - INTENT_SPAN):i]
+    for intent in INTENTS:
+        phrase = (intent,) if isinstance(intent, str) else intent
+        for k in range(len(window) - len(phrase) + 1):
+            if tuple(window[k:k + len(phrase)]) == phrase:
+                return True
+    return False
+
+
 @dataclass
 class Classification:
     flagged: bool
@@ -83,14 +138,30 @@ class ModerationModel:
     id = MODERATION_MODEL
 
     def raw_weights(self, text: str) -> dict[str, float]:
-        """Summed weights of the lexicon phrases found in `text`, by category."""
+        """Summed weights of the lexicon phrases found in `text`, by category, in context (see the
+        module docstring)."""
         words = _WORDS.findall(text.lower().replace("\u2019", "'"))
         lexicon = load_lexicon()
+        idioms = _idiom_words(words)
         totals: dict[str, float] = {}
+        aimed = False  # one violent act aimed at a person is enough to weigh the context once
         for i, word in enumerate(words):
             for entry in lexicon.get(word[:2], ()):
-                if entry.matches_at(words, i):
-                    totals[entry.category] = totals.get(entry.category, 0.0) + entry.weight
+                if not entry.matches_at(words, i) or idioms & set(range(i, i + len(entry.words))):
+                    continue
+                totals[entry.category] = totals.get(entry.category, 0.0) + entry.weight
+                if entry.category != "violence" or aimed:
+                    continue
+                after = words[i + len(entry.words):i + len(entry.words) + TARGET_SPAN]
+                target = next((w for w in after if w in TARGETS), None)
+                if target is None:
+                    continue
+                aimed = True
+                totals["violence"] += TARGET_WEIGHT
+                if _intent_before(words, i):
+                    totals["violence"] += INTENT_WEIGHT
+                    if target == "you":
+                        totals["harassment/threatening"] = totals.get("harassment/threatening", 0.0) + THREAT_WEIGHT
         return totals
 
     def classify(self, text: str) -> Classification:

@@ -96,6 +96,7 @@ class NGramModel:
         v = self.vocab_size
         s = self.scale
         self._rows: list[dict[tuple, tuple[int, int, float]]] = []
+        self._values: list[dict[tuple, float]] = []  # discounted value of each n-gram, for `prob`
         self._next: list[np.ndarray] = []
         self._vals: list[np.ndarray] = []
         self.discounts: list[float] = []
@@ -106,6 +107,7 @@ class NGramModel:
             for gram, c in level.items():
                 groups[gram[:-1]].append((gram[-1], c))
             rows: dict[tuple, tuple[int, int, float]] = {}
+            values: dict[tuple, float] = {}
             nxt: list[int] = []
             vals: list[float] = []
             for ctx, items in groups.items():
@@ -114,6 +116,7 @@ class NGramModel:
                 mass = 0.0
                 for w, c in items:
                     val = max(s * c - d, 0.0) / total
+                    values[ctx + (w,)] = val
                     nxt.append(w)
                     vals.append(val)
                     mass += val
@@ -121,6 +124,7 @@ class NGramModel:
                 # d * types / total) keeps the sum exact even when scaled counts fall below d.
                 rows[ctx] = (start, len(nxt), max(1.0 - mass, 0.0))
             self._rows.append(rows)
+            self._values.append(values)
             self._next.append(np.asarray(nxt, dtype=np.int64))
             self._vals.append(np.asarray(vals, dtype=np.float64))
         # The unigram level is the plain continuation-count estimate with a sliver of uniform mass:
@@ -178,6 +182,29 @@ class NGramModel:
         for k, (start, end, gamma) in reversed(rows):
             p[self._next[k][start:end]] += above * self._vals[k][start:end]
             above *= gamma
+        return p
+
+    def prob(self, history: Sequence[int], token: int, backoff: float | None = None) -> float:
+        """P(token | history), the entry `distribution(history)[token]` without the dense vector
+        (with `backoff`: the entry of `distribution(history, backoff=...)`, given its token's value).
+
+        Example:
+            >>> m = NGramModel([[0, 1, 2], [0, 1, 3]], vocab_size=4, order=3)
+            >>> bool(abs(m.prob([0, 1], 2) - m.distribution([0, 1])[2]) < 1e-12)
+            True
+        """
+        hist = list(history[-(self.order - 1):]) if self.order > 1 else []
+        hist = [BOS] * (self.order - 1 - len(hist)) + hist
+        if backoff is not None:
+            p = backoff
+        else:
+            p = float(self.unigram[token]) if 0 <= token < self.vocab_size else 0.0
+        for k in range(1, self.order):
+            ctx = tuple(hist[len(hist) - k:])
+            row = self._rows[k].get(ctx)
+            if row is None:
+                break
+            p = row[2] * p + self._values[k].get(ctx + (token,), 0.0)
         return p
 
     def depth(self, history: Sequence[int]) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from collections.abc import Iterable
 
 # Order matters: contractions before words so "don't" -> "don", "'t" like GPT tokenizers; a run of
@@ -54,13 +55,18 @@ def pretokenize(text: str) -> list[str]:
 
 
 def token_bytes(token: str) -> list[int]:
-    """UTF-8 bytes of a token, as the API reports them.
+    """UTF-8 bytes of a token, as the API reports them (a fresh list: callers may keep it).
 
     Example:
         >>> token_bytes(" é")
         [32, 195, 169]
     """
-    return list(token.encode("utf-8"))
+    return list(_encoded(token))
+
+
+@lru_cache(maxsize=65_536)
+def _encoded(token: str) -> bytes:
+    return token.encode("utf-8")
 
 
 class Tokenizer:

@@ -15,7 +15,6 @@ file_search_call.in_progress, .searching, .completed and output_item.done before
 from __future__ import annotations
 
 import json
-import random
 import threading
 from dataclasses import dataclass, field
 
@@ -24,8 +23,8 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params, check_metadata
 from jupyter_api_kit.local.inference.engine import logprob_entry, resolve_language_model
+from jupyter_api_kit.local.inference.tools import call_arguments, check_json_schema, function_to_call, json_text
 from jupyter_api_kit.local.models.context import render_messages
-from jupyter_api_kit.local.models.json_fill import arguments_for, value_for
 from jupyter_api_kit.local.responses import store as response_store
 from jupyter_api_kit.local.responses.request import (
     parse_input,
@@ -88,6 +87,7 @@ def _text_format(p: Params) -> dict:
         if not isinstance(fmt.get("name"), str) or not isinstance(fmt.get("schema"), dict):
             raise BadRequest("Invalid 'text.format': a json_schema format needs a 'name' and a 'schema' object.",
                              param="text.format")
+        check_json_schema(fmt["schema"], "text.format.schema")
         return {"type": "json_schema", "name": fmt["name"], "schema": fmt["schema"],
                 "strict": bool(fmt.get("strict", False))}
     return {"type": kind}
@@ -262,15 +262,12 @@ class Run:
     def _snapshot(self) -> dict:
         return present(json.loads(json.dumps(self.response)), self.req.include)
 
-    def _forced_function(self):
+    def _function(self):
+        """The function this response calls (see `inference.tools`), or None to search and answer."""
         choice, functions = self.req.tool_choice, [t for t in self.req.tools if t["type"] == "function"]
-        if self.req.inputs and self.req.inputs[-1].get("type") == "function_call_output":
-            return None  # the tool has answered: now the model answers in text
-        if isinstance(choice, dict) and choice.get("type") == "function":
-            return next(t for t in functions if t["name"] == choice["name"])
-        if choice == "required" and functions:
-            return functions[0]
-        return None
+        if not functions or (isinstance(choice, dict) and choice.get("type") != "function"):
+            return None
+        return function_to_call(self.req.messages, functions, choice)
 
     def _searches(self) -> list[dict]:
         choice = self.req.tool_choice
@@ -286,7 +283,7 @@ class Run:
         self.response["status"] = "in_progress"
         yield self._event("response.in_progress", response=self._snapshot())
         messages = list(self.req.messages)
-        function = self._forced_function()
+        function = self._function()
         if function is not None:
             yield from self._function_call(function)
         else:
@@ -303,9 +300,8 @@ class Run:
         return index, self._event("response.output_item.added", output_index=index, item=public_item(item))
 
     def _function_call(self, tool: dict):
-        rng = random.Random(len(self.req.messages))
-        context = "\n".join(m["content"] for m in self.req.messages if m["role"] in ("user", "developer"))
-        arguments = json.dumps(arguments_for(tool.get("parameters"), context, rng))
+        req = self.req
+        arguments = call_arguments(req.model, tool, req.messages, temperature=req.temperature, top_p=req.top_p)
         item = {"id": new_id("fc_"), "type": "function_call", "status": "in_progress", "arguments": "",
                 "call_id": new_id("call_"), "name": tool["name"]}
         index, added = self._add(item)
@@ -358,26 +354,26 @@ class Run:
                           part=dict(part))
         want_logprobs = "message.output_text.logprobs" in req.include
         plain = req.text_format["type"] == "text"
-        gen = req.model.generate(messages, max_tokens=req.max_output_tokens, temperature=req.temperature,
-                                 top_p=req.top_p, top_logprobs=req.top_logprobs)
+        gen = req.model.generate(messages, max_tokens=req.max_output_tokens if plain else None,
+                                 temperature=req.temperature, top_p=req.top_p,
+                                 top_logprobs=req.top_logprobs if plain else 0)
         for tok in gen:
-            self.output_tokens += 1
-            entry = [logprob_entry(tok)] if want_logprobs and tok.logprob is not None else []  # upstreams may give none
-            part["logprobs"] += entry
             part["text"] += tok.text
-            if plain:
+            if plain:  # a JSON answer is made whole from this one, which is never shown
+                self.output_tokens += 1
+                entry = [logprob_entry(tok)] if want_logprobs and tok.logprob is not None else []  # upstreams may give none
+                part["logprobs"] += entry
                 yield self._event("response.output_text.delta", item_id=item["id"], output_index=index,
                                   content_index=0, delta=tok.text, logprobs=entry)
             if self.cancel.is_set():
                 return
-        if not plain:  # JSON modes: the formatted answer is one delta, built around the generated text
-            fmt = req.text_format
-            value = ({"answer": part["text"].strip()} if fmt["type"] == "json_object"
-                     else value_for(fmt["schema"], part["text"], random.Random(0)))
-            part["text"] = json.dumps(value)
+        self.incomplete = gen.finish_reason == "length" and req.max_output_tokens is not None
+        if not plain:  # JSON modes: the whole object, in one delta, counted as the tokens it has
+            out = json_text(req.model, messages, part["text"], req.text_format, req.max_output_tokens)
+            part["text"], self.incomplete = out.text, out.finish_reason == "length"
+            self.output_tokens += out.tokens
             yield self._event("response.output_text.delta", item_id=item["id"], output_index=index,
                               content_index=0, delta=part["text"], logprobs=[])
-        self.incomplete = gen.finish_reason == "length" and req.max_output_tokens is not None
         self._cite(part)
         item["status"] = "incomplete" if self.incomplete else "completed"
         yield self._event("response.output_text.done", item_id=item["id"], output_index=index, content_index=0,

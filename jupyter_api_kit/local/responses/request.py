@@ -23,6 +23,7 @@ from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.params import Params, type_name
+from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.spec import INPUT_ROLES as ROLES
 
 TOOL_TYPES = ("function", "file_search")
@@ -197,9 +198,11 @@ def to_messages(items: list[dict]) -> list[dict]:
         if kind == "message":
             messages.append({"role": item["role"], "content": "\n".join(part_text(p) for p in item["content"])})
         elif kind == "function_call":
-            messages.append({"role": "assistant", "content": f"{item['name']}({item['arguments']})"})
+            call = {"id": item.get("call_id") or "", "type": "function",
+                    "function": {"name": item["name"], "arguments": item["arguments"]}}
+            messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
         elif kind == "function_call_output":
-            messages.append({"role": "tool", "content": item["output"]})
+            messages.append({"role": "tool", "content": item["output"], "tool_call_id": item.get("call_id") or ""})
         elif kind == "file_search_call" and item.get("results"):
             messages.append({"role": "tool", "content": "\n\n".join(r.get("text", "") for r in item["results"])})
         elif kind == "compaction":
@@ -226,6 +229,8 @@ def parse_tools(p: Params) -> tuple[list, object]:
         tp = Params(tool, prefix=f"tools[{i}].")
         if tool["type"] == "function":
             tp.str("name", required=True)
+            if tool.get("parameters") is not None:
+                check_json_schema(tp.dict("parameters"), f"tools[{i}].parameters")
         else:
             ids = tp.list("vector_store_ids", required=True)
             if not all(isinstance(v, str) for v in ids):

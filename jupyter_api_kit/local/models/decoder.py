@@ -1,0 +1,396 @@
+"""Next-token distributions of a chat answer: a mixture over the sentences the answer may be saying.
+
+The decoder follows an `AnswerPlan` token by token. Its state is a set of weighted hypotheses, each
+"the answer is at token k of opener or unit u" (or "the answer has ended"). The next-token
+distribution is their mixture:
+
+    P(t) = (1 - f) * sum_h w_h * [c_hk * 1(t = token k of h) + (1 - c_hk) * W_hk(t)] + f / |vocabulary|
+
+where `c_hk` is how surely the unit dictates its token k: a name, a number, most words: surely
+(c = 1); a word with near-equivalents ("every", "in", "very", "large"): less, the rest `W_hk`
+going to the alternatives (`alternatives`) in proportion to how well each fits between its
+neighbours (`Wording`); f is a small floor. After a token is chosen, each hypothesis is reweighted by the
+probability it gave that token (Bayes' rule). At the end of a unit a hypothesis branches into the
+end of the answer and the units that may follow (`AnswerPlan.after`). Each hypothesis copies one
+unit from its start, so an answer never joins two sentences into a new claim; where hypotheses
+agree the next token is near certain, where they differ (which fact to state, how to begin, a word
+among near-equivalents, whether to go on) the probabilities say so.
+
+The state is a function of the tokens so far and nothing else, so `P` is a proper distribution
+and the logprob reported for a token is exactly log P.
+
+Example:
+    >>> from jupyter_api_kit.local.models.knowledge import base_knowledge
+    >>> from jupyter_api_kit.local.models.answers import plan_answer
+    >>> knowledge = base_knowledge(3)
+    >>> plan = plan_answer(knowledge, [{"role": "user", "content": "My cat is Zorblax. Who is my cat?"}])
+    >>> dec = AnswerDecoder(knowledge, plan)
+    >>> p = dec.probabilities()
+    >>> bool(abs(p.sum() - 1) < 1e-9), dec.tokens[int(p.argmax())]
+    (True, 'Your')
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from jupyter_api_kit.local.models.extract import corpus_words, proper_names
+from jupyter_api_kit.local.models.tokenizer import pretokenize
+from jupyter_api_kit.local.models.wording import Wording, alternatives
+
+FLOOR_WEIGHT = 1e-4
+MAX_HYPOTHESES = 32
+_PRUNE = 1e-7            # hypotheses this much less likely than the best are dropped
+_SHARED: OrderedDict = OrderedDict()  # encoded corpus sentences, shared between requests
+_WORDS: OrderedDict = OrderedDict()   # pre-tokens and alternatives of sentences, by text
+_SHARED_LOCK = threading.Lock()
+_SHARED_SIZE = 50_000
+LOWER_STARTS = frozenset("""the a an it its this these those there in on at every each some most many all one
+to for when if as our your my their they we you he she his her after before during from with by""".split())
+OPENER, UNIT, END, CONNECT = 0, 1, 2, 3
+# How a unit is written: as the answer's first words, after a space, after an opener that leaves it
+# in lower case, after a blank line, or with its subject said as a pronoun ("It opens ...").
+START, SPACE, LOWER, BREAK, PRONOUN, PRONOUN_LOWER = 0, 1, 2, 3, 4, 5
+# Words that may join a unit to the one before it, and the share of joins that use one.
+CONNECTORS = (" Also,", " In addition,", " On top of that,")
+CONNECT_SHARE = 0.3
+# Share of a first unit whose subject the question names that says it as "It"/"They".
+PRONOUN_SHARE = 0.15
+# Chance that a sentence ends at a clause boundary after it has said what was asked (`Unit.exits`).
+EXIT_SHARE = 0.3
+
+
+class RequestTokens:
+    """The vocabulary of one request: the model's, plus the words of the conversation it lacks."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.extra: dict[str, int] = {}
+        self.fixed = False
+        self.tokens = tokenizer.vocabulary  # replaced by a longer list once extras are added
+
+    def ids(self, pieces: list[str]) -> tuple[int, ...]:
+        """Ids of pre-tokens; one the model lacks becomes a token of this request (once the
+        vocabulary is fixed, it is spelled with the model's own pieces instead)."""
+        index, out = self.tokenizer.index, []
+        for piece in pieces:
+            i = index.get(piece)
+            if i is None:
+                i = self.extra.get(piece)
+            if i is None and self.fixed:
+                out.extend(index.get(t, 0) for t in self.tokenizer.split_pretoken(piece))
+                continue
+            if i is None:
+                i = len(self.tokenizer.vocabulary) + len(self.extra)
+                self.extra[piece] = i
+            out.append(i)
+        return tuple(out)
+
+    def finish(self):
+        self.fixed = True
+        if self.extra:
+            self.tokens = TokenList(self.tokenizer.vocabulary, list(self.extra))
+        return self.tokens
+
+
+class TokenList(Sequence):
+    """The model's vocabulary followed by a request's own words, without copying the vocabulary.
+
+    Example:
+        >>> t = TokenList(["a", "b"], [" Zorblax"])
+        >>> len(t), t[2], t[-1], t[:2], t.index(" Zorblax")
+        (3, ' Zorblax', ' Zorblax', ['a', 'b'], 2)
+    """
+
+    def __init__(self, base: list[str], extra: list[str]):
+        self.base, self.extra = base, extra
+        self._n = len(base)
+
+    def __len__(self) -> int:
+        return self._n + len(self.extra)
+
+    def __getitem__(self, i):
+        if type(i) is int and 0 <= i < self._n:
+            return self.base[i]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.base[i] if i < len(self.base) else self.extra[i - len(self.base)]
+
+    def __iter__(self):
+        yield from self.base
+        yield from self.extra
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+
+def _lowered(word: str) -> str:
+    """A sentence's first word as it reads after "Also," ("Moons" -> "moons"; "Mars", a name the
+    corpus writes capitalized inside sentences, and words it has never seen, stay)."""
+    lower = word.lower()
+    if lower in LOWER_STARTS:
+        return lower
+    if word == "I" or word.strip() in proper_names() or lower.strip() not in corpus_words():
+        return word
+    return lower
+
+
+class AnswerDecoder:
+    """Incremental next-token distributions of a chat answer (see the module docstring)."""
+
+    def __init__(self, knowledge, plan, wording: Wording | None = None, eos: int = 0):
+        self.plan = plan
+        self.eos = eos
+        self.wording = wording or Wording([knowledge.ngram])
+        self._vocab = RequestTokens(knowledge.tokenizer)
+        self._openers: list[tuple[str, str, bool]] = []
+        self._seqs: dict[tuple, tuple] = {}
+        self._own: dict[tuple, tuple] = {}  # encoded sentences with words of this request
+        self.history: list[int] = []
+        self._where: dict | None = None  # token -> units and places it occurs at (see _resync)
+        start: dict[tuple, float] = {}
+        for name, kind in plan.kinds.items():
+            for text, weight, lower in kind.openers:
+                if not text:
+                    for u, q in kind.starts:
+                        self._first(start, u, START, kind.weight * weight * q)
+                    continue
+                self._openers.append((name, text, lower))
+                self._add(start, (OPENER, len(self._openers) - 1, START, 0, ()), kind.weight * weight)
+        # The conversation's sentences are encoded now, so that the request's vocabulary (the
+        # model's plus their new words) is fixed before the first token; the corpus's need no new
+        # words and are encoded when an answer reaches them.
+        for unit in plan.units:
+            if unit.kind == "context":
+                pieces = self._words(unit.text)[0]
+                self._vocab.ids(pieces + ([" " + pieces[0]] if pieces and not pieces[0][:1].isspace() else []))
+        for o in range(len(self._openers)):
+            self._seq(OPENER, o, START)
+        for c in range(len(CONNECTORS)):
+            self._seq(CONNECT, (c, 0), START)
+        self.tokens = self._vocab.finish()
+        self.size = len(self.tokens)
+        self.period = self._vocab.ids(["."])[0]
+        self.hyps = self._normalize(start) or {(END, 0, 0, 0, ()): 1.0}
+
+    def _first(self, hyps: dict, unit: int, variant: int, weight: float) -> None:
+        """The hypotheses of an answer starting with `unit` (written as `variant`)."""
+        # After an opener ("Here is what I know:") a bare "it" would have nothing to stand for.
+        share = PRONOUN_SHARE if self.plan.units[unit].subject and variant == START else 0.0
+        self._add(hyps, (UNIT, unit, variant, 0, ()), weight * (1.0 - share))
+        if share:
+            self._add(hyps, (UNIT, unit, PRONOUN if variant == START else PRONOUN_LOWER, 0, ()), weight * share)
+
+    def _seq(self, mode: int, ref, variant: int):
+        """(token ids, how surely each is dictated, its alternatives' ids, the positions where the
+        sentence may end early) of an opener, a connector or a unit."""
+        if mode == CONNECT:
+            ref = (ref[0], 0)  # a connector's words do not depend on the unit it leads to
+        key = (mode, ref, variant)
+        found = self._seqs.get(key)
+        if found is None:
+            if mode == CONNECT:
+                text, unit = CONNECTORS[ref[0]], None
+            elif mode == OPENER:
+                text, unit = self._openers[ref][1], None
+            else:
+                unit = self.plan.units[ref]
+                text = unit.text
+            pronoun = (unit.subject, unit.plural) if unit is not None and variant in (PRONOUN, PRONOUN_LOWER) else None
+            ids, sure, mates = self._encoded(text, variant, pronoun)
+            stops = frozenset()
+            if unit is not None:
+                shift = {BREAK: 2, PRONOUN: 1 - unit.subject, PRONOUN_LOWER: 1 - unit.subject}.get(variant, 0)
+                stops = frozenset(k + shift for k in self.plan.exits_of(ref) if 0 < k + shift < len(ids))
+            found = (ids, sure, mates, stops)
+            self._seqs[key] = found
+        return found
+
+    def _encoded(self, text: str, variant: int, pronoun):
+        """(ids, sure, mates) of a text written as `variant`; shared between requests when the text
+        needs no word of its own request (a corpus sentence)."""
+        key = (id(self._vocab.tokenizer), text, variant, pronoun)
+        found = _SHARED.get(key) or self._own.get(key)
+        if found is not None:
+            return found
+        pieces, sure, mates = self._words(text)
+        if pronoun is not None:
+            subject, plural = pronoun
+            word = ("They" if plural else "It") if variant == PRONOUN else (" they" if plural else " it")
+            pieces, sure, mates = [word] + pieces[subject:], (1.0,) + sure[subject:], ((),) + mates[subject:]
+        elif pieces and variant in (SPACE, LOWER):
+            first = pieces[0] if variant == SPACE else _lowered(pieces[0])
+            if first[:1].isspace():
+                pieces = pretokenize(" " + text)
+                pieces, sure, mates = pieces, (1.0,) * len(pieces), ((),) * len(pieces)
+            else:
+                pieces = [" " + first] + pieces[1:]
+        elif variant == BREAK:
+            pieces, sure, mates = ["\n", "\n"] + pieces, (1.0, 1.0) + sure, ((), ()) + mates
+        index = self._vocab.tokenizer.index
+        own = any(p not in index for p in pieces)
+        ids, sure_out, mates_out = [], [], []
+        for piece, c, alts in zip(pieces, sure, mates):
+            spelled = self._vocab.ids([piece])  # a word the request lacks may take several tokens
+            ids.extend(spelled)
+            sure_out += [c] + [1.0] * (len(spelled) - 1)
+            mates_out += [alts] + [()] * (len(spelled) - 1)
+        found = (tuple(ids), tuple(sure_out), tuple(mates_out))
+        if own:
+            self._own[key] = found
+        else:
+            with _SHARED_LOCK:
+                _SHARED[key] = found
+                while len(_SHARED) > _SHARED_SIZE:
+                    _SHARED.popitem(last=False)
+        return found
+
+    def _words(self, text: str):
+        """(pieces, sure, alternatives' ids) of a text as it is written (its first word has none)."""
+        key = (id(self._vocab.tokenizer), text)
+        found = _WORDS.get(key)
+        if found is None:
+            pieces = pretokenize(text)
+            index = self._vocab.tokenizer.index
+            sure, mates = [1.0], [()]
+            for k in range(1, len(pieces)):
+                c, alts = alternatives(pieces[k], pieces[k - 1], pieces[k + 1:k + 5])
+                alts = tuple(index[a] for a in alts if a in index)
+                sure.append(c if alts else 1.0)
+                mates.append(alts)
+            found = (pieces, tuple(sure), tuple(mates))
+            with _SHARED_LOCK:
+                _WORDS[key] = found
+                while len(_WORDS) > _SHARED_SIZE:
+                    _WORDS.popitem(last=False)
+        return found
+
+    # -- state ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _add(hyps: dict, hyp: tuple, weight: float) -> None:
+        if weight > 0:
+            hyps[hyp] = hyps.get(hyp, 0.0) + weight
+
+    def _expand(self, hyps: dict, hyp: tuple, weight: float) -> None:
+        """Put `hyp` into `hyps`, following it past the end of its opener or unit."""
+        mode, ref, variant, pos, said = hyp
+        if mode == END:
+            self._add(hyps, hyp, weight)
+            return
+        if pos < len(self._seq(mode, ref, variant)[0]):
+            self._add(hyps, hyp, weight)
+            return
+        if mode == OPENER:
+            name, _, lower = self._openers[ref]
+            for u, q in self.plan.kinds[name].starts:
+                self._first(hyps, u, LOWER if lower else SPACE, weight * q)
+            return
+        if mode == CONNECT:
+            self._expand(hyps, (UNIT, ref[1], LOWER, 0, said), weight)
+            return
+        said = said + (ref,)
+        end, options = self.plan.after(ref, said)
+        self._add(hyps, (END, 0, 0, 0, ()), weight * end)
+        multiline = "\n" in self.plan.units[ref].text
+        for u, q in options:
+            if multiline or "\n" in self.plan.units[u].text:
+                self._expand(hyps, (UNIT, u, BREAK, 0, said), weight * q)
+                continue
+            self._expand(hyps, (UNIT, u, SPACE, 0, said), weight * q * (1.0 - CONNECT_SHARE))
+            for c in range(len(CONNECTORS)):
+                self._add(hyps, (CONNECT, (c, u), START, 0, said), weight * q * CONNECT_SHARE / len(CONNECTORS))
+
+    def _resync(self, hyps: dict, token: int) -> None:
+        """Hypotheses that the answer goes on after `token` wherever a unit has it."""
+        if self._where is None:
+            self._where = {}
+            for u in range(len(self.plan.units)):
+                for j, t in enumerate(self._seq(UNIT, u, SPACE)[0]):
+                    self._where.setdefault(t, []).append((u, j))
+        found = self._where.get(token, ())
+        for u, j in found[:MAX_HYPOTHESES]:
+            self._expand(hyps, (UNIT, u, SPACE, j + 1, ()), 1.0 / len(found))
+
+    @staticmethod
+    def _normalize(hyps: dict) -> dict:
+        total = sum(hyps.values())
+        if total <= 0:
+            return {}
+        items = sorted(hyps.items(), key=lambda kv: -kv[1])[:MAX_HYPOTHESES]
+        top = items[0][1]
+        kept = [(h, w) for h, w in items if w >= _PRUNE * top]
+        total = sum(w for _, w in kept)
+        return {h: w / total for h, w in kept}
+
+    def _wording(self, ids, pos: int, mates) -> np.ndarray:
+        context = tuple(([-1, -1] + self.history)[-2:])
+        after = ids[pos + 1] if pos + 1 < len(ids) else -1
+        return self.wording.get(context, ids[pos], after, mates)
+
+    def sparse(self) -> tuple[list[int], list[float], float]:
+        """P(next token) as (ids, their probabilities, the probability of every other token):
+        the few tokens some hypothesis predicts, over the floor shared by all."""
+        mass: dict[int, float] = {}
+        for (mode, ref, variant, pos, _), w in self.hyps.items():
+            if mode == END:
+                mass[self.eos] = mass.get(self.eos, 0.0) + w
+                continue
+            ids, sure, mates, stops = self._seq(mode, ref, variant)
+            if pos in stops:
+                mass[self.period] = mass.get(self.period, 0.0) + w * EXIT_SHARE
+                w *= 1.0 - EXIT_SHARE
+            c = sure[pos]
+            mass[ids[pos]] = mass.get(ids[pos], 0.0) + w * c
+            if c < 1.0:
+                for t, share in zip(mates[pos], self._wording(ids, pos, mates[pos])):
+                    mass[t] = mass.get(t, 0.0) + w * (1.0 - c) * share
+        base = FLOOR_WEIGHT / self.size
+        ids = sorted(mass)
+        keep = 1.0 - FLOOR_WEIGHT
+        return ids, [mass[i] * keep + base for i in ids], base
+
+    def probabilities(self) -> np.ndarray:
+        """P(next token) over `self.tokens` given the tokens so far (dense; see `sparse`)."""
+        ids, values, base = self.sparse()
+        p = np.full(self.size, base)
+        p[ids] = values
+        return p
+
+    def advance(self, token: int) -> None:
+        """Take in the chosen token: reweight the hypotheses by the probability each gave it (Bayes'
+        rule) and move them on; one that gave it none drops out."""
+        new: dict = {}
+        for hyp, w in self.hyps.items():
+            mode, ref, variant, pos, said = hyp
+            if mode == END:
+                if token == self.eos:
+                    self._add(new, hyp, w)
+                continue
+            ids, sure, mates, stops = self._seq(mode, ref, variant)
+            if pos in stops:
+                if token == self.period:  # the sentence ends here: on to what may follow it
+                    self._expand(new, (mode, ref, variant, len(ids), said), w * EXIT_SHARE)
+                w *= 1.0 - EXIT_SHARE
+            c = sure[pos]
+            if token == ids[pos]:
+                lik = c
+            elif token in mates[pos]:
+                lik = (1.0 - c) * self._wording(ids, pos, mates[pos])[mates[pos].index(token)]
+            else:
+                continue
+            self._expand(new, (mode, ref, variant, pos + 1, said), w * lik)
+        if not new:  # a token only the floor gave (or text scored from elsewhere): pick up the thread
+            self._resync(new, token)
+        if not new:
+            for (mode, ref, variant, pos, said), w in self.hyps.items():
+                if mode != END:
+                    self._expand(new, (mode, ref, variant, pos + 1, said), w)
+        self.history.append(token)
+        self.hyps = self._normalize(new) or {(END, 0, 0, 0, ()): 1.0}
