@@ -14,12 +14,14 @@ from jupyter_api_kit.local.assistants.options import (
     parse_tools,
     sampling,
 )
+from jupyter_api_kit.local.assistants.request import AssistantBody, CreateAssistantBody
 from jupyter_api_kit.local.assistants.store import get_assistant, only_keys, save
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page
-from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 
 router = APIRouter()
 
@@ -52,7 +54,7 @@ def _checked(body: dict, *, creating: bool) -> dict:
 
 
 @router.post("/assistants")
-def create_assistant(request: Request, body: dict = Depends(json_body)):
+def create_assistant(request: Request, body: dict = Depends(checked(CreateAssistantBody))):
     v = _checked(body, creating=True)
     assistant = {
         "id": new_id("asst_"), "object": "assistant", "created_at": now(), "name": v["name"],
@@ -78,7 +80,7 @@ def retrieve_assistant(assistant_id: str, request: Request):
 
 
 @router.post("/assistants/{assistant_id}")
-def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(checked(AssistantBody))):
     changes = _checked(body, creating=False)
     if changes.get("model", "") is None:
         raise BadRequest("Invalid 'model': an assistant needs a model; send a model id or leave it out.",

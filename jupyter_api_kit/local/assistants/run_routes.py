@@ -34,11 +34,13 @@ from jupyter_api_kit.local.assistants.store import (
     run_steps,
     save,
 )
+from jupyter_api_kit.local.assistants import request as request_models
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
-from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 
 router = APIRouter()
@@ -132,7 +134,7 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def create_thread_and_run(request: Request, body: dict = Depends(json_body),
+def create_thread_and_run(request: Request, body: dict = Depends(checked(request_models.CreateThreadAndRunBody)),
                           principal: Principal = Depends(authenticate)):
     """POST /threads/runs (registered by the threads router, ahead of POST /threads/{thread_id})."""
     app = request.app
@@ -150,7 +152,7 @@ def create_thread_and_run(request: Request, body: dict = Depends(json_body),
 
 
 @router.post("/threads/{thread_id}/runs")
-def create_run(thread_id: str, request: Request, body: dict = Depends(json_body),
+def create_run(thread_id: str, request: Request, body: dict = Depends(checked(request_models.CreateRunBody)),
                principal: Principal = Depends(authenticate)):
     app, store = request.app, request.app.state.store
     _include(request)
@@ -196,7 +198,8 @@ def retrieve_run(thread_id: str, run_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}")
-def modify_run(thread_id: str, run_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_run(thread_id: str, run_id: str, request: Request,
+               body: dict = Depends(checked(request_models.MetadataBody))):
     only_keys(body, ("metadata",), "Modifying a run")
     metadata = Params(body).metadata()
     store = request.app.state.store
@@ -230,7 +233,8 @@ def cancel_run(thread_id: str, run_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs")
-def submit_tool_outputs(thread_id: str, run_id: str, request: Request, body: dict = Depends(json_body)):
+def submit_tool_outputs(thread_id: str, run_id: str, request: Request,
+                        body: dict = Depends(checked(request_models.SubmitToolOutputsBody))):
     app, store = request.app, request.app.state.store
     outputs, stream = parse_tool_outputs(body)
     get_thread(store, thread_id)

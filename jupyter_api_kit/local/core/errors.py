@@ -139,6 +139,7 @@ def install_error_handlers(app) -> None:
     """Every failure leaves the server as the API's error object; nothing escapes as a bare 500."""
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+    from pydantic import ValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     def reply(err: HTTPError):
@@ -150,10 +151,16 @@ def install_error_handlers(app) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
-        param = ".".join(loc) or None
-        return reply(BadRequest(f"Invalid value for '{param}': {first.get('msg', 'invalid')}", param=param))
+        from jupyter_api_kit.local.core.request_models import bad_request
+
+        return reply(bad_request(list(exc.errors())) if exc.errors() else BadRequest("Invalid request."))
+
+    @app.exception_handler(ValidationError)
+    async def _pydantic(request, exc: ValidationError):
+        # a request model checked in a handler (not as a dependency) fails the same way
+        from jupyter_api_kit.local.core.request_models import bad_request
+
+        return reply(bad_request(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _starlette(request, exc: StarletteHTTPException):
