@@ -116,10 +116,19 @@ def _path(error: dict, data=_UNSET) -> tuple:
     return real_path(loc, data, missing=error.get("type") == "missing")
 
 
-def tagged(*models: type[BaseModel]):
+def _type_values(model: type[BaseModel]) -> tuple:
+    """The values a model's `type` Literal allows (`Literal["message"] | None` allows "message")."""
+    annotation = model.model_fields["type"].annotation
+    if typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation)
+    return tuple(v for arg in typing.get_args(annotation) if typing.get_origin(arg) is Literal
+                 for v in typing.get_args(arg))
+
+
+def tagged(*models: type[BaseModel], default: str | None = None):
     """One of `models`, chosen by the object's `type` (each model declares `type` as a Literal), as
     the API's unions of typed objects are: only the chosen model's errors are reported, and an
-    unknown or missing `type` is one clear error.
+    unknown or missing `type` is one clear error (or, with a `default`, a missing `type` means that one).
 
     Example:
         >>> from typing import Literal
@@ -139,11 +148,11 @@ def tagged(*models: type[BaseModel]):
         ...     print(bad_request(exc))
         Invalid value for '[0].type': 'video'. Supported values are: 'text', 'image_url'.
     """
-    by_type = {value: model for model in models for value in typing.get_args(model.model_fields["type"].annotation)}
+    by_type = {value: model for model in models for value in _type_values(model)}
     expected = ", ".join(f"'{t}'" for t in by_type)
 
     def kind(value):
-        found = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        found = value.get("type", default) if isinstance(value, dict) else getattr(value, "type", None)
         return f"[{found}]" if isinstance(found, str) and found in by_type else None
 
     members = tuple(Annotated[model, Tag(f"[{value}]")] for value, model in by_type.items())
@@ -200,7 +209,10 @@ def bad_request(exc: ValidationError | list, data=_UNSET) -> BadRequest:
         return BadRequest(f"Missing required parameter: '{param}'.", param=param)
     if kind in _EXPECTED:
         got = repr(value) if isinstance(value, str) and kind.endswith("_parsing") else type_name(value)
-        return BadRequest(f"Invalid type for '{param}': expected {_EXPECTED[kind]}, got {got}.", param=param)
+        # a value of none of a union's types: every type it could have been, as the API lists them
+        same = [_EXPECTED[e["type"]] for e in errors if e["type"] in _EXPECTED and _path(e, data) == _path(error, data)]
+        expected = " or ".join(dict.fromkeys(same)) if data is not _UNSET else _EXPECTED[kind]
+        return BadRequest(f"Invalid type for '{param}': expected {expected}, got {got}.", param=param)
     if kind in ("literal_error", "enum"):
         return BadRequest(f"Invalid value for '{param}': {value!r}. Supported values are: {ctx.get('expected')}.",
                           param=param)

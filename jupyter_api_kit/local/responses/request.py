@@ -204,7 +204,7 @@ def to_messages(items: list[dict]) -> list[dict]:
         elif kind == "function_call_output":
             messages.append({"role": "tool", "content": item["output"], "tool_call_id": item.get("call_id") or ""})
         elif kind == "file_search_call" and item.get("results"):
-            messages.append({"role": "tool", "content": "\n\n".join(r.get("text", "") for r in item["results"])})
+            messages.append({"role": "tool", "content": "\n\n".join(r.get("text") or "" for r in item["results"])})
         elif kind == "compaction":
             messages.extend(item.get("_messages") or decode_compaction(item, "input")["_messages"])
     return messages
