@@ -19,11 +19,13 @@ from jupyter_api_kit.local.core.params import (
     json_body,
     type_name,
 )
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
 from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
+from jupyter_api_kit.local.vector_stores.request import MAX_STORE_FILES, CreateVectorStoreBody
 from jupyter_api_kit.local.vector_stores.search import (
     RANKERS,
     parse_filter,
@@ -32,7 +34,6 @@ from jupyter_api_kit.local.vector_stores.search import (
 )
 
 router = APIRouter()
-MAX_STORE_FILES = 500
 MAX_BATCH_FILES = 2000
 
 
@@ -69,9 +70,8 @@ def _store(request: Request, vector_store_id: str) -> dict:
 # -- stores -------------------------------------------------------------------------------------------
 
 @router.post("/vector_stores")
-def create_vector_store(request: Request, body: dict = Depends(json_body),
+def create_vector_store(request: Request, body: dict = Depends(checked(CreateVectorStoreBody)),
                         principal: Principal = Depends(authenticate)):
-    _only(body, {"name", "file_ids", "expires_after", "chunking_strategy", "metadata"})
     p = Params(body)
     store = request.app.state.store
     name = p.str("name", default="", max_length=256)
