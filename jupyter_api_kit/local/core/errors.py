@@ -136,10 +136,9 @@ class TooManyRequests(HTTPError):
 
 
 def install_error_handlers(app) -> None:
-    """Every failure leaves the server as the API's error object; nothing escapes as a bare 500."""
-    from fastapi.exceptions import RequestValidationError
+    """Every failure leaves the server as the API's error object; nothing escapes as a bare 500.
+    (A request that fails its declared model is turned into one by `request_models.install`.)"""
     from fastapi.responses import JSONResponse
-    from pydantic import ValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     def reply(err: HTTPError):
@@ -148,19 +147,6 @@ def install_error_handlers(app) -> None:
     @app.exception_handler(HTTPError)
     async def _http_error(request, exc: HTTPError):
         return reply(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request, exc: RequestValidationError):
-        from jupyter_api_kit.local.core.request_models import bad_request
-
-        return reply(bad_request(list(exc.errors())) if exc.errors() else BadRequest("Invalid request."))
-
-    @app.exception_handler(ValidationError)
-    async def _pydantic(request, exc: ValidationError):
-        # a request model checked in a handler (not as a dependency) fails the same way
-        from jupyter_api_kit.local.core.request_models import bad_request
-
-        return reply(bad_request(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _starlette(request, exc: StarletteHTTPException):

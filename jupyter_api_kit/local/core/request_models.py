@@ -332,3 +332,21 @@ def query(model: type[QueryModel]):
         return read(model, query_values(model, request.query_params))
 
     return dependency
+
+
+def install(app) -> None:
+    """The one place a failed request model becomes the API's 400: FastAPI's own checks of path and
+    query parameters, and a model validated inside a handler, answer as the dependencies above do."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    def reply(err: BadRequest):
+        return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request, exc: RequestValidationError):
+        return reply(bad_request(list(exc.errors())) if exc.errors() else BadRequest("Invalid request."))
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(request, exc: ValidationError):
+        return reply(bad_request(exc))
