@@ -21,6 +21,7 @@ from jupyter_api_kit.local.core.params import (
 )
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
+from jupyter_api_kit.local.files.text import extract_text
 from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
@@ -200,7 +201,7 @@ def retrieve_vector_store_file_content(vector_store_id: str, file_id: str, reque
     data = []
     if row["status"] == "completed":
         name = file_record(request.app.state.store, file_id)["filename"]
-        data = [{"type": "text", "text": vdb.decode_text(read_file_bytes(request.app, file_id), name)}]
+        data = [{"type": "text", "text": extract_text(read_file_bytes(request.app, file_id), name)}]
     return {"object": "vector_store.file_content.page", "data": data, "has_more": False, "next_page": None}
 
 

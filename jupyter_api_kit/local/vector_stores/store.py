@@ -2,7 +2,8 @@
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
 chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
-`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when
+its text cannot be read (`files.text` reads text, Markdown, HTML, JSON and PDF). `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
 are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
 plus their embeddings (4 bytes per dimension).
@@ -26,6 +27,7 @@ from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  #
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
+from jupyter_api_kit.local.files.text import Unreadable, extract_text
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
 from jupyter_api_kit.local.vector_stores.embedding import embedding_model
 
@@ -248,39 +250,6 @@ def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, b
     db.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
 
 
-class Unreadable(Exception):
-    """A file whose content cannot be indexed; `code` (unsupported_file, invalid_file) and `message`
-    become the attachment's `last_error`.
-
-    Example:
-        >>> decode_text(bytes([0, 1, 2]), "blob.bin")
-        Traceback (most recent call last):
-        ...
-        jupyter_api_kit.local.vector_stores.store.Unreadable: blob.bin looks binary; the local server indexes text only.
-    """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def decode_text(data: bytes, filename: str) -> str:
-    """The text of a file, or `Unreadable` (the local server indexes UTF-8/UTF-16 text only)."""
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Unreadable("unsupported_file", f"{filename} is not UTF-8 text; the local server indexes text "
-                                             "files only (txt, md, json, csv, code, ...).") from None
-    if "\x00" in text:
-        raise Unreadable("unsupported_file", f"{filename} looks binary; the local server indexes text only.")
-    if not text.strip():
-        raise Unreadable("invalid_file", f"{filename} has no text to index.")
-    return text
-
-
 def process_files(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
     """Background task: process each still-`in_progress` file in turn (cancelled ones are skipped).
     Usage goes to `principal`, the caller who attached the files."""
@@ -315,7 +284,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
 
 
 def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
-    """Process one attached file if it is still `in_progress`: decode its text, cut and embed the
+    """Process one attached file if it is still `in_progress`: read its text, cut and embed the
     chunks, store them and mark the file completed (or failed with `last_error`), then record the
     embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
 
@@ -329,7 +298,7 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
     if row is None or row["status"] != "in_progress":
         return
     try:
-        text = decode_text(read_file_bytes(app, file_id), row["filename"])
+        text = extract_text(read_file_bytes(app, file_id), row["filename"])
     except Unreadable as exc:
         _finish(store, vector_store_id, file_id, "failed", error={"code": exc.code, "message": exc.message})
         return
