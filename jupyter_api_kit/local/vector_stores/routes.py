@@ -84,14 +84,8 @@ def create_vector_store(request: Request, body: dict = Depends(json_body),
         raise BadRequest("Invalid 'chunking_strategy': it applies to 'file_ids', which is empty.",
                          param="chunking_strategy")
     strategy = parse_strategy(body.get("chunking_strategy"))
-    vsid, created = new_id("vs_"), now()
-    with store.tx() as db:
-        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (vsid, created, name, dumps(metadata),
-                                                 dumps(expires_after) if expires_after else None, created))
-        for fid in file_ids:
-            vdb.attach(db, vsid, fid, None, strategy)
-    _start(request.app, vsid, file_ids, principal)
+    vsid = vdb.create_store(request.app, name=name, file_ids=file_ids, strategy=strategy, metadata=metadata,
+                            expires_after=expires_after, principal=principal)
     return _store(request, vsid)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
-from jupyter_api_kit.local.core.ids import now
+from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
@@ -234,6 +234,28 @@ def batch_object(store, row) -> dict:
 
 
 # -- attaching and processing ------------------------------------------------------------------------
+
+def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = None, metadata=None,
+                 expires_after=None, principal=None) -> str:
+    """Insert a vector store with `file_ids` attached (already checked to exist) and start processing
+    them in the background; returns its id. Used by POST /vector_stores and by the `vector_stores`
+    helper of assistants' and threads' `tool_resources`.
+
+    Example:
+        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
+        'vs_...'
+    """
+    vsid, created = new_id("vs_"), now()
+    with app.state.store.tx() as db:
+        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", (vsid, created, name, dumps(metadata or {}),
+                                                 dumps(expires_after) if expires_after else None, created))
+        for fid in file_ids:
+            attach(db, vsid, fid, None, strategy)
+    if file_ids:
+        app.state.jobs.submit(process_files, app, vsid, list(file_ids), principal)
+    return vsid
+
 
 def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, batch_id=None) -> None:
     """Attach (or re-attach) a file, `in_progress`, inside the caller's transaction `db`."""
