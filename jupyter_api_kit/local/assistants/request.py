@@ -274,7 +274,8 @@ def parse_thread_request(body, param: str = "") -> dict:
         raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'. A thread takes 'messages', "
                          "'tool_resources' and 'metadata'.", param=f"{prefix}{unknown[0]}")
     return {"messages": parse_messages(body.get("messages"), f"{prefix}messages"),
-            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources"),
+            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources",
+                                                   new_stores=True),
             "metadata": Params(body, prefix=prefix).metadata()}
 
 

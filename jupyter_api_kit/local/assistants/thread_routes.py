@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from jupyter_api_kit.local.assistants.file_search import create_new_stores
 from jupyter_api_kit.local.assistants.options import parse_tool_resources
 from jupyter_api_kit.local.assistants.request import (
     CreateMessageBody,
@@ -26,6 +27,7 @@ from jupyter_api_kit.local.assistants.store import (
     parse_message,
     save,
 )
+from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
@@ -42,8 +44,10 @@ def _expire_due(request: Request, thread_id: str) -> None:
 
 
 @router.post("/threads")
-def create_thread(request: Request, body: dict = Depends(checked(CreateThreadBody))):
+def create_thread(request: Request, body: dict = Depends(checked(CreateThreadBody)),
+                  principal: Principal = Depends(authenticate)):
     parsed = parse_thread_request(body)
+    parsed["tool_resources"] = create_new_stores(request.app, parsed["tool_resources"], principal)
     store = request.app.state.store
     with store.tx() as db:
         thread = insert_thread(db, parsed)
