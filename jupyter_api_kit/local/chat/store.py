@@ -72,9 +72,10 @@ def set_metadata(store, completion_id: str, metadata: dict) -> dict:
         >>> set_metadata(store, "chatcmpl-1", {"topic": "space"})["metadata"]
         {'topic': 'space'}
     """
-    found(store.execute("UPDATE chat_completions SET metadata = ? WHERE id = ?", (dumps(metadata), completion_id)),
-          f"No chat completion found with id '{completion_id}'.", "completion_id")
-    return fetch(store, completion_id)
+    with store.tx() as db:  # one statement writes and reads back: one transaction, one lock hold
+        row = db.execute("UPDATE chat_completions SET metadata = ? WHERE id = ? RETURNING response, metadata",
+                         (dumps(metadata), completion_id)).fetchone()
+    return _object(found(row, f"No chat completion found with id '{completion_id}'.", "completion_id"))
 
 
 def delete(store, completion_id: str) -> None:

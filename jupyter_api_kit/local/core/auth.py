@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from jupyter_api_kit.local.core.errors import Unauthorized
@@ -45,14 +46,22 @@ def bearer_token(request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the `Principal` of this request, or a 401.
 
-    Resolvers on `app.state.key_resolvers` are asked first (each returns a Principal or None);
-    then the server's own key, if one is configured.
+    Resolvers on `app.state.key_resolvers` are asked first (each returns a Principal or None, and may
+    read the database, so they run in a worker thread); then the server's own key, if one is
+    configured. A request without a token is settled on the event loop: a thread hop per request
+    would cost more than the check.
     """
-    state = request.app.state
     token = bearer_token(request)
+    if token and request.app.state.key_resolvers:
+        return await run_in_threadpool(_principal, request, token)
+    return _principal(request, token)
+
+
+def _principal(request: Request, token: str | None) -> Principal:
+    state = request.app.state
     project_header = request.headers.get("openai-project")
     if token:
         for resolver in state.key_resolvers:
