@@ -21,7 +21,7 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.paging import Cursor, page
+from jupyter_api_kit.local.core.paging import Cursor, page, paging
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 
@@ -73,8 +73,7 @@ def create_assistant(request: Request, body: dict = Depends(checked(CreateAssist
 
 
 @router.get("/assistants")
-def list_assistants(request: Request):
-    cursor = Cursor.from_query(request.query_params, default_order="desc")
+def list_assistants(request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     return page(request.app.state.store, "assistants", cursor, lambda row: loads(row["body"]))
 
 

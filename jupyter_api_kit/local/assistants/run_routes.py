@@ -39,7 +39,7 @@ from jupyter_api_kit.local.assistants import request as request_models
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.paging import Cursor, page
+from jupyter_api_kit.local.core.paging import Cursor, page, paging
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.inference.engine import resolve_language_model
@@ -183,11 +183,10 @@ def _with_poll_hint(run: dict):
 
 
 @router.get("/threads/{thread_id}/runs")
-def list_runs(thread_id: str, request: Request):
+def list_runs(thread_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     store = request.app.state.store
     get_thread(store, thread_id)
     RunEngine.of(request.app).expire_due(thread_id)
-    cursor = Cursor.from_query(request.query_params, default_order="desc")
     return page(store, "thread_runs", cursor, lambda row: loads(row["body"]), where="thread_id = ?",
                 params=(thread_id,))
 
@@ -283,11 +282,10 @@ def _answer_calls(store, run: dict, outputs: list) -> dict:
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
-def list_run_steps(thread_id: str, run_id: str, request: Request):
+def list_run_steps(thread_id: str, run_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     store = request.app.state.store
     include = _include(request)
     get_run(store, thread_id, run_id)
-    cursor = Cursor.from_query(request.query_params, default_order="desc")
     return page(store, "thread_run_steps", cursor, lambda row: public_step(loads(row["body"]), include),
                 where="run_id = ?", params=(run_id,))
 

@@ -30,7 +30,7 @@ from jupyter_api_kit.local.assistants.store import (
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.paging import Cursor, page
+from jupyter_api_kit.local.core.paging import Cursor, page, paging
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 
@@ -89,11 +89,10 @@ def delete_thread(thread_id: str, request: Request):
 
 
 @router.get("/threads/{thread_id}/messages")
-def list_messages(thread_id: str, request: Request):
+def list_messages(thread_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     store = request.app.state.store
     get_thread(store, thread_id)
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="desc")
     run_id = Params(query).str("run_id")
     where, params = "thread_id = ?", [thread_id]
     if run_id is not None:

@@ -1,24 +1,199 @@
 """Reading and checking a chat completion request, so the route deals with valid values only.
 
 Example:
-    >>> req = parse_chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "Hi"}], "n": 2})
+    >>> from jupyter_api_kit.local.core.request_models import read
+    >>> body = {"model": "local-ngram", "messages": [{"role": "user", "content": "Hi"}], "n": 2}
+    >>> req = parse_chat_request(read(ChatCompletionBody, body) and body)
     >>> req.n, req.messages
     (2, [{'role': 'user', 'content': 'Hi'}])
+    >>> read(ChatCompletionBody, {"model": "local-ngram", "messages": [{"role": "user", "content": 7}]})
+    Traceback (most recent call last):
+    ...
+    jupyter_api_kit.local.core.errors.BadRequest: Invalid type for 'messages[0].content': expected a string or an array, got an integer.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params
-from jupyter_api_kit.local.core.request_models import BodyModel, Metadata
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, read, tagged
 from jupyter_api_kit.local.inference.engine import content_text
 from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.spec import CHAT_ROLES as ROLES
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+
+
+class TextPart(BodyModel):
+    """A text part (the Responses API's `input_text`/`output_text` are taken too: a local leniency)."""
+
+    type: Literal["text", "input_text", "output_text"]
+    text: str
+
+
+class RefusalPart(BodyModel):
+    type: Literal["refusal"]
+    refusal: str
+
+
+class ImageURL(BodyModel):
+    url: str
+    detail: Literal["auto", "low", "high"] = "auto"
+
+
+class ImagePart(BodyModel):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+class AudioPart(LenientModel):
+    type: Literal["input_audio"]
+    input_audio: LenientModel
+
+
+class FilePart(LenientModel):
+    type: Literal["file"]
+    file: LenientModel
+
+
+Part = tagged(TextPart, RefusalPart, ImagePart, AudioPart, FilePart)
+
+
+class FunctionCall(BodyModel):
+    name: str
+    arguments: str
+
+
+class ToolCall(BodyModel):
+    """A function call an assistant message made."""
+
+    id: str
+    type: Literal["function"]
+    function: FunctionCall
+
+
+class CustomToolCall(LenientModel):
+    type: Literal["custom"]
+
+
+class Message(BodyModel):
+    """One message. The API declares one shape per role; this is their union in one model, so
+    fields another role has (`tool_calls` on a user message) are taken and ignored, and which role
+    needs `content` is `parse_chat_request`'s rule."""
+
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    content: str | Annotated[list[Part], Field(min_length=1)] | None = None
+    name: str | None = None
+    tool_calls: list[tagged(ToolCall, CustomToolCall)] | None = None
+    tool_call_id: str | None = None
+    refusal: str | None = None
+    audio: LenientModel | None = None
+    function_call: LenientModel | None = None
+
+
+class FunctionDefinition(BodyModel):
+    name: str = Field(max_length=64)
+    description: str | None = None
+    parameters: dict | None = None  # a JSON Schema, read by `check_json_schema`
+    strict: bool | None = None
+
+
+class FunctionTool(BodyModel):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class CustomTool(LenientModel):
+    """A custom tool: declared by the API, refused by `parse_chat_request` (the local models call
+    functions only)."""
+
+    type: Literal["custom"]
+
+
+class NamedFunction(BodyModel):
+    name: str
+
+
+class FunctionChoice(BodyModel):
+    type: Literal["function"]
+    function: NamedFunction
+
+
+class OtherChoice(LenientModel):
+    """`allowed_tools` and `custom` choices: declared by the API; the local server names no custom tool."""
+
+    type: Literal["allowed_tools", "custom"]
+
+
+class JSONSchemaFormat(BodyModel):
+    name: str = Field(max_length=64)
+    description: str | None = None
+    schema_: dict | None = Field(None, alias="schema")
+    strict: bool | None = None
+
+
+class TextFormat(BodyModel):
+    type: Literal["text", "json_object"]
+
+
+class SchemaFormat(BodyModel):
+    type: Literal["json_schema"]
+    json_schema: JSONSchemaFormat
+
+
+class StreamOptions(BodyModel):
+    include_usage: bool | None = None
+    include_obfuscation: bool | None = None
+
+
+class ChatCompletionBody(BodyModel):
+    """`POST /chat/completions`, after the API's `CreateChatCompletionRequest`: every field it
+    declares, typed and bounded as it says. Parameters the local models do not act on (audio,
+    penalties, reasoning, service tier...) are checked and then ignored. Cross-field rules
+    (`top_logprobs` needs `logprobs`, `stream_options` needs `stream`, a named tool must be given)
+    are `parse_chat_request`'s."""
+
+    model: str
+    messages: Annotated[list[Message], Field(min_length=1)]
+    metadata: Metadata | None = None
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, Field(ge=1, le=128)] | None = None
+    max_tokens: Annotated[int, Field(ge=1)] | None = None  # the API takes any integer; 0 makes nothing
+    max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
+    seed: int | None = None
+    stop: str | Annotated[list[str], Field(min_length=1, max_length=4)] | None = None
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    store: bool | None = None
+    stream: bool | None = None
+    stream_options: StreamOptions | None = None
+    response_format: tagged(TextFormat, SchemaFormat) | None = None
+    tools: Annotated[list[tagged(FunctionTool, CustomTool)], Field(max_length=128)] | None = None
+    tool_choice: Literal["none", "auto", "required"] | tagged(FunctionChoice, OtherChoice) | None = None
+    parallel_tool_calls: bool | None = None
+    frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
+    presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
+    logit_bias: dict[str, int] | None = None
+    user: str | None = None
+    safety_identifier: str | None = Field(None, max_length=64)
+    prompt_cache_key: str | None = None
+    prompt_cache_retention: Literal["in_memory", "24h"] | None = None
+    prompt_cache_options: LenientModel | None = None
+    service_tier: Literal["auto", "default", "flex", "scale", "priority", "fast"] | None = None
+    modalities: list[Literal["text", "audio"]] | None = None
+    verbosity: Literal["low", "medium", "high"] | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = None
+    web_search_options: LenientModel | None = None
+    audio: LenientModel | None = None
+    prediction: LenientModel | None = None
+    moderation: LenientModel | None = None
+    function_call: Literal["none", "auto"] | LenientModel | None = None
+    functions: Annotated[list[LenientModel], Field(min_length=1, max_length=128)] | None = None
 
 
 class UpdateCompletionBody(BodyModel):
@@ -59,14 +234,10 @@ class ChatRequest:
     raw: dict = field(default_factory=dict)
 
 
-def _messages(p: Params) -> list:
-    messages = p.list("messages", required=True)
+def _messages(messages: list) -> list:
     out = []
     for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise BadRequest(f"Invalid type for 'messages[{i}]': expected an object.", param=f"messages[{i}]")
-        mp = Params(message, prefix=f"messages[{i}].")
-        role = mp.str("role", required=True, choices=ROLES)
+        role = message["role"]
         if message.get("content") is None and role != "assistant":
             raise BadRequest(f"Missing required parameter: 'messages[{i}].content'.", param=f"messages[{i}].content")
         item = {"role": role, "content": content_text(message.get("content"), f"messages[{i}].content")}
@@ -74,109 +245,93 @@ def _messages(p: Params) -> list:
         if role == "assistant" and message.get("tool_calls") is not None:
             item["tool_calls"] = _tool_calls(message["tool_calls"], f"messages[{i}].tool_calls")
         if role == "tool" and message.get("tool_call_id") is not None:
-            item["tool_call_id"] = mp.str("tool_call_id")
+            item["tool_call_id"] = message["tool_call_id"]
         if role == "function" and message.get("name") is not None:
-            item["name"] = mp.str("name")
+            item["name"] = message["name"]
         out.append(item)
     return out
 
 
-def _tool_calls(calls, param: str) -> list:
-    """An assistant message's `tool_calls`, checked: each an object with an id and a function call."""
-    if not isinstance(calls, list):
-        raise BadRequest(f"Invalid type for '{param}': expected an array.", param=param)
-    out = []
+def _tool_calls(calls: list, param: str) -> list:
+    """An assistant message's function `tool_calls` (custom tool calls name no local function)."""
     for k, call in enumerate(calls):
-        function = call.get("function") if isinstance(call, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise BadRequest(f"Invalid '{param}[{k}]': expected an object with a 'function' naming the function "
-                             "called.", param=f"{param}[{k}]")
-        arguments = function.get("arguments", "")
-        out.append({"id": str(call.get("id") or ""), "type": "function",
-                    "function": {"name": function["name"], "arguments": arguments if isinstance(arguments, str)
-                                 else json.dumps(arguments)}})
-    return out
+        if call["type"] != "function":
+            raise BadRequest(f"Invalid '{param}[{k}]': the local server runs tools of type 'function'.",
+                             param=f"{param}[{k}].type")
+    return [{"id": call["id"], "type": "function",
+             "function": {"name": call["function"]["name"], "arguments": call["function"]["arguments"]}}
+            for call in calls]
 
 
-def _stop(p: Params) -> list:
-    stop = p.raw("stop")
+def _stop(stop) -> list:
     if stop is None:
         return []
-    if isinstance(stop, str):
-        return [stop] if stop else []
-    if isinstance(stop, list) and all(isinstance(s, str) for s in stop):
-        if len(stop) > 4:
-            raise BadRequest(f"Invalid 'stop': {len(stop)} sequences; at most 4 are allowed.", param="stop")
-        return [s for s in stop if s]
-    raise BadRequest("Invalid type for 'stop': expected a string or an array of up to 4 strings.", param="stop")
+    return [s for s in ([stop] if isinstance(stop, str) else stop) if s]
 
 
-def _tools(p: Params) -> tuple[list, object]:
-    tools = p.list("tools", default=[], max_items=128)
+def _tools(body: dict) -> tuple[list, object]:
+    tools = body.get("tools") or []
     for i, tool in enumerate(tools):
-        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
+        if tool["type"] != "function":
             raise BadRequest(f"Invalid 'tools[{i}]': the local server runs tools of type 'function' with a "
                              "'function' object.", param=f"tools[{i}]")
-        function = Params(tool["function"], prefix=f"tools[{i}].function.")
-        function.str("name", required=True)
-        parameters = function.dict("parameters")  # a JSON Schema object; the local model fills it in
+        parameters = tool["function"].get("parameters")  # a JSON Schema object; the local model fills it in
         if parameters is not None:
             check_json_schema(parameters, f"tools[{i}].function.parameters")
-    choice = p.raw("tool_choice")
+    choice = body.get("tool_choice")
     names = {t["function"]["name"] for t in tools}
-    if isinstance(choice, str):
-        if choice not in ("none", "auto", "required"):
-            raise BadRequest(f"Invalid value for 'tool_choice': '{choice}'. Supported values are: 'none', 'auto', "
-                             "'required', or an object naming a function.", param="tool_choice")
-        if choice == "required" and not tools:
-            raise BadRequest("'tool_choice' is 'required' but no 'tools' were given.", param="tool_choice")
-    elif isinstance(choice, dict):
-        name = (choice.get("function") or {}).get("name") if isinstance(choice.get("function"), dict) else None
-        if choice.get("type") != "function" or not isinstance(name, str) or name not in names:
+    if choice == "required" and not tools:
+        raise BadRequest("'tool_choice' is 'required' but no 'tools' were given.", param="tool_choice")
+    if isinstance(choice, dict):
+        name = choice["function"]["name"] if choice["type"] == "function" else None
+        if name not in names:
             raise BadRequest(f"Invalid 'tool_choice': function '{name}' is not among the given 'tools'.",
                              param="tool_choice")
-    elif choice is not None:
-        raise BadRequest("Invalid type for 'tool_choice': expected a string or an object.", param="tool_choice")
     return tools, choice
 
 
-def _response_format(p: Params):
-    fmt = p.dict("response_format")
-    if fmt is None:
-        return None
-    kind = Params(fmt, prefix="response_format.").str("type", required=True, choices=RESPONSE_FORMATS)
-    if kind == "json_schema":
-        schema = fmt.get("json_schema")
-        if not isinstance(schema, dict) or not isinstance(schema.get("name"), str):
-            raise BadRequest("Invalid 'response_format.json_schema': expected an object with a 'name' and a "
-                             "'schema'.", param="response_format.json_schema")
-        if schema.get("schema") is not None:
-            check_json_schema(schema["schema"], "response_format.json_schema.schema")
+def _response_format(fmt: dict | None):
+    if fmt is not None and fmt["type"] == "json_schema" and fmt["json_schema"].get("schema") is not None:
+        check_json_schema(fmt["json_schema"]["schema"], "response_format.json_schema.schema")
     return fmt
 
 
 def parse_chat_request(body: dict) -> ChatRequest:
-    """Check every parameter the local server acts on; a bad one is a 400 naming it."""
-    p = Params(body)
-    model = p.str("model", required=True)
-    messages = _messages(p)
-    logprobs = p.bool("logprobs", default=False)
-    top_logprobs = p.int("top_logprobs", default=0, minimum=0, maximum=20)
-    if p.has("top_logprobs") and not logprobs:
+    """The request the local models act on, from a body `ChatCompletionBody` has checked; what no
+    schema says (which fields need which) is a 400 naming the parameter here."""
+    logprobs = bool(body.get("logprobs"))
+    if body.get("top_logprobs") is not None and not logprobs:
         raise BadRequest("'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs")
-    stream = p.bool("stream", default=False)
-    options = p.dict("stream_options")
+    stream = bool(body.get("stream"))
+    options = body.get("stream_options")
     if options is not None and not stream:
         raise BadRequest("'stream_options' is only allowed when 'stream' is true.", param="stream_options")
-    max_tokens = p.int("max_completion_tokens", minimum=1)
+    max_tokens = body.get("max_completion_tokens")
     if max_tokens is None:
-        max_tokens = p.int("max_tokens", minimum=1)
-    tools, tool_choice = _tools(p)
+        max_tokens = body.get("max_tokens")
+    tools, tool_choice = _tools(body)
+
+    def given(key, default):
+        return default if body.get(key) is None else body[key]
+
     return ChatRequest(
-        model=model, messages=messages, n=p.int("n", default=1, minimum=1, maximum=128),
-        temperature=p.number("temperature", default=1.0, minimum=0, maximum=2),
-        top_p=p.number("top_p", default=1.0, minimum=0, maximum=1), max_tokens=max_tokens,
-        seed=p.int("seed"), stop=_stop(p), logprobs=logprobs, top_logprobs=top_logprobs,
-        store=p.bool("store", default=False), metadata=p.metadata(), stream=stream,
-        include_usage=bool(options and Params(options, "stream_options.").bool("include_usage")),
-        response_format=_response_format(p), tools=tools, tool_choice=tool_choice, raw=body)
+        model=body["model"], messages=_messages(body["messages"]), n=given("n", 1),
+        temperature=float(given("temperature", 1.0)), top_p=float(given("top_p", 1.0)), max_tokens=max_tokens,
+        seed=body.get("seed"), stop=_stop(body.get("stop")), logprobs=logprobs,
+        top_logprobs=given("top_logprobs", 0), store=bool(body.get("store")), metadata=body.get("metadata"),
+        stream=stream, include_usage=bool(options and options.get("include_usage")),
+        response_format=_response_format(body.get("response_format")), tools=tools, tool_choice=tool_choice,
+        raw=body)
+
+
+def chat_request(body: dict) -> ChatRequest:
+    """A chat completion request built inside the server (an eval run's sampling), checked as a
+    request from outside is: against `ChatCompletionBody`, then `parse_chat_request`'s rules.
+
+    Example:
+        >>> chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "Hi"}],
+        ...               "temperature": 1}).temperature
+        1.0
+    """
+    read(ChatCompletionBody, body)
+    return parse_chat_request(body)

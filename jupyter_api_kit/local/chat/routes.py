@@ -9,13 +9,14 @@ from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.chat.engine import build_completion, stream_chunks
-from jupyter_api_kit.local.chat.request import UpdateCompletionBody, parse_chat_request
+from jupyter_api_kit.local.chat.request import ChatCompletionBody, UpdateCompletionBody, parse_chat_request
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
-from jupyter_api_kit.local.core.paging import Cursor
+from jupyter_api_kit.local.core.paging import Cursor, paging
 from jupyter_api_kit.local.core.params import check_metadata, json_body
 from jupyter_api_kit.local.core.request_models import body as body_of
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import PromptCache, resolve_language_model
 
@@ -34,7 +35,7 @@ def _finish(app, req, completion: dict, principal: Principal) -> None:
 
 
 @router.post("/chat/completions")
-def create_chat_completion(request: Request, body: dict = Depends(json_body),
+def create_chat_completion(request: Request, body: dict = Depends(checked(ChatCompletionBody)),
                            principal: Principal = Depends(authenticate)):
     app = request.app
     if app.state.gateway and app.state.gateway.serves(body.get("model")):
@@ -63,7 +64,7 @@ def create_chat_completion(request: Request, body: dict = Depends(json_body),
 
 
 @router.get("/chat/completions")
-def list_chat_completions(request: Request):
+def list_chat_completions(request: Request, cursor: Cursor = Depends(paging(order="asc"))):
     query = request.query_params
     metadata = {}
     for key, value in query.multi_items():
@@ -72,7 +73,6 @@ def list_chat_completions(request: Request):
         elif key == "metadata":
             raise BadRequest("Invalid 'metadata' filter: use metadata[KEY]=VALUE pairs.", param="metadata")
     check_metadata(metadata)
-    cursor = Cursor.from_query(query, default_order="asc")
     return chat_store.list_page(request.app.state.store, cursor, query.get("model"), metadata)
 
 
@@ -94,6 +94,5 @@ def delete_chat_completion(completion_id: str, request: Request):
 
 
 @router.get("/chat/completions/{completion_id}/messages")
-def list_chat_completion_messages(completion_id: str, request: Request):
-    cursor = Cursor.from_query(request.query_params, default_order="asc")
+def list_chat_completion_messages(completion_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
     return chat_store.messages_page(request.app.state.store, completion_id, cursor)

@@ -1,18 +1,22 @@
 """Cursor paging for list endpoints: `after`, `before`, `limit`, `order` over a table's `seq` column.
 
 Example:
-    >>> cursor = Cursor.from_query({"limit": "2", "order": "desc"}, default_order="asc")
-    >>> cursor.limit, cursor.order
-    (2, 'desc')
+    >>> Cursor(limit=2, order="asc").limit
+    2
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import Field, create_model
+from starlette.requests import Request
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import Order, QueryModel, query
 
 
 @dataclass(frozen=True)
@@ -30,24 +34,35 @@ class Cursor:
     after: str | None = None
     before: str | None = None
 
-    @classmethod
-    def from_query(cls, query: Mapping, *, default_order: str = "desc", default_limit: int = 20,
-                   max_limit: int = 100) -> "Cursor":
-        """Read `limit`, `order`, `after`, `before` from a query mapping, with the endpoint's
-        defaults; bad values are 400s naming the parameter.
 
-        Example:
-            >>> Cursor.from_query({"after": "msg_1"}, default_order="asc", default_limit=10)
-            Cursor(limit=10, order='asc', after='msg_1', before=None)
-            >>> Cursor.from_query({"limit": "500"})
-            Traceback (most recent call last):
-            ...
-            jupyter_api_kit.local.core.errors.BadRequest: Invalid 'limit': 500 is above the maximum of 100.
-        """
-        p = Params(query)
-        return cls(limit=p.int("limit", default=default_limit, minimum=1, maximum=max_limit),
-                   order=p.str("order", default=default_order, choices=("asc", "desc")),
-                   after=p.str("after"), before=p.str("before"))
+@functools.lru_cache(maxsize=None)
+def _paging_model(order: str, limit: int, max_limit: int) -> type[QueryModel]:
+    return create_model("Paging", __base__=QueryModel, __doc__="The paging parameters of a list request.",
+                        limit=(Annotated[int, Field(ge=1, le=max_limit)], limit), order=(Order, order),
+                        after=(str | None, None), before=(str | None, None))
+
+
+def paging(*, order: str = "desc", limit: int = 20, max_limit: int = 100):
+    """A FastAPI dependency: the list request's `Cursor`, read from its query string with the
+    endpoint's defaults (`order`, `limit`) and largest `limit`; a bad value is a 400 naming it.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> from starlette.datastructures import QueryParams
+        >>> read_cursor = paging(order="asc", limit=10)
+        >>> read_cursor(SimpleNamespace(query_params=QueryParams("after=msg_1")))
+        Cursor(limit=10, order='asc', after='msg_1', before=None)
+        >>> read_cursor(SimpleNamespace(query_params=QueryParams("limit=500")))
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'limit': 500 is above the maximum of 100.
+    """
+    read_query = query(_paging_model(order, limit, max_limit))
+
+    def dependency(request: Request) -> Cursor:
+        return Cursor(**read_query(request).model_dump())
+
+    return dependency
 
 
 def list_object(data: list, has_more: bool, *, ids: bool = True) -> dict:

@@ -17,7 +17,7 @@ import json
 import logging
 
 from jupyter_api_kit.local.chat.engine import build_completion
-from jupyter_api_kit.local.chat.request import parse_chat_request
+from jupyter_api_kit.local.chat.request import chat_request
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import HTTPError
@@ -194,7 +194,7 @@ def _sample(app, source: dict, item: dict, principal: Principal) -> tuple[dict, 
     for key in ("response_format", "tools"):
         if params.get(key):
             body[key] = params[key]
-    req = parse_chat_request(body)
+    req = chat_request(body)
     model = resolve_language_model(app, req.model)
     completion = build_completion(model, req, new_id("chatcmpl-"), cached_tokens=0)
     usage = completion["usage"]

@@ -9,7 +9,7 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.paging import Cursor, list_object, page
+from jupyter_api_kit.local.core.paging import Cursor, list_object, page, paging
 from jupyter_api_kit.local.core.params import Params, json_body
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.evals import engine as eval_runner
@@ -123,9 +123,8 @@ def create_eval(request: Request, body: dict = Depends(json_body)):
 
 
 @router.get("/evals")
-def list_evals(request: Request):
+def list_evals(request: Request, cursor: Cursor = Depends(paging(order="asc"))):
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="asc")
     order_by = Params(query).str("order_by", default="created_at", choices=("created_at", "updated_at"))
     store = request.app.state.store
     if order_by == "created_at":
@@ -200,11 +199,10 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(checked(Crea
 
 
 @router.get("/evals/{eval_id}/runs")
-def list_runs(eval_id: str, request: Request):
+def list_runs(eval_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
     store = request.app.state.store
     _eval_row(store, eval_id)
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="asc")
     status = Params(query).str("status", choices=RUN_STATUSES)
     where, params = "eval_id = ?", [eval_id]
     if status:
@@ -242,11 +240,10 @@ def delete_run(eval_id: str, run_id: str, request: Request):
 # -- output items ---------------------------------------------------------------------------------
 
 @router.get("/evals/{eval_id}/runs/{run_id}/output_items")
-def list_output_items(eval_id: str, run_id: str, request: Request):
+def list_output_items(eval_id: str, run_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
     store = request.app.state.store
     _run_row(store, eval_id, run_id)
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="asc")
     status = Params(query).str("status", choices=("pass", "fail"))
     where, params = "run_id = ?", [run_id]
     if status:

@@ -201,10 +201,10 @@ def _check_sampling(params) -> dict:
     # response_format and tools are checked as a chat completion would check them
     chat = {key: params[key] for key in ("response_format", "tools") if params.get(key) is not None}
     if chat:
-        from jupyter_api_kit.local.chat.request import parse_chat_request
+        from jupyter_api_kit.local.chat.request import chat_request
 
         try:
-            parse_chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "x"}], **chat})
+            chat_request({"model": "local-ngram", "messages": [{"role": "user", "content": "x"}], **chat})
         except BadRequest as exc:
             raise BadRequest(exc.message.replace("'", f"'{where}.", 1), param=f"{where}.{exc.param}") from None
     return params

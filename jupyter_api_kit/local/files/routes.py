@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest, PayloadTooLarge
-from jupyter_api_kit.local.core.paging import Cursor, list_object
+from jupyter_api_kit.local.core.paging import Cursor, list_object, paging
 from jupyter_api_kit.local.files import store as file_storage
 
 router = APIRouter()
@@ -76,11 +76,10 @@ async def create_file(request: Request, principal: Principal = Depends(authentic
 
 
 @router.get("/files")
-def list_files(request: Request):
+def list_files(request: Request, cursor: Cursor = Depends(paging(order="desc", limit=10000, max_limit=10000))):
     app = request.app
     file_storage.purge_expired(app)
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="desc", default_limit=10000, max_limit=10000)
     clauses, args = ["1"], []
     if query.get("purpose"):
         clauses.append("purpose = ?")

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.paging import Cursor, list_object, page
+from jupyter_api_kit.local.core.paging import Cursor, list_object, page, paging
 from jupyter_api_kit.local.core.params import Params, check_metadata, json_body
 from jupyter_api_kit.local.fine_tuning import engine as runner
 from jupyter_api_kit.local.fine_tuning.engine import add_event
@@ -211,9 +211,8 @@ def create_job(request: Request, body: dict = Depends(json_body)):
 # -- jobs -----------------------------------------------------------------------------------------
 
 @router.get("/fine_tuning/jobs")
-def list_jobs(request: Request):
+def list_jobs(request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     query = request.query_params
-    cursor = Cursor.from_query(query, default_order="desc")
     where, params = ["1"], []
     metadata = {k[len("metadata["):-1]: v for k, v in query.multi_items()
                 if k.startswith("metadata[") and k.endswith("]")}
@@ -283,18 +282,16 @@ def resume_job(job_id: str, request: Request):
 
 
 @router.get("/fine_tuning/jobs/{job_id}/events")
-def list_events(job_id: str, request: Request):
+def list_events(job_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     store = request.app.state.store
     _job_row(store, job_id)
-    cursor = Cursor.from_query(request.query_params, default_order="desc")
     return page(store, "fine_tuning_events", cursor, event_object, where="job_id = ?", params=[job_id], ids=False)
 
 
 @router.get("/fine_tuning/jobs/{job_id}/checkpoints")
-def list_checkpoints(job_id: str, request: Request):
+def list_checkpoints(job_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc", limit=10))):
     store = request.app.state.store
     _job_row(store, job_id)
-    cursor = Cursor.from_query(request.query_params, default_order="desc", default_limit=10)
     return page(store, "fine_tuning_checkpoints", cursor, checkpoint_object, where="job_id = ?", params=[job_id],
                 columns="seq, id, job_id, created_at, fine_tuned_model_checkpoint, step_number, metrics")
 

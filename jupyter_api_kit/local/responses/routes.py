@@ -18,7 +18,7 @@ from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.paging import Cursor
+from jupyter_api_kit.local.core.paging import Cursor, paging
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
@@ -190,8 +190,7 @@ def cancel_response(response_id: str, request: Request):
 
 
 @router.get("/responses/{response_id}/input_items")
-def list_input_items(response_id: str, request: Request):
-    cursor = Cursor.from_query(request.query_params, default_order="desc")
+def list_input_items(response_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
     return response_store.items_page(request.app.state.store, response_id, cursor)
 
 

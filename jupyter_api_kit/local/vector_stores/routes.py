@@ -12,44 +12,35 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.paging import Cursor
-from jupyter_api_kit.local.core.params import (
-    Params,
-    check_metadata,
-    json_body,
-    type_name,
-)
-from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.core.paging import Cursor, paging
+from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
 from jupyter_api_kit.local.files.text import extract_text
 from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
-from jupyter_api_kit.local.vector_stores.request import MAX_STORE_FILES, CreateVectorStoreBody
+from jupyter_api_kit.local.vector_stores.request import (
+    AttributesBody,
+    CreateVectorStoreBody,
+    FileBatchBody,
+    FilesQuery,
+    SearchBody,
+    UpdateVectorStoreBody,
+    VectorStoreFileBody,
+)
 from jupyter_api_kit.local.vector_stores.search import (
-    RANKERS,
     parse_filter,
     rewrite_query,
     search,
 )
 
 router = APIRouter()
-MAX_BATCH_FILES = 2000
 
 
-def _only(body: dict, allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
-
-
-def _check_files(store, file_ids, param: str) -> list[str]:
-    if not isinstance(file_ids, list):
-        raise BadRequest(f"Invalid type for '{param}': expected an array of file ids.", param=param)
+def _check_files(store, file_ids: list[str], param: str) -> list[str]:
+    """The files exist (a request model has checked they are strings)."""
     for i, fid in enumerate(file_ids):
-        if not isinstance(fid, str) or not fid:
-            raise BadRequest(f"Invalid type for '{param}[{i}]': expected a file id string.", param=f"{param}[{i}]")
         try:
             file_record(store, fid)
         except NotFound:
@@ -73,13 +64,11 @@ def _store(request: Request, vector_store_id: str) -> dict:
 @router.post("/vector_stores")
 def create_vector_store(request: Request, body: dict = Depends(checked(CreateVectorStoreBody)),
                         principal: Principal = Depends(authenticate)):
-    p = Params(body)
     store = request.app.state.store
-    name = p.str("name", default="", max_length=256)
-    metadata = check_metadata(body.get("metadata"))
+    name = body.get("name") or ""
+    metadata = body.get("metadata") or {}
     expires_after = vdb.check_expires_after(body.get("expires_after"))
-    file_ids = p.list("file_ids", default=[], max_items=MAX_STORE_FILES)
-    file_ids = _check_files(store, file_ids, "file_ids")
+    file_ids = _check_files(store, body.get("file_ids") or [], "file_ids")
     if body.get("chunking_strategy") is not None and not file_ids:
         raise BadRequest("Invalid 'chunking_strategy': it applies to 'file_ids', which is empty.",
                          param="chunking_strategy")
@@ -90,9 +79,8 @@ def create_vector_store(request: Request, body: dict = Depends(checked(CreateVec
 
 
 @router.get("/vector_stores")
-def list_vector_stores(request: Request):
+def list_vector_stores(request: Request, cursor: Cursor = Depends(paging())):
     store = request.app.state.store
-    cursor = Cursor.from_query(request.query_params)
     return vdb.keyed_page(store, "vector_stores", "1", (), cursor, lambda r: vdb.store_object(store, r))
 
 
@@ -102,15 +90,15 @@ def retrieve_vector_store(vector_store_id: str, request: Request):
 
 
 @router.post("/vector_stores/{vector_store_id}")
-def modify_vector_store(vector_store_id: str, request: Request, body: dict = Depends(json_body)):
-    _only(body, {"name", "expires_after", "metadata"})
+def modify_vector_store(vector_store_id: str, request: Request,
+                        body: dict = Depends(checked(UpdateVectorStoreBody))):
     store = request.app.state.store
     vdb.store_row(store, vector_store_id)
     changes = {}
     if "name" in body:
-        changes["name"] = Params(body).str("name", default="", max_length=256)
+        changes["name"] = body["name"] or ""
     if "metadata" in body:
-        changes["metadata"] = dumps(check_metadata(body["metadata"]))
+        changes["metadata"] = dumps(body["metadata"] or {})
     if "expires_after" in body:
         after = vdb.check_expires_after(body["expires_after"])
         changes["expires_after"] = dumps(after) if after else None
@@ -131,12 +119,12 @@ def delete_vector_store(vector_store_id: str, request: Request):
 # -- files ---------------------------------------------------------------------------------------------
 
 @router.post("/vector_stores/{vector_store_id}/files")
-def create_vector_store_file(vector_store_id: str, request: Request, body: dict = Depends(json_body),
+def create_vector_store_file(vector_store_id: str, request: Request,
+                             body: dict = Depends(checked(VectorStoreFileBody)),
                              principal: Principal = Depends(authenticate)):
-    _only(body, {"file_id", "chunking_strategy", "attributes"})
     store = request.app.state.store
     vdb.store_row(store, vector_store_id)
-    file_id = Params(body).str("file_id", required=True)
+    file_id = body["file_id"]
     _check_files(store, [file_id], "file_id")
     attributes = vdb.check_attributes(body.get("attributes"))
     strategy = parse_strategy(body.get("chunking_strategy"))
@@ -146,17 +134,16 @@ def create_vector_store_file(vector_store_id: str, request: Request, body: dict 
     return vdb.file_object(vdb.file_row(store, vector_store_id, file_id))
 
 
-def _status_filter(query) -> tuple[str, tuple]:
-    wanted = Params(query).str("filter", choices=vdb.STATUSES)
-    return ("status = ?", (wanted,)) if wanted else ("1", ())
+def _status_filter(options: FilesQuery) -> tuple[str, tuple]:
+    return ("status = ?", (options.filter,)) if options.filter else ("1", ())
 
 
 @router.get("/vector_stores/{vector_store_id}/files")
-def list_vector_store_files(vector_store_id: str, request: Request):
+def list_vector_store_files(vector_store_id: str, request: Request, cursor: Cursor = Depends(paging()),
+                            options: FilesQuery = Depends(query(FilesQuery))):
     store = request.app.state.store
     vdb.store_row(store, vector_store_id)
-    cursor = Cursor.from_query(request.query_params)
-    where, args = _status_filter(request.query_params)
+    where, args = _status_filter(options)
     return vdb.keyed_page(store, "vector_store_files", f"vector_store_id = ? AND {where}",
                           (vector_store_id, *args), cursor, vdb.file_object, key="file_id")
 
@@ -168,10 +155,7 @@ def retrieve_vector_store_file(vector_store_id: str, file_id: str, request: Requ
 
 @router.post("/vector_stores/{vector_store_id}/files/{file_id}")
 def update_vector_store_file_attributes(vector_store_id: str, file_id: str, request: Request,
-                                        body: dict = Depends(json_body)):
-    _only(body, {"attributes"})
-    if "attributes" not in body:
-        raise BadRequest("Missing required parameter: 'attributes'.", param="attributes")
+                                        body: dict = Depends(checked(AttributesBody))):
     store = request.app.state.store
     vdb.file_row(store, vector_store_id, file_id)
     attributes = vdb.check_attributes(body["attributes"])
@@ -202,29 +186,24 @@ def retrieve_vector_store_file_content(vector_store_id: str, file_id: str, reque
 # -- file batches -------------------------------------------------------------------------------------
 
 @router.post("/vector_stores/{vector_store_id}/file_batches")
-def create_vector_store_file_batch(vector_store_id: str, request: Request, body: dict = Depends(json_body),
+def create_vector_store_file_batch(vector_store_id: str, request: Request,
+                                   body: dict = Depends(checked(FileBatchBody)),
                                    principal: Principal = Depends(authenticate)):
-    _only(body, {"file_ids", "files", "chunking_strategy", "attributes"})
     store = request.app.state.store
     vdb.store_row(store, vector_store_id)
-    if ("file_ids" in body) == ("files" in body):
+    if (body.get("file_ids") is None) == (body.get("files") is None):
         raise BadRequest("Pass exactly one of 'file_ids' (a list of file ids) or 'files' (a list of "
                          "{file_id, attributes, chunking_strategy}).", param="file_ids")
     strategy = parse_strategy(body.get("chunking_strategy"))
     attributes = vdb.check_attributes(body.get("attributes"))
-    p = Params(body)
-    if "file_ids" in body:
-        ids = _check_files(store, p.list("file_ids", required=True, max_items=MAX_BATCH_FILES), "file_ids")
+    if body.get("file_ids") is not None:
+        ids = _check_files(store, body["file_ids"], "file_ids")
         entries = [(fid, attributes, strategy) for fid in ids]
     else:
         entries = []
-        for i, item in enumerate(p.list("files", required=True, max_items=MAX_BATCH_FILES)):
+        for i, item in enumerate(body["files"]):
             where = f"files[{i}]"
-            if not isinstance(item, dict):
-                raise BadRequest(f"Invalid type for '{where}': expected an object, got {type_name(item)}.",
-                                 param=where)
-            _only(item, {"file_id", "attributes", "chunking_strategy"})
-            fid = Params(item, prefix=f"{where}.").str("file_id", required=True)
+            fid = item["file_id"]
             _check_files(store, [fid], f"{where}.file_id")
             own = vdb.check_attributes(item.get("attributes"), f"{where}.attributes")
             entries.append((fid, own if own is not None else attributes,
@@ -262,11 +241,12 @@ def cancel_vector_store_file_batch(vector_store_id: str, batch_id: str, request:
 
 
 @router.get("/vector_stores/{vector_store_id}/file_batches/{batch_id}/files")
-def list_files_in_vector_store_batch(vector_store_id: str, batch_id: str, request: Request):
+def list_files_in_vector_store_batch(vector_store_id: str, batch_id: str, request: Request,
+                                     cursor: Cursor = Depends(paging()),
+                                     options: FilesQuery = Depends(query(FilesQuery))):
     store = request.app.state.store
     vdb.batch_row(store, vector_store_id, batch_id)
-    cursor = Cursor.from_query(request.query_params)
-    where, args = _status_filter(request.query_params)
+    where, args = _status_filter(options)
     return vdb.keyed_page(store, "vector_store_files", f"vector_store_id = ? AND batch_id = ? AND {where}",
                           (vector_store_id, batch_id, *args), cursor, vdb.file_object, key="file_id")
 
@@ -293,24 +273,21 @@ def parse_queries(value) -> list[str]:
 
 
 @router.post("/vector_stores/{vector_store_id}/search")
-def search_vector_store(vector_store_id: str, request: Request, body: dict = Depends(json_body),
+def search_vector_store(vector_store_id: str, request: Request, body: dict = Depends(checked(SearchBody)),
                         principal: Principal = Depends(authenticate)):
-    _only(body, {"query", "rewrite_query", "max_num_results", "filters", "ranking_options"})
     store = request.app.state.store
     vs = _store(request, vector_store_id)
     if vs["status"] == "expired":
         raise BadRequest(f"Vector store '{vector_store_id}' has expired and can no longer be searched.",
                          param="vector_store_id")
-    p = Params(body)
-    queries = parse_queries(body.get("query"))
-    if p.bool("rewrite_query"):
+    queries = parse_queries(body["query"])
+    if body.get("rewrite_query"):
         queries = [rewrite_query(q) for q in queries]
-    limit = p.int("max_num_results", default=10, minimum=1, maximum=50)
+    limit = body.get("max_num_results") or 10
     filters = parse_filter(body["filters"]) if body.get("filters") is not None else None
-    ranking = Params(p.dict("ranking_options", default={}), prefix="ranking_options.")
-    _only(ranking.data, {"ranker", "score_threshold"})
-    ranker = ranking.str("ranker", default="auto", choices=RANKERS)
-    threshold = ranking.number("score_threshold", default=0.0, minimum=0, maximum=1)
+    ranking = body.get("ranking_options") or {}
+    ranker = ranking.get("ranker") or "auto"
+    threshold = float(ranking.get("score_threshold") or 0.0)
     results = search(store, [vector_store_id], queries, max_num_results=limit, filters=filters, ranker=ranker,
                      score_threshold=threshold, embed=embed_query(request.app))
     store.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
