@@ -21,7 +21,9 @@ from fastapi.responses import StreamingResponse
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import Params, json_body, type_name
+from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.inference.request import CompletionBody
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import (
     choice_seed,
@@ -32,10 +34,6 @@ from jupyter_api_kit.local.models.generation import top_alternatives
 
 router = APIRouter()
 DEFAULT_MAX_TOKENS = 16  # the legacy endpoint's documented default
-_FIELDS = {"model", "prompt", "best_of", "echo", "frequency_penalty", "logit_bias", "logprobs", "max_tokens", "n",
-           "presence_penalty", "seed", "stop", "stream", "stream_options", "suffix", "temperature", "top_p", "user"}
-
-
 def _decode(model, ids: list, param: str) -> str:
     vocabulary = model.vocabulary
     for i, tid in enumerate(ids):
@@ -78,20 +76,16 @@ def parse_prompts(model, value) -> list[str]:
     return prompts
 
 
-def _stops(p: Params) -> list[str]:
-    stop = p.raw("stop")
+def _stops(stop) -> list[str]:
     if stop is None:
         return []
-    stops = [stop] if isinstance(stop, str) else stop
-    if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops) or len(stops) > 4:
-        raise BadRequest("Invalid 'stop': expected a string or an array of up to 4 strings.", param="stop")
-    return [s for s in stops if s]
+    return [s for s in ([stop] if isinstance(stop, str) else stop) if s]
 
 
 def parse_request(app, body: dict) -> dict:
-    """Read and check a legacy `POST /completions` body into a dict of settings (the model resolved,
-    prompts parsed, documented defaults filled in); options the local models cannot honour, such as
-    `suffix`, are 400s rather than silently ignored.
+    """Read a legacy `POST /completions` body (checked against `CompletionBody`) into a dict of
+    settings (the model resolved, prompts parsed, documented defaults filled in); options the local
+    models cannot honour, such as `suffix`, are 400s rather than silently ignored.
 
     Example:
         >>> req = parse_request(app, {"model": "local-ngram", "prompt": "Once", "n": 2, "best_of": 3})
@@ -102,37 +96,30 @@ def parse_request(app, body: dict) -> dict:
         ...
         jupyter_api_kit.local.core.errors.BadRequest: Invalid 'best_of': 2 is less than 'n' (3); best_of must be at least n.
     """
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
-    p = Params(body)
-    model = resolve_language_model(app, p.str("model", required=True))
-    n = p.int("n", default=1, minimum=1, maximum=128)
-    best_of = p.int("best_of", default=n, minimum=1, maximum=20)
+    def given(key, default=None):
+        return default if body.get(key) is None else body[key]
+
+    model = resolve_language_model(app, body["model"])
+    n = given("n", 1)
+    best_of = given("best_of", n)
     if best_of < n:
         raise BadRequest(f"Invalid 'best_of': {best_of} is less than 'n' ({n}); best_of must be at least n.",
                          param="best_of")
-    stream = p.bool("stream")
+    stream = bool(body.get("stream"))
     if stream and best_of > n:
         raise BadRequest("'best_of' greater than 'n' cannot be streamed.", param="best_of")
-    options = p.dict("stream_options")
+    options = body.get("stream_options")
     if options is not None and not stream:
         raise BadRequest("'stream_options' is only allowed when 'stream' is true.", param="stream_options")
-    if p.str("suffix"):
+    if body.get("suffix"):
         raise BadRequest("Invalid 'suffix': the local models continue text and cannot fill in before a suffix.",
                          param="suffix")
-    for name in ("frequency_penalty", "presence_penalty"):
-        p.number(name, minimum=-2, maximum=2)
-    if p.dict("logit_bias") is not None and not all(isinstance(v, int) for v in body["logit_bias"].values()):
-        raise BadRequest("Invalid 'logit_bias': values must be integers from -100 to 100.", param="logit_bias")
-    p.str("user")
     return {"model": model, "prompts": parse_prompts(model, body.get("prompt")), "n": n, "best_of": best_of,
-            "echo": p.bool("echo"), "logprobs": p.int("logprobs", minimum=0, maximum=5),
-            "max_tokens": p.int("max_tokens", default=DEFAULT_MAX_TOKENS, minimum=0),
-            "temperature": p.number("temperature", default=1.0, minimum=0, maximum=2),
-            "top_p": p.number("top_p", default=1.0, minimum=0, maximum=1), "seed": p.int("seed"),
-            "stop": _stops(p), "stream": stream,
-            "include_usage": bool(options and Params(options, "stream_options.").bool("include_usage"))}
+            "echo": bool(body.get("echo")), "logprobs": body.get("logprobs"),
+            "max_tokens": given("max_tokens", DEFAULT_MAX_TOKENS),
+            "temperature": float(given("temperature", 1.0)), "top_p": float(given("top_p", 1.0)),
+            "seed": body.get("seed"), "stop": _stops(body.get("stop")), "stream": stream,
+            "include_usage": bool(options and options.get("include_usage"))}
 
 
 def _tops(token: str, logprob: float, top: list) -> dict:
@@ -246,7 +233,7 @@ def _record(app, req, principal, usage) -> None:
 
 
 @router.post("/completions")
-def create_completion(request: Request, body: dict = Depends(json_body),
+def create_completion(request: Request, body: dict = Depends(checked(CompletionBody)),
                       principal: Principal = Depends(authenticate)):
     app = request.app
     if app.state.gateway and app.state.gateway.serves(body.get("model")):

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params, json_body, type_name
+from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.inference.request import EmbeddingBody
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.models.embedding import get_embedding_model
 
 router = APIRouter()
 MAX_INPUTS = 2048
 MAX_TOTAL_TOKENS = 300_000
-_FIELDS = {"input", "model", "encoding_format", "dimensions", "user"}
-
 
 
 def _decode_tokens(ids: list, param: str) -> str:
@@ -78,20 +78,17 @@ def parse_inputs(value) -> list[str]:
 
 
 @router.post("/embeddings")
-def create_embedding(request: Request, body: dict = Depends(json_body),
+def create_embedding(request: Request, body: dict = Depends(checked(EmbeddingBody)),
                      principal: Principal = Depends(authenticate)):
     gateway = request.app.state.gateway
     if gateway and gateway.serves(body.get("model")):
         return gateway.embeddings(request.app, body, principal)
-    unknown = sorted(set(body) - _FIELDS)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
-    p = Params(body)
-    p.str("model", required=True)
     model = get_embedding_model(body["model"])
-    encoding = p.str("encoding_format", default="float", choices=("float", "base64"))
-    dimensions = p.int("dimensions", default=model.dimensions, minimum=1, maximum=model.dimensions)
-    p.str("user")
+    encoding = body.get("encoding_format") or "float"
+    dimensions = body.get("dimensions") or model.dimensions
+    if dimensions > model.dimensions:  # the model's own size: what no request schema can say
+        raise BadRequest(f"Invalid 'dimensions': {dimensions} is above the maximum of {model.dimensions}.",
+                         param="dimensions")
     texts = parse_inputs(body.get("input"))
     counts = [model.count_tokens(t) for t in texts]
     for i, n in enumerate(counts):

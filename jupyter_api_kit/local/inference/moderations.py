@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
-from jupyter_api_kit.local.core.params import Params, json_body, type_name
+from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.inference.request import ModerationBody
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.models.moderation import CATEGORIES, get_moderation_model
 
@@ -50,12 +52,9 @@ def parse_inputs(value) -> list[str]:
 
 
 @router.post("/moderations")
-def create_moderation(request: Request, body: dict = Depends(json_body),
+def create_moderation(request: Request, body: dict = Depends(checked(ModerationBody)),
                       principal: Principal = Depends(authenticate)):
-    unknown = sorted(set(body) - {"input", "model"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
-    model = get_moderation_model(Params(body).str("model"))
+    model = get_moderation_model(body.get("model"))
     texts = parse_inputs(body.get("input"))
     results = []
     for text in texts:
