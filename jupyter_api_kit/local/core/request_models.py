@@ -316,6 +316,7 @@ def query_values(model: type[QueryModel], query) -> dict:
     """
     out = {}
     for name, field in model.model_fields.items():
+        name = field.alias or name  # a query name no Python name can be: `effective_at[gt]`
         if _is_list(field.annotation):
             values = multi_param(query, name)
             if values:
@@ -325,11 +326,32 @@ def query_values(model: type[QueryModel], query) -> dict:
     return out
 
 
+def read_query(model: type[QueryModel], query) -> QueryModel:
+    """A query mapping read as `model`, or the API's 400 naming the query parameter (a query has no
+    deeper path: a bad item of `include[]` is a bad `include`).
+
+    Example:
+        >>> from starlette.datastructures import QueryParams
+        >>> class Including(QueryModel):
+        ...     include: list[Literal["content"]] = []
+        >>> read_query(Including, QueryParams("include[]=content")).include
+        ['content']
+        >>> read_query(Including, QueryParams("include[]=secrets"))
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid value for 'include': 'secrets'. Supported values are: 'content'.
+    """
+    try:
+        return model.model_validate(query_values(model, query))
+    except ValidationError as exc:
+        raise bad_request([{**e, "loc": tuple(e["loc"])[:1]} for e in exc.errors(include_url=False)]) from None
+
+
 def query(model: type[QueryModel]):
     """A FastAPI dependency: the request's query string read as `model`."""
 
     def dependency(request: Request):
-        return read(model, query_values(model, request.query_params))
+        return read_query(model, request.query_params)
 
     return dependency
 

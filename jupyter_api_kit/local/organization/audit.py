@@ -5,7 +5,7 @@ Example:
     >>> with store.tx() as db:
     ...     event_id = record(db, "project.created", admin_principal(), project=("proj_1", "Demo"),
     ...                       resource_id="proj_1", details={"id": "proj_1", "data": {"name": "Demo"}})
-    >>> page = list_events(store, {})
+    >>> page = list_events(store, AuditQuery())
     >>> page["data"][0]["type"], page["data"][0]["project"]
     ('project.created', {'id': 'proj_1', 'name': 'Demo'})
 """
@@ -13,14 +13,17 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field
+from starlette.requests import Request
 
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import list_object
-from jupyter_api_kit.local.core.params import Params, multi_param
+from jupyter_api_kit.local.core.request_models import QueryModel, read_query
 from jupyter_api_kit.local.organization.keys import OWNER_EMAIL, actor
 from jupyter_api_kit.spec import RANGE_OPERATORS as RANGE_OPS
 
@@ -60,44 +63,68 @@ def event_object(row) -> dict:
     return event
 
 
-def _effective_at(query) -> list[tuple[str, int]]:
-    out = []
-    for key, value in (query.multi_items() if hasattr(query, "multi_items") else query.items()):
-        if not key.startswith("effective_at"):
-            continue
-        op = key[len("effective_at"):].strip("[]")
-        if op not in RANGE_OPS:
+Time = Annotated[int, Field(ge=0, le=MAX_TIME)]
+
+
+class AuditQuery(QueryModel):
+    """`GET /organization/audit_logs`: a page of events, filtered by time (`effective_at[gt]` ...),
+    projects, event types, resources and actors."""
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    after: str | None = None
+    before: str | None = None
+    tenant_only: bool = False
+    project_ids: list[str] = []
+    event_types: list[str] = []
+    resource_ids: list[str] = []
+    actor_ids: list[str] = []
+    actor_emails: list[str] = []
+    gt: Time | None = Field(None, alias="effective_at[gt]")
+    gte: Time | None = Field(None, alias="effective_at[gte]")
+    lt: Time | None = Field(None, alias="effective_at[lt]")
+    lte: Time | None = Field(None, alias="effective_at[lte]")
+
+
+def audit_query(request: Request) -> AuditQuery:
+    """A FastAPI dependency: the query read as `AuditQuery`; an `effective_at` with another operator
+    is a 400 (a query model ignores names it does not know, and this one is a mistake to say)."""
+    for key in request.query_params:
+        if key.startswith("effective_at") and key[len("effective_at"):].strip("[]") not in RANGE_OPS:
             raise BadRequest(f"Invalid filter '{key}': use effective_at[gt], [gte], [lt] or [lte] with Unix "
                              "seconds.", param="effective_at")
-        out.append((RANGE_OPS[op], Params({key: value}).int(key, minimum=0, maximum=MAX_TIME)))
-    return out
+    return read_query(AuditQuery, request.query_params)
 
 
-def list_events(store, query: Mapping) -> dict:
+def list_events(store, options: AuditQuery) -> dict:
     """One page of events, newest first, filtered as `GET /organization/audit_logs` documents.
 
     `after` pages towards older events, `before` towards newer ones (the page just above the
-    cursor, still newest first)."""
-    p = Params(query)
-    limit = p.int("limit", default=20, minimum=1, maximum=100)
-    if p.bool("tenant_only"):
+    cursor, still newest first).
+
+    Example:
+        >>> list_events(store, AuditQuery(limit=5, tenant_only=True))["data"]
+        []
+    """
+    limit = options.limit
+    if options.tenant_only:
         return list_object([], False)  # the local organization has no tenant-scoped events
     clauses, args = ["1"], []
-    for op, value in _effective_at(query):
-        clauses.append(f"effective_at {op} ?")
-        args.append(value)
+    for op in ("gt", "gte", "lt", "lte"):
+        if getattr(options, op) is not None:
+            clauses.append(f"effective_at {RANGE_OPS[op]} ?")
+            args.append(getattr(options, op))
     for name, column in (("project_ids", "project_id"), ("event_types", "type"),
                          ("resource_ids", "resource_id"), ("actor_emails", "actor_email")):
-        values = multi_param(query, name)
+        values = getattr(options, name)
         if values:
             clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
             args.extend(values)
-    actors = multi_param(query, "actor_ids")
+    actors = options.actor_ids
     if actors:
         marks = ", ".join("?" * len(actors))
         clauses.append(f"(actor_user_id IN ({marks}) OR actor_key_id IN ({marks}))")
         args.extend([*actors, *actors])
-    after, before = p.str("after"), p.str("before")
+    after, before = options.after, options.before
     for name, value in (("after", after), ("before", before)):
         if value is None:
             continue

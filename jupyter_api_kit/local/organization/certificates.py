@@ -18,7 +18,6 @@ from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.errors import BadRequest, found
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import Cursor
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.local.organization.store import MAX_NAME, get_project, page_where
 
@@ -132,9 +131,7 @@ def upload(store, principal: Principal, body: dict) -> dict:
         >>> upload(store, admin_principal(), {"certificate": pem, "name": "CA"})["active"]  # doctest: +SKIP
         False
     """
-    p = Params(body)
-    text = p.str("certificate", required=True)
-    name = p.str("name", max_length=MAX_NAME)
+    text, name = body["certificate"], body.get("name")
     parsed = parse_pem(text)
     same = store.one("SELECT id FROM certificates WHERE fingerprint = ?", (parsed.fingerprint,))
     if same is not None:
@@ -150,9 +147,8 @@ def upload(store, principal: Principal, body: dict) -> dict:
     return certificate_object(get_certificate(store, cert_id), active=False)
 
 
-def list_certificates(store, query, scope: str = ORG) -> dict:
+def list_certificates(store, cursor: Cursor, scope: str = ORG) -> dict:
     """Uploaded certificates, newest first by default, each `active` for `scope`."""
-    cursor = Cursor.from_query(query, default_order="desc")
     obj = "organization.certificate" if scope == ORG else "organization.project.certificate"
     # The sub-select's one parameter comes first in the SQL text, so `params` binds it in both of
     # page_where's queries.
@@ -162,23 +158,18 @@ def list_certificates(store, query, scope: str = ORG) -> dict:
                       where="1", params=(scope,))
 
 
-def retrieve(store, certificate_id: str, query) -> dict:
+def retrieve(store, certificate_id: str, content: bool = False) -> dict:
     """`GET /organization/certificates/{id}`: the certificate with its organization-wide `active`
-    flag; `include[]=content` adds the PEM text (no other value is allowed).
+    flag, and its PEM text with `content`.
 
     Example:
-        >>> retrieve(store, "cert_1", {"include": ["key"]})
+        >>> retrieve(store, "cert_1")
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.local.core.errors.BadRequest: Invalid value for 'include': 'key'. Supported values are: 'content'.
+        jupyter_api_kit.local.core.errors.NotFound: No certificate found with id 'cert_1'.
     """
-    include = audit.multi_param(query, "include")
-    unknown = [v for v in include if v != "content"]
-    if unknown:
-        raise BadRequest(f"Invalid value for 'include': '{unknown[0][:40]}'. Supported values are: 'content'.",
-                         param="include")
     row = get_certificate(store, certificate_id)
-    return certificate_object(row, active=is_active(store, certificate_id), content="content" in include)
+    return certificate_object(row, active=is_active(store, certificate_id), content=content)
 
 
 def modify(store, principal: Principal, certificate_id: str, body: dict) -> dict:
@@ -194,11 +185,7 @@ def modify(store, principal: Principal, certificate_id: str, body: dict) -> dict
         'Root CA'
     """
     get_certificate(store, certificate_id)
-    unknown = sorted(set(body) - {"name"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. Only a certificate's 'name' can be "
-                         "modified.", param=unknown[0])
-    name = Params(body).str("name", required=True, max_length=MAX_NAME)
+    name = body["name"]
     with store.tx() as db:
         db.execute("UPDATE certificates SET name = ? WHERE id = ?", (name, certificate_id))
         audit.record(db, "certificate.updated", principal, resource_id=certificate_id,
@@ -235,9 +222,7 @@ def delete(store, principal: Principal, certificate_id: str) -> dict:
 def toggle(store, principal: Principal, body: dict, *, activate: bool, project_id: str | None = None) -> dict:
     """Activate or deactivate certificates for the organization or for one project."""
     project = get_project(store, project_id) if project_id else None
-    ids = Params(body).list("certificate_ids", required=True, max_items=10)
-    if not all(isinstance(i, str) and i for i in ids):
-        raise BadRequest("Invalid 'certificate_ids': expected an array of certificate ids.", param="certificate_ids")
+    ids = body["certificate_ids"]
     rows = [get_certificate(store, i) for i in dict.fromkeys(ids)]
     scope = project_id or ORG
     now = int(time.time())

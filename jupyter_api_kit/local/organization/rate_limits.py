@@ -33,7 +33,6 @@ import anyio.to_thread
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.local.organization.keys import live_project_key
 from jupyter_api_kit.local.organization.store import active_project, get_project
@@ -83,24 +82,21 @@ def limit_object(model: str, limits: dict) -> dict:
     return {"object": "project.rate_limit", "id": f"rl-{model}", "model": model, **limits}
 
 
-def list_limits(app, project_id: str, query) -> dict:
+def list_limits(app, project_id: str, limit: int = 100, after: str | None = None, before: str | None = None) -> dict:
     """`GET /organization/projects/{id}/rate_limits`: one page of the project's limits, one per model,
     in model order (paged in memory: the list is short).
 
     Example:
         >>> from jupyter_api_kit.local.organization.store import create_project
         >>> project = create_project(app.state.store, admin_principal(), {"name": "Limited"})
-        >>> page = list_limits(app, project["id"], {"limit": "1"})
+        >>> page = list_limits(app, project["id"], limit=1)
         >>> [r["id"] for r in page["data"]], page["has_more"]
         (['rl-local-ngram'], True)
     """
     store = app.state.store
     get_project(store, project_id)
-    p = Params(query)
-    limit = p.int("limit", default=100, minimum=1, maximum=100)
     data = [limit_object(m, limits_for(store, project_id, m)) for m in model_ids(app)]
     ids = [d["id"] for d in data]
-    after, before = p.str("after"), p.str("before")
     for name, value in (("after", after), ("before", before)):
         if value is not None and value not in ids:
             raise BadRequest(f"Invalid '{name}': no rate limit with id '{value}' in this project.", param=name)
@@ -132,12 +128,11 @@ def update_limit(app, principal: Principal, project_id: str, rate_limit_id: str,
     if model not in model_ids(app):
         raise NotFound(f"No rate limit '{rate_limit_id}' in project '{project_id}'; ids are 'rl-' followed by a "
                        "model id.", param="rate_limit_id")
-    unknown = sorted(set(body) - set(DEFAULT_LIMITS))
-    if unknown:
+    unknown = sorted(k for k, v in body.items() if v is not None and k not in DEFAULT_LIMITS)
+    if unknown:  # declared by the API (images, audio) but not limits the local models have
         raise BadRequest(f"Invalid field '{unknown[0]}' for {model}: the local models' limits are "
                          f"{', '.join(DEFAULT_LIMITS)}.", param=unknown[0])
-    p = Params(body)
-    changes = {k: p.int(k, minimum=1, maximum=DEFAULT_LIMITS[k]) for k in DEFAULT_LIMITS if p.has(k)}
+    changes = {k: body[k] for k in DEFAULT_LIMITS if body.get(k) is not None}
     stored = {**limits_for(store, project_id, model), **changes}
     with store.tx() as db:
         db.execute("INSERT INTO project_rate_limits (project_id, model, limits) VALUES (?, ?, ?) "

@@ -9,16 +9,32 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local.core.auth import Principal
-from jupyter_api_kit.local.core.params import json_body
-from jupyter_api_kit.local.core.request_models import body, query
+from jupyter_api_kit.local.core.paging import Cursor, paging
+from jupyter_api_kit.local.core.request_models import body, checked, query
 from jupyter_api_kit.local.organization import certificates as cert_store
 from jupyter_api_kit.local.organization import invites as invite_store
 from jupyter_api_kit.local.organization import service_accounts as accounts
 from jupyter_api_kit.local.organization import store as org_store
 from jupyter_api_kit.local.organization import users as user_store
-from jupyter_api_kit.local.organization.audit import list_events
+from jupyter_api_kit.local.organization.audit import AuditQuery, audit_query, list_events
 from jupyter_api_kit.local.organization.keys import require_admin
 from jupyter_api_kit.local.organization.rate_limits import list_limits, update_limit
+from jupyter_api_kit.local.organization.request import (
+    CertificateBody,
+    CertificateQuery,
+    CertificateUpdateBody,
+    KeysQuery,
+    ProjectBody,
+    ProjectsQuery,
+    ProjectUpdateBody,
+    ProjectUserBody,
+    ProjectUserUpdateBody,
+    RateLimitBody,
+    RateLimitsQuery,
+    ServiceAccountBody,
+    ServiceAccountKeyBody,
+    ToggleCertificatesBody,
+)
 from jupyter_api_kit.local.organization.store import get_project
 
 router = APIRouter(dependencies=[Depends(require_admin)])
@@ -80,12 +96,13 @@ def delete_invite(invite_id: str, request: Request, principal: Principal = Depen
 
 
 @router.get(BASE)
-def list_projects(request: Request):
-    return org_store.list_projects(request.app.state.store, request.query_params)
+def list_projects(request: Request, cursor: Cursor = Depends(paging(order="asc")),
+                  options: ProjectsQuery = Depends(query(ProjectsQuery))):
+    return org_store.list_projects(request.app.state.store, cursor, options.include_archived)
 
 
 @router.post(BASE)
-def create_project(request: Request, body: dict = Depends(json_body), principal: Principal = Depends(require_admin)):
+def create_project(request: Request, body: dict = Depends(checked(ProjectBody)), principal: Principal = Depends(require_admin)):
     return org_store.create_project(request.app.state.store, principal, body)
 
 
@@ -95,7 +112,7 @@ def retrieve_project(project_id: str, request: Request):
 
 
 @router.post(BASE + "/{project_id}")
-def modify_project(project_id: str, request: Request, body: dict = Depends(json_body),
+def modify_project(project_id: str, request: Request, body: dict = Depends(checked(ProjectUpdateBody)),
                    principal: Principal = Depends(require_admin)):
     return org_store.modify_project(request.app.state.store, principal, project_id, body)
 
@@ -106,12 +123,12 @@ def archive_project(project_id: str, request: Request, principal: Principal = De
 
 
 @router.get(BASE + "/{project_id}/users")
-def list_project_users(project_id: str, request: Request):
-    return org_store.list_users(request.app.state.store, project_id, request.query_params)
+def list_project_users(project_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
+    return org_store.list_users(request.app.state.store, project_id, cursor)
 
 
 @router.post(BASE + "/{project_id}/users")
-def create_project_user(project_id: str, request: Request, body: dict = Depends(json_body),
+def create_project_user(project_id: str, request: Request, body: dict = Depends(checked(ProjectUserBody)),
                         principal: Principal = Depends(require_admin)):
     return org_store.add_user(request.app.state.store, principal, project_id, body)
 
@@ -122,7 +139,8 @@ def retrieve_project_user(project_id: str, user_id: str, request: Request):
 
 
 @router.post(BASE + "/{project_id}/users/{user_id}")
-def modify_project_user(project_id: str, user_id: str, request: Request, body: dict = Depends(json_body),
+def modify_project_user(project_id: str, user_id: str, request: Request,
+                        body: dict = Depends(checked(ProjectUserUpdateBody)),
                         principal: Principal = Depends(require_admin)):
     return org_store.modify_user(request.app.state.store, principal, project_id, user_id, body)
 
@@ -134,12 +152,14 @@ def delete_project_user(project_id: str, user_id: str, request: Request,
 
 
 @router.get(BASE + "/{project_id}/rate_limits")
-def list_project_rate_limits(project_id: str, request: Request):
-    return list_limits(request.app, project_id, request.query_params)
+def list_project_rate_limits(project_id: str, request: Request,
+                             options: RateLimitsQuery = Depends(query(RateLimitsQuery))):
+    return list_limits(request.app, project_id, options.limit, options.after, options.before)
 
 
 @router.post(BASE + "/{project_id}/rate_limits/{rate_limit_id}")
-def update_project_rate_limit(project_id: str, rate_limit_id: str, request: Request, body: dict = Depends(json_body),
+def update_project_rate_limit(project_id: str, rate_limit_id: str, request: Request,
+                              body: dict = Depends(checked(RateLimitBody)),
                               principal: Principal = Depends(require_admin)):
     return update_limit(request.app, principal, project_id, rate_limit_id, body)
 
@@ -147,12 +167,12 @@ def update_project_rate_limit(project_id: str, rate_limit_id: str, request: Requ
 # -- service accounts and project API keys ------------------------------------------------------------
 
 @router.get(ACCOUNTS)
-def list_service_accounts(project_id: str, request: Request):
-    return accounts.list_accounts(request.app.state.store, project_id, request.query_params)
+def list_service_accounts(project_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
+    return accounts.list_accounts(request.app.state.store, project_id, cursor)
 
 
 @router.post(ACCOUNTS)
-def create_service_account(project_id: str, request: Request, body: dict = Depends(json_body),
+def create_service_account(project_id: str, request: Request, body: dict = Depends(checked(ServiceAccountBody)),
                            principal: Principal = Depends(require_admin)):
     return accounts.create_service_account(request.app.state.store, principal, project_id, body)
 
@@ -170,13 +190,15 @@ def delete_service_account(project_id: str, service_account_id: str, request: Re
 
 @router.post(ACCOUNTS + "/{service_account_id}/api_keys")
 def create_service_account_key(project_id: str, service_account_id: str, request: Request,
-                               body: dict = Depends(json_body), principal: Principal = Depends(require_admin)):
+                               body: dict = Depends(checked(ServiceAccountKeyBody)),
+                               principal: Principal = Depends(require_admin)):
     return accounts.create_account_key(request.app.state.store, principal, project_id, service_account_id, body)
 
 
 @router.get(KEYS)
-def list_api_keys(project_id: str, request: Request):
-    return accounts.list_keys(request.app.state.store, project_id, request.query_params)
+def list_api_keys(project_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc")),
+                  options: KeysQuery = Depends(query(KeysQuery))):
+    return accounts.list_keys(request.app.state.store, project_id, cursor, options.owner_project_access)
 
 
 @router.get(KEYS + "/{api_key_id}")
@@ -192,36 +214,37 @@ def delete_api_key(project_id: str, api_key_id: str, request: Request, principal
 # -- certificates --------------------------------------------------------------------------------
 
 @router.get(CERTIFICATES)
-def list_certificates(request: Request):
-    return cert_store.list_certificates(request.app.state.store, request.query_params)
+def list_certificates(request: Request, cursor: Cursor = Depends(paging())):
+    return cert_store.list_certificates(request.app.state.store, cursor)
 
 
 @router.post(CERTIFICATES)
-def upload_certificate(request: Request, body: dict = Depends(json_body),
+def upload_certificate(request: Request, body: dict = Depends(checked(CertificateBody)),
                        principal: Principal = Depends(require_admin)):
     return cert_store.upload(request.app.state.store, principal, body)
 
 
 # Declared before /{certificate_id} so that "activate" is not read as an id.
 @router.post(CERTIFICATES + "/activate")
-def activate_certificates(request: Request, body: dict = Depends(json_body),
+def activate_certificates(request: Request, body: dict = Depends(checked(ToggleCertificatesBody)),
                           principal: Principal = Depends(require_admin)):
     return cert_store.toggle(request.app.state.store, principal, body, activate=True)
 
 
 @router.post(CERTIFICATES + "/deactivate")
-def deactivate_certificates(request: Request, body: dict = Depends(json_body),
+def deactivate_certificates(request: Request, body: dict = Depends(checked(ToggleCertificatesBody)),
                             principal: Principal = Depends(require_admin)):
     return cert_store.toggle(request.app.state.store, principal, body, activate=False)
 
 
 @router.get(CERTIFICATES + "/{certificate_id}")
-def retrieve_certificate(certificate_id: str, request: Request):
-    return cert_store.retrieve(request.app.state.store, certificate_id, request.query_params)
+def retrieve_certificate(certificate_id: str, request: Request,
+                         options: CertificateQuery = Depends(query(CertificateQuery))):
+    return cert_store.retrieve(request.app.state.store, certificate_id, "content" in options.include)
 
 
 @router.post(CERTIFICATES + "/{certificate_id}")
-def modify_certificate(certificate_id: str, request: Request, body: dict = Depends(json_body),
+def modify_certificate(certificate_id: str, request: Request, body: dict = Depends(checked(CertificateUpdateBody)),
                        principal: Principal = Depends(require_admin)):
     return cert_store.modify(request.app.state.store, principal, certificate_id, body)
 
@@ -232,19 +255,21 @@ def delete_certificate(certificate_id: str, request: Request, principal: Princip
 
 
 @router.get(PROJECT_CERTIFICATES)
-def list_project_certificates(project_id: str, request: Request):
+def list_project_certificates(project_id: str, request: Request, cursor: Cursor = Depends(paging())):
     project = get_project(request.app.state.store, project_id)
-    return cert_store.list_certificates(request.app.state.store, request.query_params, scope=project["id"])
+    return cert_store.list_certificates(request.app.state.store, cursor, scope=project["id"])
 
 
 @router.post(PROJECT_CERTIFICATES + "/activate")
-def activate_project_certificates(project_id: str, request: Request, body: dict = Depends(json_body),
+def activate_project_certificates(project_id: str, request: Request,
+                                  body: dict = Depends(checked(ToggleCertificatesBody)),
                                   principal: Principal = Depends(require_admin)):
     return cert_store.toggle(request.app.state.store, principal, body, activate=True, project_id=project_id)
 
 
 @router.post(PROJECT_CERTIFICATES + "/deactivate")
-def deactivate_project_certificates(project_id: str, request: Request, body: dict = Depends(json_body),
+def deactivate_project_certificates(project_id: str, request: Request,
+                                    body: dict = Depends(checked(ToggleCertificatesBody)),
                                     principal: Principal = Depends(require_admin)):
     return cert_store.toggle(request.app.state.store, principal, body, activate=False, project_id=project_id)
 
@@ -252,5 +277,5 @@ def deactivate_project_certificates(project_id: str, request: Request, body: dic
 # -- audit log --------------------------------------------------------------------------------
 
 @router.get("/organization/audit_logs")
-def list_audit_logs(request: Request):
-    return list_events(request.app.state.store, request.query_params)
+def list_audit_logs(request: Request, options: AuditQuery = Depends(audit_query)):
+    return list_events(request.app.state.store, options)

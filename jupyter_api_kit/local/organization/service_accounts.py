@@ -9,7 +9,7 @@ Example:
     >>> account = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
     >>> account["api_key"]["value"].startswith("sk-svcacct-")
     True
-    >>> list_keys(store, project["id"], {})["data"][0]["owner"]["type"]
+    >>> list_keys(store, project["id"], Cursor())["data"][0]["owner"]["type"]
     'service_account'
 """
 
@@ -22,7 +22,6 @@ from jupyter_api_kit.local.core.db import dumps
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import Cursor
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.local.organization.keys import key_hash, new_secret, redact
 from jupyter_api_kit.local.organization.store import (
@@ -93,11 +92,10 @@ def create_service_account(store, principal: Principal, project_id: str, body: d
         ('bot', None)
     """
     project = active_project(store, project_id)
-    p = Params(body)
-    name = p.str("name", required=True, max_length=MAX_NAME)
+    name = body["name"]
     if not name.strip():
         raise BadRequest("Invalid 'name': empty string. Give the service account a name.", param="name")
-    only_account = p.bool("create_service_account_only")
+    only_account = bool(body.get("create_service_account_only"))
     account_id = new_id("svc_acct_")
     created = int(time.time())
     where = (project_id, project["name"])
@@ -119,11 +117,7 @@ def create_account_key(store, principal: Principal, project_id: str, account_id:
     """Another key for an existing service account."""
     project = active_project(store, project_id)
     get_account(store, project_id, account_id)
-    p = Params(body)
-    name = p.str("name", default="Secret Key", max_length=MAX_NAME)
-    scopes = p.list("scopes", default=[], max_items=32)
-    if not all(isinstance(s, str) for s in scopes):
-        raise BadRequest("Invalid 'scopes': expected an array of strings.", param="scopes")
+    name, scopes = body.get("name") or "Secret Key", body.get("scopes") or []
     with store.tx() as db:
         key = _issue_key(db, project_id, "service_account", account_id, name, scopes)
         audit.record(db, "api_key.created", principal, project=(project_id, project["name"]), resource_id=key["id"],
@@ -131,18 +125,17 @@ def create_account_key(store, principal: Principal, project_id: str, account_id:
     return key
 
 
-def list_accounts(store, project_id: str, query) -> dict:
+def list_accounts(store, project_id: str, cursor: Cursor) -> dict:
     """`GET /organization/projects/{id}/service_accounts`: one page of the live accounts, oldest first.
 
     Example:
         >>> from jupyter_api_kit.local.organization.store import create_project
         >>> project = create_project(store, admin_principal(), {"name": "Bots"})
         >>> _ = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
-        >>> [a["name"] for a in list_accounts(store, project["id"], {})["data"]]
+        >>> [a["name"] for a in list_accounts(store, project["id"], Cursor())["data"]]
         ['ci']
     """
     get_project(store, project_id)
-    cursor = Cursor.from_query(query, default_order="asc")
     return page_where(store, "service_accounts", cursor, account_object,
                       where="project_id = ? AND deleted_at IS NULL", params=(project_id,))
 
@@ -157,7 +150,7 @@ def delete_account(store, principal: Principal, project_id: str, account_id: str
         >>> account = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
         >>> delete_account(store, admin_principal(), project["id"], account["id"])["deleted"]
         True
-        >>> list_keys(store, project["id"], {})["data"]
+        >>> list_keys(store, project["id"], Cursor())["data"]
         []
     """
     project = get_project(store, project_id)
@@ -222,7 +215,7 @@ def get_key(store, project_id: str, key_id: str):
     return row
 
 
-def list_keys(store, project_id: str, query) -> dict:
+def list_keys(store, project_id: str, cursor: Cursor, access: str | None = None) -> dict:
     """`GET /organization/projects/{id}/api_keys`: one page of the project's live keys, oldest first;
     `owner_project_access` (active, inactive, any) filters by whether the owner still exists.
 
@@ -230,13 +223,11 @@ def list_keys(store, project_id: str, query) -> dict:
         >>> from jupyter_api_kit.local.organization.store import create_project
         >>> project = create_project(store, admin_principal(), {"name": "Bots"})
         >>> _ = create_service_account(store, admin_principal(), project["id"], {"name": "ci"})
-        >>> page = list_keys(store, project["id"], {"owner_project_access": "active"})
+        >>> page = list_keys(store, project["id"], Cursor(), access="active")
         >>> [k["owner_project_access"] for k in page["data"]]
         ['active']
     """
     get_project(store, project_id)
-    cursor = Cursor.from_query(query, default_order="asc")
-    access = Params(query).str("owner_project_access", choices=("active", "inactive", "any"))
     where = "project_id = ? AND deleted_at IS NULL"
     if access == "active":
         where += " AND owner_deleted_at IS NULL"

@@ -18,7 +18,6 @@ from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.errors import BadRequest, found
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import Cursor, list_object
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.spec import PROJECT_ROLES
 
@@ -48,8 +47,7 @@ def page_where(store, table: str, cursor: Cursor, to_object: Callable, *, where:
     return list_object([to_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
 
 
-def _name(p: Params, required: bool) -> str | None:
-    name = p.str("name", required=required, max_length=MAX_NAME)
+def _name(name: str | None) -> str | None:
     if name is not None and not name.strip():
         raise BadRequest("Invalid 'name': empty string. Give the project a name.", param="name")
     return name
@@ -108,10 +106,8 @@ def create_project(store, principal: Principal, body: dict) -> dict:
         ...
         jupyter_api_kit.local.core.errors.BadRequest: Invalid 'name': empty string. Give the project a name.
     """
-    p = Params(body)
-    name = _name(p, True)
-    residency = p.str("residency", choices=RESIDENCIES)
-    external_key_id = p.str("external_key_id", max_length=MAX_NAME)
+    name = _name(body["name"])
+    residency, external_key_id = body.get("residency"), body.get("external_key_id")
     project_id = new_id("proj_")
     with store.tx() as db:
         db.execute("INSERT INTO projects (id, name, created_at, external_key_id, residency) VALUES (?, ?, ?, ?, ?)",
@@ -121,7 +117,7 @@ def create_project(store, principal: Principal, body: dict) -> dict:
     return project_object(get_project(store, project_id))
 
 
-def list_projects(store, query) -> dict:
+def list_projects(store, cursor: Cursor, include_archived: bool = False) -> dict:
     """`GET /organization/projects`: one page of projects, oldest first; archived ones only with
     `include_archived=true`.
 
@@ -129,13 +125,12 @@ def list_projects(store, query) -> dict:
         >>> kept = create_project(store, admin_principal(), {"name": "Kept"})
         >>> old = create_project(store, admin_principal(), {"name": "Old"})
         >>> _ = archive_project(store, admin_principal(), old["id"])
-        >>> [p["name"] for p in list_projects(store, {})["data"]]
+        >>> [p["name"] for p in list_projects(store, Cursor(order="asc"))["data"]]
         ['Kept']
-        >>> [p["name"] for p in list_projects(store, {"include_archived": "true"})["data"]]
+        >>> [p["name"] for p in list_projects(store, Cursor(order="asc"), include_archived=True)["data"]]
         ['Kept', 'Old']
     """
-    cursor = Cursor.from_query(query, default_order="asc")
-    where = "1" if Params(query).bool("include_archived") else "archived_at IS NULL"
+    where = "1" if include_archived else "archived_at IS NULL"
     return page_where(store, "projects", cursor, project_object, where=where)
 
 
@@ -149,16 +144,11 @@ def modify_project(store, principal: Principal, project_id: str, body: dict) -> 
         'Final'
     """
     row = active_project(store, project_id)
-    p = Params(body)
-    unknown = sorted(set(body) - {"name", "external_key_id"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. A project's 'name' and "
-                         "'external_key_id' can be modified.", param=unknown[0])
     changes = {}
-    if p.has("name"):
-        changes["name"] = _name(p, False)
-    if p.has("external_key_id"):
-        changes["external_key_id"] = p.str("external_key_id", max_length=MAX_NAME)
+    if body.get("name") is not None:
+        changes["name"] = _name(body["name"])
+    if body.get("external_key_id") is not None:
+        changes["external_key_id"] = body["external_key_id"]
     with store.tx() as db:
         for column, value in changes.items():  # column names come from the fixed set above
             db.execute(f"UPDATE projects SET {column} = ? WHERE id = ?", (value, project_id))
@@ -247,9 +237,7 @@ def add_user(store, principal: Principal, project_id: str, body: dict) -> dict:
         ('ada@example.org', 'member')
     """
     project = active_project(store, project_id)
-    p = Params(body)
-    role = p.str("role", required=True, choices=PROJECT_ROLES)
-    user_id, email = p.str("user_id"), p.str("email", max_length=MAX_NAME)
+    role, user_id, email = body["role"], body.get("user_id"), body.get("email")
     if not user_id and not email:
         raise BadRequest("Missing required parameter: give 'user_id' (an organization member) or 'email'.",
                          param="user_id")
@@ -268,17 +256,16 @@ def add_user(store, principal: Principal, project_id: str, body: dict) -> dict:
     return user_object(get_user(store, project_id, member))
 
 
-def list_users(store, project_id: str, query) -> dict:
+def list_users(store, project_id: str, cursor: Cursor) -> dict:
     """`GET /organization/projects/{id}/users`: one page of the project's members, oldest first.
 
     Example:
         >>> project = create_project(store, admin_principal(), {"name": "Team"})
         >>> _ = add_user(store, admin_principal(), project["id"], {"email": "ada@example.org", "role": "owner"})
-        >>> [u["email"] for u in list_users(store, project["id"], {})["data"]]
+        >>> [u["email"] for u in list_users(store, project["id"], Cursor())["data"]]
         ['ada@example.org']
     """
     get_project(store, project_id)
-    cursor = Cursor.from_query(query, default_order="asc")
     table = f"({USER_COLUMNS})"
     return page_where(store, table, cursor, user_object, where="project_id = ?", params=(project_id,))
 
@@ -294,7 +281,7 @@ def modify_user(store, principal: Principal, project_id: str, user_id: str, body
     """
     project = active_project(store, project_id)
     get_user(store, project_id, user_id)
-    role = Params(body).str("role", required=True, choices=PROJECT_ROLES)
+    role = body["role"]
     with store.tx() as db:
         db.execute("UPDATE project_users SET role = ? WHERE project_id = ? AND user_id = ?",
                    (role, project_id, user_id))
