@@ -5,7 +5,6 @@ finished models answer chat completions and are listed in GET /v1/models."""
 from __future__ import annotations
 
 import random
-import re
 
 from fastapi import APIRouter, Depends, Request
 
@@ -13,16 +12,16 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page, paging
-from jupyter_api_kit.local.core.params import Params, check_metadata, json_body
+from jupyter_api_kit.local.core.params import check_metadata
+from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.fine_tuning import engine as runner
 from jupyter_api_kit.local.fine_tuning.engine import add_event
+from jupyter_api_kit.local.fine_tuning.request import JobBody, PermissionsBody, PermissionsQuery
 from jupyter_api_kit.local.organization.keys import require_admin
 
 router = APIRouter()
 #: checkpoint permissions are organization settings: the API takes only the admin key for them
 ADMIN_ONLY = [Depends(require_admin)]
-_SUFFIX = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-MAX_PROJECTS = 100
 
 
 
@@ -124,75 +123,42 @@ def _check_model(app, model: str) -> None:
 
 
 def _hyperparameters(body: dict) -> dict:
-    """n_epochs, learning_rate_multiplier and batch_size ('auto' or a value in range) from
+    """n_epochs, learning_rate_multiplier and batch_size ('auto' or the value given) from
     `method.supervised.hyperparameters` or the older top-level `hyperparameters`."""
     method = body.get("method")
     if method is not None:
-        if not isinstance(method, dict):
-            raise BadRequest("Invalid type for 'method': expected an object.", param="method")
-        kind = Params(method, prefix="method.").str("type", required=True,
-                                                     choices=("supervised", "dpo", "reinforcement"))
-        if kind != "supervised":
-            raise BadRequest(f"Invalid 'method.type': '{kind}' fine-tuning is not run by the local server; it "
-                             "trains with the 'supervised' method.", param="method.type")
+        if method["type"] != "supervised":
+            raise BadRequest(f"Invalid 'method.type': '{method['type']}' fine-tuning is not run by the local "
+                             "server; it trains with the 'supervised' method.", param="method.type")
         if body.get("hyperparameters") is not None:
             raise BadRequest("Give hyperparameters in 'method.supervised.hyperparameters' only; the top-level "
                              "'hyperparameters' is the deprecated form of the same thing.", param="hyperparameters")
-        supervised = Params(method, prefix="method.").dict("supervised", default={})
-        where, given = "method.supervised.hyperparameters", Params(supervised, prefix="method.supervised.").dict(
-            "hyperparameters", default={})
+        given = (method.get("supervised") or {}).get("hyperparameters") or {}
     else:
-        where, given = "hyperparameters", Params(body).dict("hyperparameters", default={})
-    unknown = sorted(set(given) - {"n_epochs", "learning_rate_multiplier", "batch_size"})
-    if unknown:
-        raise BadRequest(f"Unrecognized hyperparameter '{where}.{unknown[0]}'. Supported: n_epochs, "
-                         "learning_rate_multiplier, batch_size.", param=f"{where}.{unknown[0]}")
-    p = Params(given, prefix=f"{where}.")
-
-    def auto_or(key, read):
-        return "auto" if given.get(key) in (None, "auto") else read(key)  # null: not given
-
-    return {"n_epochs": auto_or("n_epochs", lambda k: p.int(k, minimum=1, maximum=50)),
-            "learning_rate_multiplier": auto_or("learning_rate_multiplier",
-                                                lambda k: _learning_rate(p, k)),
-            "batch_size": auto_or("batch_size", lambda k: p.int(k, minimum=1, maximum=256))}
-
-
-def _learning_rate(p: Params, key: str) -> float:
-    value = p.number(key, maximum=10)
-    if value <= 0:
-        raise BadRequest(f"Invalid '{p.prefix}{key}': {value}; it must be greater than 0 (and at most 10).",
-                         param=f"{p.prefix}{key}")
-    return value
+        given = body.get("hyperparameters") or {}
+    return {key: "auto" if given.get(key) is None else given[key]  # null: not given
+            for key in ("n_epochs", "learning_rate_multiplier", "batch_size")}
 
 
 @router.post("/fine_tuning/jobs")
-def create_job(request: Request, body: dict = Depends(json_body)):
+def create_job(request: Request, body: dict = Depends(checked(JobBody))):
     app = request.app
-    allowed = {"model", "training_file", "validation_file", "hyperparameters", "method", "suffix", "seed",
-               "integrations", "metadata"}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'.", param=unknown[0])
-    p = Params(body)
-    model = p.str("model", required=True)
+    model = body["model"]
     _check_model(app, model)
-    training_file = p.str("training_file", required=True)
+    training_file = body["training_file"]
     _check_file(app, training_file, "training_file")
-    validation_file = p.str("validation_file")
+    validation_file = body.get("validation_file")
     if validation_file is not None:
         _check_file(app, validation_file, "validation_file")
     hyper = _hyperparameters(body)
-    suffix = p.str("suffix")
-    if suffix is not None and not _SUFFIX.match(suffix):
-        raise BadRequest("Invalid 'suffix': use 1 to 64 letters, digits, '.', '_' or '-'.", param="suffix")
-    seed = p.int("seed", minimum=0, maximum=2147483647)
+    suffix = body.get("suffix")
+    seed = body.get("seed")
     if seed is None:
         seed = random.randrange(2147483647)
-    if p.list("integrations", default=[]):
+    if body.get("integrations"):
         raise BadRequest("Invalid 'integrations': the local server works offline and sends training metrics "
                          "nowhere; read them from the job's events instead.", param="integrations")
-    metadata = check_metadata(body.get("metadata")) if body.get("metadata") is not None else None
+    metadata = body.get("metadata")
     job_id = new_id("ftjob-")
     store = app.state.store
     with store.tx() as db:
@@ -309,15 +275,11 @@ def _checkpoint(request: Request, name: str) -> str:
 
 
 @router.post("/fine_tuning/checkpoints/{checkpoint}/permissions", dependencies=ADMIN_ONLY)
-def create_permissions(checkpoint: str, request: Request, body: dict = Depends(json_body)):
+def create_permissions(checkpoint: str, request: Request, body: dict = Depends(checked(PermissionsBody))):
     name = _checkpoint(request, checkpoint)
-    unknown = sorted(set(body) - {"project_ids"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. Only 'project_ids' is accepted.",
-                         param=unknown[0])
-    projects = Params(body).list("project_ids", required=True, max_items=MAX_PROJECTS)
+    projects = body["project_ids"]
     for i, project in enumerate(projects):
-        if not isinstance(project, str) or not project.strip():
+        if not project.strip():
             raise BadRequest(f"Invalid 'project_ids[{i}]': expected a project id string.", param=f"project_ids[{i}]")
     store = request.app.state.store
     with store.tx() as db:
@@ -331,15 +293,13 @@ def create_permissions(checkpoint: str, request: Request, body: dict = Depends(j
 
 
 @router.get("/fine_tuning/checkpoints/{checkpoint}/permissions", dependencies=ADMIN_ONLY)
-def list_permissions(checkpoint: str, request: Request):
+def list_permissions(checkpoint: str, request: Request,
+                     options: PermissionsQuery = Depends(query(PermissionsQuery))):
     name = _checkpoint(request, checkpoint)
-    query = request.query_params
-    p = Params(query)
-    order = p.str("order", default="descending", choices=("ascending", "descending"))
-    cursor = Cursor(limit=p.int("limit", default=10, minimum=1, maximum=100),
-                    order="asc" if order == "ascending" else "desc", after=p.str("after"))
+    cursor = Cursor(limit=options.limit, order="asc" if options.order == "ascending" else "desc",
+                    after=options.after)
     where, params = "checkpoint = ?", [name]
-    project = p.str("project_id")
+    project = options.project_id
     if project is not None:
         where, params = where + " AND project_id = ?", params + [project]
     return page(request.app.state.store, "fine_tuning_checkpoint_permissions", cursor, permission_object,
