@@ -1,7 +1,7 @@
-"""The Evals API's request bodies as declared models (after the API's `UpdateEvalRequest` and
-`CreateEvalRunRequest`), checked before a handler runs: a wrongly typed field is a 400 naming it,
-and nothing of the request is stored. What no schema says (which sources and templates the local
-server runs, the item schema of the eval) is checked afterwards by `sources`.
+"""The Evals API's request bodies and list filters as declared models (after the API's
+`CreateEvalRequest`, `UpdateEvalRequest` and `CreateEvalRunRequest`), checked before a handler runs: a wrongly typed field is a 400 naming it,
+and nothing of the request is stored. What no schema says (which sources, graders and templates
+the local server runs, the item schema of the eval) is checked afterwards by `sources` and `graders`.
 
 Example:
     >>> from jupyter_api_kit.local.core.request_models import read
@@ -18,7 +18,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, tagged
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
+
+#: the states of an eval run
+RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
 
 Name = Annotated[str, Field(max_length=256)]
 
@@ -74,3 +77,94 @@ class CreateRunBody(BodyModel):
     name: Name | None = None
     metadata: Metadata | None = None
     data_source: tagged(JsonlSource, CompletionsSource, ResponsesSource)
+
+
+class CustomConfig(LenientModel):
+    type: Literal["custom"]
+    item_schema: dict
+    include_sample_schema: bool | None = None
+
+
+class LogsConfig(LenientModel):
+    type: Literal["logs"]
+    metadata: dict | None = None
+
+
+class StoredCompletionsConfig(LenientModel):
+    type: Literal["stored_completions"]
+    metadata: dict | None = None
+
+
+class StringCheckGrader(LenientModel):
+    type: Literal["string_check"]
+    name: str
+    input: str
+    reference: str
+    operation: Literal["eq", "ne", "like", "ilike"]
+
+
+class TextSimilarityGrader(LenientModel):
+    """The metric is read by `graders`, which names the ones the local server computes."""
+
+    type: Literal["text_similarity"]
+    name: str
+    input: str
+    reference: str
+    evaluation_metric: str
+    pass_threshold: float
+
+
+class LabelModelGrader(LenientModel):
+    type: Literal["label_model"]
+    name: str
+    model: str
+    input: list
+    labels: list[str]
+    passing_labels: list[str]
+
+
+class ScoreModelGrader(LenientModel):
+    type: Literal["score_model"]
+    name: str
+    model: str
+    input: list
+    pass_threshold: float | None = None
+    range: list[float] | None = None
+    sampling_params: dict | None = None
+
+
+class PythonGrader(LenientModel):
+    """Declared by the API; `graders` refuses it (the local server runs no submitted code)."""
+
+    type: Literal["python"]
+    name: str
+    source: str
+
+
+class CreateEvalBody(BodyModel):
+    """`POST /evals`. The configs and graders are objects the API leaves open (extra fields kept);
+    their fields' types and the graders' required fields are checked here."""
+
+    name: Name | None = None
+    metadata: Metadata | None = None
+    data_source_config: tagged(CustomConfig, LogsConfig, StoredCompletionsConfig)
+    testing_criteria: list[tagged(StringCheckGrader, TextSimilarityGrader, LabelModelGrader, ScoreModelGrader,
+                                  PythonGrader)]
+
+
+class EvalsQuery(QueryModel):
+    """`GET /evals`."""
+
+    order_by: Literal["created_at", "updated_at"] = "created_at"
+
+
+class RunsQuery(QueryModel):
+    """`GET /evals/{id}/runs`."""
+
+    status: Literal[RUN_STATUSES] | None = None  # type: ignore[valid-type]
+
+
+class OutputItemsQuery(QueryModel):
+    """`GET /evals/{id}/runs/{run_id}/output_items`."""
+
+    status: Literal["pass", "fail"] | None = None

@@ -10,11 +10,17 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page, paging
-from jupyter_api_kit.local.core.params import Params, json_body
-from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.evals import engine as eval_runner
 from jupyter_api_kit.local.evals.graders import check_criteria
-from jupyter_api_kit.local.evals.request import CreateRunBody, UpdateEvalBody
+from jupyter_api_kit.local.evals.request import (
+    CreateEvalBody,
+    CreateRunBody,
+    EvalsQuery,
+    OutputItemsQuery,
+    RunsQuery,
+    UpdateEvalBody,
+)
 from jupyter_api_kit.local.evals.sources import (
     check_data_source_config,
     check_run_data_source,
@@ -23,7 +29,6 @@ from jupyter_api_kit.local.evals.sources import (
 )
 
 router = APIRouter()
-RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
 
 
 
@@ -93,26 +98,13 @@ def _run_row(store, eval_id: str, run_id: str):
     return row
 
 
-def _reject_unknown(body: dict, allowed: set, what: str) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. {what} accepts: "
-                         f"{', '.join(sorted(allowed))}.", param=unknown[0])
-
-
 # -- evals ----------------------------------------------------------------------------------------
 
 @router.post("/evals", status_code=201)
-def create_eval(request: Request, body: dict = Depends(json_body)):
-    _reject_unknown(body, {"name", "metadata", "data_source_config", "testing_criteria"}, "Creating an eval")
-    p = Params(body)
-    name = p.str("name", default="", max_length=256)
-    metadata = p.metadata()
-    if body.get("data_source_config") is None:
-        raise BadRequest("Missing required parameter: 'data_source_config'.", param="data_source_config")
+def create_eval(request: Request, body: dict = Depends(checked(CreateEvalBody))):
+    name = body.get("name") or ""
+    metadata = body.get("metadata")
     config, item_properties, has_sample = check_data_source_config(body["data_source_config"])
-    if body.get("testing_criteria") is None:
-        raise BadRequest("Missing required parameter: 'testing_criteria'.", param="testing_criteria")
     criteria = check_criteria(body["testing_criteria"], item_properties, has_sample)
     eval_id, created = new_id("eval_"), now()
     store = request.app.state.store
@@ -123,9 +115,9 @@ def create_eval(request: Request, body: dict = Depends(json_body)):
 
 
 @router.get("/evals")
-def list_evals(request: Request, cursor: Cursor = Depends(paging(order="asc"))):
-    query = request.query_params
-    order_by = Params(query).str("order_by", default="created_at", choices=("created_at", "updated_at"))
+def list_evals(request: Request, cursor: Cursor = Depends(paging(order="asc")),
+               options: EvalsQuery = Depends(query(EvalsQuery))):
+    order_by = options.order_by
     store = request.app.state.store
     if order_by == "created_at":
         return page(store, "evals", cursor, eval_object)
@@ -151,10 +143,8 @@ def get_eval(eval_id: str, request: Request):
 def update_eval(eval_id: str, request: Request, body: dict = Depends(checked(UpdateEvalBody))):
     store = request.app.state.store
     row = _eval_row(store, eval_id)
-    _reject_unknown(body, {"name", "metadata"}, "Updating an eval")
-    p = Params(body)
-    name = p.str("name", default=row["name"], max_length=256)
-    metadata = p.metadata() if "metadata" in body else loads(row["metadata"])
+    name = row["name"] if body.get("name") is None else body["name"]
+    metadata = body["metadata"] if "metadata" in body else loads(row["metadata"])
     store.execute("UPDATE evals SET name = ?, metadata = ?, updated_at = ? WHERE id = ?",
                   (name, dumps(metadata), now(), eval_id))
     return eval_object(_eval_row(store, eval_id))
@@ -176,16 +166,12 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(checked(Crea
     app = request.app
     store = app.state.store
     evaluation = _eval_row(store, eval_id)
-    _reject_unknown(body, {"name", "metadata", "data_source"}, "Creating a run")
-    p = Params(body)
-    metadata = p.metadata()
-    if body.get("data_source") is None:
-        raise BadRequest("Missing required parameter: 'data_source'.", param="data_source")
+    metadata = body.get("metadata")
     item_schema, item_properties, _ = eval_namespaces(loads(evaluation["data_source_config"]))
     source = check_run_data_source(body["data_source"], item_properties)
     load_items(app, source, item_schema)  # a bad item or file line is a 400 now, not a failed run later
     run_id = new_id("evalrun_")
-    name = p.str("name", max_length=256) or f"{source.get('model') or source['type']} run"
+    name = body.get("name") or f"{source.get('model') or source['type']} run"
     report_url = f"{str(request.base_url).rstrip('/')}/v1/evals/{eval_id}/runs/{run_id}"
     criteria = [{"testing_criteria": c["name"], "passed": 0, "failed": 0}
                 for c in loads(evaluation["testing_criteria"])]
@@ -199,11 +185,11 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(checked(Crea
 
 
 @router.get("/evals/{eval_id}/runs")
-def list_runs(eval_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
+def list_runs(eval_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc")),
+              options: RunsQuery = Depends(query(RunsQuery))):
     store = request.app.state.store
     _eval_row(store, eval_id)
-    query = request.query_params
-    status = Params(query).str("status", choices=RUN_STATUSES)
+    status = options.status
     where, params = "eval_id = ?", [eval_id]
     if status:
         where, params = where + " AND status = ?", params + [status]
@@ -240,11 +226,11 @@ def delete_run(eval_id: str, run_id: str, request: Request):
 # -- output items ---------------------------------------------------------------------------------
 
 @router.get("/evals/{eval_id}/runs/{run_id}/output_items")
-def list_output_items(eval_id: str, run_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc"))):
+def list_output_items(eval_id: str, run_id: str, request: Request, cursor: Cursor = Depends(paging(order="asc")),
+                      options: OutputItemsQuery = Depends(query(OutputItemsQuery))):
     store = request.app.state.store
     _run_row(store, eval_id, run_id)
-    query = request.query_params
-    status = Params(query).str("status", choices=("pass", "fail"))
+    status = options.status
     where, params = "run_id = ?", [run_id]
     if status:
         where, params = where + " AND status = ?", params + [status]
