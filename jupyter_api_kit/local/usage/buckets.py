@@ -41,12 +41,9 @@ import time
 from dataclasses import dataclass, field
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params, multi_param
+from jupyter_api_kit.local.usage.request import read_usage_query, usage_query_model
 from jupyter_api_kit.spec import BUCKET_LIMITS as LIMITS
 from jupyter_api_kit.spec import BUCKET_SECONDS as WIDTHS
-
-#: the last second of the year 9999: later times do not fit SQLite's 64-bit integers in bucket arithmetic
-MAX_TIME = 253402300799
 
 _WHO = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model"}
 _ID_FILTERS = {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id", "models": "model"}
@@ -171,34 +168,28 @@ class Window:
 
 
 def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> Window:
-    """Read and check the query parameters of a usage (or costs) request; 400s name the parameter."""
-    p = Params(query)
+    """Read the query parameters of a usage (or costs) request (its declared model, then the rules
+    between them); 400s name the parameter."""
+    q = read_usage_query(usage_query_model(kind_name, spec), query)
     now = int(time.time()) if now is None else now
-    start = p.int("start_time", required=True, minimum=0, maximum=MAX_TIME)
-    width_name = p.str("bucket_width", default="1d", choices=spec.widths)
+    start, width_name = q.start_time, q.bucket_width
     width = WIDTHS[width_name]
     first = start - start % width
-    end = p.int("end_time", maximum=MAX_TIME)
+    end = q.end_time
     if end is not None and end <= start:
         raise BadRequest(f"Invalid 'end_time': {end} must be after start_time ({start}).", param="end_time")
     if end is None:
         end = max(now - now % width + width, first + width)  # up to the end of the current bucket
     default, maximum = spec.limits[width_name]
-    limit = p.int("limit", default=default, minimum=1)
+    limit = default if q.limit is None else q.limit
     if limit > maximum:
         allowed = ", ".join(f"{w}: {spec.limits[w][1]}" for w in spec.widths)
         raise BadRequest(f"Invalid 'limit': {limit} is above the maximum of {maximum} buckets for bucket_width "
                          f"'{width_name}' (maxima: {allowed}).", param="limit")
-    group_by = multi_param(query, "group_by", empty_ok=False)
-    for value in group_by:
-        if value not in spec.groups:
-            allowed = ", ".join(f"'{g}'" for g in spec.groups)
-            raise BadRequest(f"Invalid value for 'group_by': '{value[:40]}'. Supported values for {kind_name} are: "
-                             f"{allowed}.", param="group_by")
-    group_by = list(dict.fromkeys(group_by))
-    page_start = _page_start(p.str("page"), kind_name, width_name, start, first, end)
+    group_by = list(dict.fromkeys(q.group_by))
+    page_start = _page_start(q.page, kind_name, width_name, start, first, end)
     count = min(limit, math.ceil((end - page_start) / width))
-    where, args = _filters(kind_name, spec, query, p)
+    where, args = _filters(kind_name, spec, q)
     return Window(kind_name, start, end, width_name, width, page_start, count, group_by, where, args)
 
 
@@ -220,34 +211,22 @@ def _page_start(token: str | None, kind: str, width_name: str, start: int, first
     return t
 
 
-def _filters(kind_name: str, spec: Kind, query, p: Params) -> tuple[str, list]:
+def _filters(kind_name: str, spec: Kind, q) -> tuple[str, list]:
     clauses, args = (["1"], []) if kind_name == "costs" else (["kind = ?"], [kind_name])
     for name, column in spec.filters.items():
-        values = multi_param(query, name, empty_ok=False)
+        values = getattr(q, name)
         if not values:
             continue
-        allowed = spec.choices.get(name)
-        for value in values:
-            if allowed and value not in allowed:
-                raise BadRequest(f"Invalid value for '{name}': '{value[:40]}'. Supported values are: "
-                                 f"{', '.join(allowed)}.", param=name)
         if column is None:
             clauses.append("0")  # the local server does not record this dimension: nothing matches
         else:
             clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
             args.extend(values)
-    for name, allowed in spec.choices.items():
-        if name not in spec.filters:
-            values = multi_param(query, name, empty_ok=False)
-            bad = [v for v in values if v not in allowed]
-            if bad:
-                raise BadRequest(f"Invalid value for '{name}': '{bad[0][:40]}'. Supported values are: "
-                                 f"{', '.join(allowed)}.", param=name)
-            if values:
-                clauses.append("0")
-    if kind_name == "completions" and p.has("batch"):
+    if any(getattr(q, name) for name in spec.choices if name not in spec.filters):
+        clauses.append("0")
+    if kind_name == "completions" and q.batch is not None:
         clauses.append("batch = ?")
-        args.append(1 if p.bool("batch") else 0)
+        args.append(1 if q.batch else 0)
     return " AND ".join(clauses), args
 
 
