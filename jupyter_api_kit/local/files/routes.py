@@ -18,7 +18,9 @@ from starlette.datastructures import UploadFile
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest, PayloadTooLarge
 from jupyter_api_kit.local.core.paging import Cursor, list_object, paging
+from jupyter_api_kit.local.core.request_models import query, read
 from jupyter_api_kit.local.files import store as file_storage
+from jupyter_api_kit.local.files.request import FilesQuery, UploadForm
 
 router = APIRouter()
 
@@ -66,24 +68,22 @@ async def create_file(request: Request, principal: Principal = Depends(authentic
         if not isinstance(upload, UploadFile):
             raise BadRequest("Invalid 'file': send the file's content as a file part (with a filename), "
                              "not as a text field.", param="file")
-        purpose = form.get("purpose")
-        if purpose is None:
-            raise BadRequest("Missing required parameter: 'purpose'.", param="purpose")
-        expires_after = _expires_after(form)
+        fields = read(UploadForm, {"purpose": form.get("purpose"), "expires_after": _expires_after(form)})
+        expires_after = fields.expires_after.model_dump() if fields.expires_after else None
         # Copying to disk blocks: do it off the event loop.
         return await run_in_threadpool(file_storage.save_upload, app, upload.file, filename=upload.filename,
-                                       purpose=purpose, expires_after=expires_after)
+                                       purpose=fields.purpose, expires_after=expires_after)
 
 
 @router.get("/files")
-def list_files(request: Request, cursor: Cursor = Depends(paging(order="desc", limit=10000, max_limit=10000))):
+def list_files(request: Request, cursor: Cursor = Depends(paging(order="desc", limit=10000, max_limit=10000)),
+               options: FilesQuery = Depends(query(FilesQuery))):
     app = request.app
     file_storage.purge_expired(app)
-    query = request.query_params
     clauses, args = ["1"], []
-    if query.get("purpose"):
+    if options.purpose:
         clauses.append("purpose = ?")
-        args.append(query["purpose"])
+        args.append(options.purpose)
     if cursor.after:
         row = app.state.store.one("SELECT seq FROM files WHERE id = ?", (cursor.after,))
         if row is None:
