@@ -35,7 +35,7 @@ from jupyter_api_kit.local.assistants.store import (
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params
-from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, tagged
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
 
 Effort = Literal["minimal", "low", "medium", "high"]
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -354,3 +354,9 @@ def parse_tool_outputs(body: dict) -> tuple[list, bool]:
 
 
 __all__ = ["build_run", "parse_message", "parse_run_request", "parse_thread_request", "parse_tool_outputs"]
+
+
+class MessagesQuery(QueryModel):
+    """`GET /threads/{id}/messages`: only the messages one run made."""
+
+    run_id: str | None = None

@@ -40,7 +40,6 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page, paging
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 
@@ -202,8 +201,7 @@ def retrieve_run(thread_id: str, run_id: str, request: Request):
 @router.post("/threads/{thread_id}/runs/{run_id}")
 def modify_run(thread_id: str, run_id: str, request: Request,
                body: dict = Depends(checked(request_models.MetadataBody))):
-    only_keys(body, ("metadata",), "Modifying a run")
-    metadata = Params(body).metadata()
+    metadata = body.get("metadata")
     store = request.app.state.store
     with store.tx() as db:
         run = get_run(store, thread_id, run_id)

@@ -12,6 +12,7 @@ from jupyter_api_kit.local.assistants.options import parse_tool_resources
 from jupyter_api_kit.local.assistants.request import (
     CreateMessageBody,
     CreateThreadBody,
+    MessagesQuery,
     MetadataBody,
     ModifyThreadBody,
     parse_thread_request,
@@ -31,8 +32,7 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page, paging
-from jupyter_api_kit.local.core.params import Params
-from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.core.request_models import checked, query
 
 router = APIRouter()
 router.add_api_route("/threads/runs", create_thread_and_run, methods=["POST"])
@@ -63,8 +63,7 @@ def retrieve_thread(thread_id: str, request: Request):
 
 @router.post("/threads/{thread_id}")
 def modify_thread(thread_id: str, request: Request, body: dict = Depends(checked(ModifyThreadBody))):
-    only_keys(body, ("tool_resources", "metadata"), "Modifying a thread")
-    metadata = Params(body).metadata()
+    metadata = body.get("metadata")
     resources = parse_tool_resources(body.get("tool_resources"))
     store = request.app.state.store
     with store.tx() as db:
@@ -89,11 +88,11 @@ def delete_thread(thread_id: str, request: Request):
 
 
 @router.get("/threads/{thread_id}/messages")
-def list_messages(thread_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc"))):
+def list_messages(thread_id: str, request: Request, cursor: Cursor = Depends(paging(order="desc")),
+                  options: MessagesQuery = Depends(query(MessagesQuery))):
     store = request.app.state.store
     get_thread(store, thread_id)
-    query = request.query_params
-    run_id = Params(query).str("run_id")
+    run_id = options.run_id
     where, params = "thread_id = ?", [thread_id]
     if run_id is not None:
         where, params = where + " AND run_id = ?", params + [run_id]
@@ -122,8 +121,7 @@ def retrieve_message(thread_id: str, message_id: str, request: Request):
 @router.post("/threads/{thread_id}/messages/{message_id}")
 def modify_message(thread_id: str, message_id: str, request: Request,
                    body: dict = Depends(checked(MetadataBody))):
-    only_keys(body, ("metadata",), "Modifying a message")
-    metadata = Params(body).metadata()
+    metadata = body.get("metadata")
     store = request.app.state.store
     with store.tx() as db:
         message = get_message(store, thread_id, message_id)

@@ -28,7 +28,6 @@ from fastapi.responses import StreamingResponse
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import Params, check_metadata
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.gateway.upstream import UpstreamError
 from jupyter_api_kit.local.gateway.usage import estimated_usage
@@ -116,16 +115,9 @@ def conform(completion: dict) -> dict:
 
 
 def _checked(body: dict) -> tuple[bool, dict, bool]:
-    """(store, metadata, stream): what the local server acts on, checked as for its own models; the
-    upstream checks everything else."""
-    p = Params(body)
-    messages = p.list("messages", required=True)
-    if not messages:
-        raise BadRequest("Invalid 'messages': empty array. Expected at least one message.", param="messages")
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise BadRequest(f"Invalid type for 'messages[{i}]': expected an object.", param=f"messages[{i}]")
-    return p.bool("store", default=False), check_metadata(body.get("metadata")), p.bool("stream", default=False)
+    """(store, metadata, stream): what the local server acts on, from a body `ChatCompletionBody`
+    has checked at the boundary as for the local models; the upstream reads the rest."""
+    return bool(body.get("store")), body.get("metadata") or {}, bool(body.get("stream"))
 
 
 def _finish(app, body: dict, completion: dict, store: bool, metadata: dict, principal) -> None:

@@ -16,7 +16,6 @@ from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.gateway.chat import SSE_HEADERS, conform
 from jupyter_api_kit.local.gateway.upstream import UpstreamError
@@ -33,8 +32,7 @@ def usage_of(answer: dict, prompt, text_source: dict) -> tuple[int, int]:
 
 def completion(app, gateway, body: dict, principal):
     """`POST /completions` (legacy) for a model the upstream serves."""
-    p = Params(body)
-    stream = p.bool("stream", default=False)
+    stream = bool(body.get("stream"))  # the body is a checked `CompletionBody`
     if body.get("prompt") is None:
         raise BadRequest("Missing required parameter: 'prompt'.", param="prompt")
     requested = body["model"]

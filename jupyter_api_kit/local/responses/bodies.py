@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, tagged
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
 from jupyter_api_kit.spec import INPUT_ROLES
 
 Role = Literal[INPUT_ROLES]  # type: ignore[valid-type]
@@ -254,3 +254,12 @@ class CompactBody(BodyModel):
     prompt_cache_retention: Literal["in-memory", "24h"] | None = None
     prompt_cache_options: LenientModel | None = None
     service_tier: Literal["auto", "default", "flex", "scale", "priority"] | None = None
+
+
+class RetrieveQuery(QueryModel):
+    """`GET /responses/{id}` (a replayed stream, `stream=true`, is refused by the handler)."""
+
+    include: list[Include] = []
+    stream: bool = False
+    starting_after: int | None = None
+    include_obfuscation: bool | None = None

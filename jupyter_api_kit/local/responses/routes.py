@@ -19,11 +19,10 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, paging
-from jupyter_api_kit.local.core.params import Params
-from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.responses import store as response_store
-from jupyter_api_kit.local.responses.bodies import CompactBody, CreateResponseBody, InputTokensBody
+from jupyter_api_kit.local.responses.bodies import CompactBody, CreateResponseBody, InputTokensBody, RetrieveQuery
 from jupyter_api_kit.local.responses.engine import (
     ResponseRequest,
     Run,
@@ -155,16 +154,12 @@ def create_response(request: Request, body: dict = Depends(checked(CreateRespons
     return present(run.response, req.include)
 
 
-def _include(request: Request) -> list[str]:
-    return [v for k, v in request.query_params.multi_items() if k in ("include", "include[]")]
-
-
 @router.get("/responses/{response_id}")
-def get_response(response_id: str, request: Request):
-    if Params(request.query_params).bool("stream"):
+def get_response(response_id: str, request: Request, options: RetrieveQuery = Depends(query(RetrieveQuery))):
+    if options.stream:
         raise BadRequest("Replaying a response as a stream is not supported by the local server; retrieve it "
                          "without 'stream'.", param="stream")
-    return present(response_store.load(request.app.state.store, response_id), _include(request))
+    return present(response_store.load(request.app.state.store, response_id), options.include)
 
 
 @router.delete("/responses/{response_id}")
@@ -206,16 +201,15 @@ def compact_response(request: Request, body: dict = Depends(checked(CompactBody)
                      principal: Principal = Depends(authenticate)):
     """Keep the user messages verbatim; fold everything else into one opaque compaction item."""
     app = request.app
-    p = Params(body)
     from jupyter_api_kit.local.inference.engine import resolve_language_model
 
-    model = resolve_language_model(app, p.str("model", required=True))
-    previous = p.str("previous_response_id")
+    model = resolve_language_model(app, body["model"])
+    previous = body.get("previous_response_id")
     inputs = parse_input(body.get("input"), store=app.state.store, app=app)
     if not inputs and not previous:
         raise BadRequest("Missing required parameter: 'input' (or 'previous_response_id').", param="input")
     items = (response_store.history(app.state.store, previous) if previous else []) + inputs
-    messages = conversation(app, inputs, previous, p.str("instructions"))
+    messages = conversation(app, inputs, previous, body.get("instructions"))
     kept = [public_item(i) for i in items if i.get("type") == "message" and i.get("role") == "user"]
     folded = to_messages([i for i in items if not (i.get("type") == "message" and i.get("role") == "user")])
     output = [{**item, "status": "completed"} for item in kept]
