@@ -68,17 +68,28 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
     return state
 
 
+def job_kinds(assistants: bool = True) -> list:
+    """The kinds of background job the app runs (`core.jobs`), each feature's step logic.
+
+    Example:
+        >>> [kind.name for kind in job_kinds(assistants=False)]
+        ['eval_run', 'fine_tuning_job', 'background_response', 'vector_store_files']
+    """
+    from jupyter_api_kit.local.assistants.engine import RUNS
+    from jupyter_api_kit.local.evals.engine import EVAL_RUNS
+    from jupyter_api_kit.local.fine_tuning.engine import FINE_TUNING_JOBS
+    from jupyter_api_kit.local.responses.background import BACKGROUND_RESPONSES
+    from jupyter_api_kit.local.vector_stores.engine import VECTOR_STORE_FILES
+
+    return ([RUNS] if assistants else []) + [EVAL_RUNS, FINE_TUNING_JOBS, BACKGROUND_RESPONSES, VECTOR_STORE_FILES]
+
+
 @asynccontextmanager
 async def lifespan(app):
     """Start: settle or resume the work a previous server left unfinished (runs, eval runs,
-    fine-tuning jobs). Stop: end background work before the database closes."""
-    from jupyter_api_kit.local.evals import engine as evals
-    from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
-
-    if app.state.run_engine is not None:
-        app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
-    evals.recover(app)
-    fine_tuning.recover(app)
+    fine-tuning jobs, background responses, vector-store files). Stop: end background work before
+    the database closes."""
+    app.state.jobs.recover()
     yield
     app.state.jobs.shutdown()
     if app.state.gateway is not None:
@@ -116,6 +127,7 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
                             upstream=upstream)
     app.state.run_engine = RunEngine(app) if assistants else None
+    app.state.jobs.serve(app, job_kinds(assistants))
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware)
 

@@ -14,7 +14,7 @@ import time
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from jupyter_api_kit.local.assistants.engine import RunEngine, save_run
+from jupyter_api_kit.local.assistants.engine import RunEngine
 from jupyter_api_kit.local.assistants.events import END, sse
 from jupyter_api_kit.local.assistants.request import (
     build_run,
@@ -33,6 +33,7 @@ from jupyter_api_kit.local.assistants.store import (
     only_keys,
     run_steps,
     save,
+    save_run,
 )
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads

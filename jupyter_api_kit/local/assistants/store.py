@@ -169,6 +169,57 @@ def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
     return message
 
 
+def insert_step(db, step: dict) -> None:
+    """Store a new run step (inside the caller's transaction `db`).
+
+    Example:
+        >>> thread = insert_thread(store, {})
+        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
+        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
+        1
+        >>> with store.tx() as db:
+        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
+        >>> [step["id"] for step in run_steps(store, "run_1")]
+        ['step_1']
+    """
+    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
+               (step["id"], step["run_id"], dumps(step)))
+
+
+def save_run(db, run: dict, deadline: float | None = None) -> None:
+    """Write a run's body and status (and, when given, its exact expiry deadline)."""
+    if deadline is None:
+        db.execute("UPDATE thread_runs SET body = ?, status = ? WHERE id = ?", (dumps(run), run["status"], run["id"]))
+    else:
+        run["expires_at"] = int(deadline + 0.999)
+        db.execute("UPDATE thread_runs SET body = ?, status = ?, expires_at = ? WHERE id = ?",
+                   (dumps(run), run["status"], deadline, run["id"]))
+
+
+def close_open_work(db, run_id: str, step_status: str, step_stamp: str, message_reason: str,
+                    error: dict | None = None) -> tuple[list, list]:
+    """When a run ends early, its steps still in progress take `step_status` (stamped `step_stamp`,
+    with `error`) and its messages being written become incomplete for `message_reason`; returns
+    (steps, messages) changed, for the run's events."""
+    ts = now()
+    steps, messages = [], []
+    for row in db.execute("SELECT body FROM thread_run_steps WHERE run_id = ? ORDER BY seq", (run_id,)):
+        step = loads(row["body"])
+        if step["status"] == "in_progress":
+            step.update(status=step_status, **{step_stamp: ts})
+            if error:
+                step["last_error"] = error
+            save(db, "thread_run_steps", step)
+            steps.append(step)
+    for row in db.execute("SELECT body FROM thread_messages WHERE run_id = ? ORDER BY seq", (run_id,)):
+        message = loads(row["body"])
+        if message["status"] == "in_progress":
+            message.update(status="incomplete", incomplete_at=ts, incomplete_details={"reason": message_reason})
+            save(db, "thread_messages", message)
+            messages.append(message)
+    return steps, messages
+
+
 def save(db_or_store, table: str, obj: dict) -> dict:
     """Write an object back (same id)."""
     _execute(db_or_store, f"UPDATE {table} SET body = ? WHERE id = ?", (dumps(obj), obj["id"]))
