@@ -164,3 +164,13 @@ def test_no_import_cycles():
         if node not in state:
             visit(node, [node])
     assert cycles == []
+
+
+#: the most lines a module of the local server may have: past it, split it by what it holds
+MAX_LOCAL_MODULE_LINES = 400
+
+
+def test_no_local_module_is_over_400_lines():
+    long = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in sorted(LOCAL.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LOCAL_MODULE_LINES]
+    assert long == []

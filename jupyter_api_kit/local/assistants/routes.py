@@ -14,8 +14,14 @@ from jupyter_api_kit.local.assistants.options import (
     parse_tools,
     sampling,
 )
-from jupyter_api_kit.local.assistants.store import get_assistant, only_keys, save
-from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.assistants.store import (
+    delete_assistant,
+    get_assistant,
+    insert_assistant,
+    only_keys,
+    save,
+)
+from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page
@@ -61,8 +67,7 @@ def create_assistant(request: Request, body: dict = Depends(json_body)):
         "temperature": 1.0 if v["temperature"] is None else v["temperature"],
         "top_p": 1.0 if v["top_p"] is None else v["top_p"], "response_format": v["response_format"] or "auto",
     }
-    request.app.state.store.execute("INSERT INTO assistants (id, created_at, body) VALUES (?, ?, ?)",
-                                    (assistant["id"], assistant["created_at"], dumps(assistant)))
+    insert_assistant(request.app.state.store, assistant)
     return assistant
 
 
@@ -98,5 +103,5 @@ def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(j
 def delete_assistant(assistant_id: str, request: Request):
     store = request.app.state.store
     get_assistant(store, assistant_id)
-    store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
+    delete_assistant(store, assistant_id)
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}

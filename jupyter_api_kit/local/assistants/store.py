@@ -169,6 +169,39 @@ def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
     return message
 
 
+def insert_assistant(store, assistant: dict) -> None:
+    """Store a new assistant object."""
+    store.execute("INSERT INTO assistants (id, created_at, body) VALUES (?, ?, ?)",
+                  (assistant["id"], assistant["created_at"], dumps(assistant)))
+
+
+def delete_assistant(store, assistant_id: str) -> None:
+    """Delete an assistant (its threads and runs stay)."""
+    store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
+
+
+def delete_thread(store, thread_id: str) -> None:
+    """Delete a thread; its messages, runs and run steps go with it."""
+    store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
+
+
+def delete_message(store, thread_id: str, message_id: str) -> None:
+    """Delete one message of a thread."""
+    store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
+
+
+def insert_run(db, run: dict, principal: dict, deadline: float) -> None:
+    """Store a new run with who created it (`principal`, for usage) and its exact expiry deadline."""
+    db.execute("INSERT INTO thread_runs (id, thread_id, status, expires_at, principal, body) VALUES (?, ?, ?, ?, ?, ?)",
+               (run["id"], run["thread_id"], run["status"], deadline, dumps(principal), dumps(run)))
+
+
+def run_status(store, run_id: str) -> str | None:
+    """A run's status, or None if it is gone (its thread was deleted)."""
+    row = store.one("SELECT status FROM thread_runs WHERE id = ?", (run_id,))
+    return None if row is None else row["status"]
+
+
 def insert_step(db, step: dict) -> None:
     """Store a new run step (inside the caller's transaction `db`).
 

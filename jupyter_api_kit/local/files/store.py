@@ -162,6 +162,30 @@ def _row(store, file_id: str):
     return row
 
 
+def file_rows(store, cursor, purpose: str | None = None) -> tuple[list, bool]:
+    """(one page of `files` rows, of `purpose` when given, whether more follow).
+
+    Example:
+        >>> from jupyter_api_kit.local.core.paging import Cursor
+        >>> file_rows(store, Cursor(limit=10, order="desc"))
+        ([], False)
+    """
+    clauses, args = ["1"], []
+    if purpose:
+        clauses.append("purpose = ?")
+        args.append(purpose)
+    if cursor.after:
+        row = store.one("SELECT seq FROM files WHERE id = ?", (cursor.after,))
+        if row is None:
+            raise BadRequest(f"Invalid 'after': no file with id '{cursor.after}' in this list.", param="after")
+        clauses.append("seq > ?" if cursor.order == "asc" else "seq < ?")
+        args.append(row["seq"])
+    direction = "ASC" if cursor.order == "asc" else "DESC"
+    rows = store.all(f"SELECT * FROM files WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
+                     (*args, cursor.limit + 1))
+    return rows[:cursor.limit], len(rows) > cursor.limit
+
+
 def file_record(store, file_id: str) -> dict:
     """The File object for `file_id`, or a 404.
 
