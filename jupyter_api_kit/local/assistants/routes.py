@@ -15,10 +15,10 @@ from jupyter_api_kit.local.assistants.options import (
     sampling,
 )
 from jupyter_api_kit.local.assistants.store import (
-    delete_assistant,
     get_assistant,
     insert_assistant,
     only_keys,
+    remove_assistant,
     save,
 )
 from jupyter_api_kit.local.core.db import loads
@@ -103,5 +103,5 @@ def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(j
 def delete_assistant(assistant_id: str, request: Request):
     store = request.app.state.store
     get_assistant(store, assistant_id)
-    delete_assistant(store, assistant_id)
+    remove_assistant(store, assistant_id)
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}

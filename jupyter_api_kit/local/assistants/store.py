@@ -175,17 +175,17 @@ def insert_assistant(store, assistant: dict) -> None:
                   (assistant["id"], assistant["created_at"], dumps(assistant)))
 
 
-def delete_assistant(store, assistant_id: str) -> None:
+def remove_assistant(store, assistant_id: str) -> None:
     """Delete an assistant (its threads and runs stay)."""
     store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
 
 
-def delete_thread(store, thread_id: str) -> None:
+def remove_thread(store, thread_id: str) -> None:
     """Delete a thread; its messages, runs and run steps go with it."""
     store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
 
 
-def delete_message(store, thread_id: str, message_id: str) -> None:
+def remove_message(store, thread_id: str, message_id: str) -> None:
     """Delete one message of a thread."""
     store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
 

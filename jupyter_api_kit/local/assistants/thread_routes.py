@@ -12,14 +12,14 @@ from jupyter_api_kit.local.assistants.request import parse_thread_request
 from jupyter_api_kit.local.assistants.run_routes import create_thread_and_run
 from jupyter_api_kit.local.assistants.store import (
     active_run,
-    delete_message,
-    delete_thread,
     get_message,
     get_thread,
     insert_message,
     insert_thread,
     only_keys,
     parse_message,
+    remove_message,
+    remove_thread,
     save,
 )
 from jupyter_api_kit.local.core.db import loads
@@ -73,7 +73,7 @@ def delete_thread(thread_id: str, request: Request):
     store = request.app.state.store
     get_thread(store, thread_id)
     running = active_run(store, thread_id)
-    delete_thread(store, thread_id)
+    remove_thread(store, thread_id)
     if running:
         request.app.state.run_engine.request_cancel(running)  # its worker stops at the next token
     return {"id": thread_id, "object": "thread.deleted", "deleted": True}
@@ -128,5 +128,5 @@ def modify_message(thread_id: str, message_id: str, request: Request, body: dict
 def delete_message(thread_id: str, message_id: str, request: Request):
     store = request.app.state.store
     get_message(store, thread_id, message_id)
-    delete_message(store, thread_id, message_id)
+    remove_message(store, thread_id, message_id)
     return {"id": message_id, "object": "thread.message.deleted", "deleted": True}

@@ -1,5 +1,5 @@
 """/v1/evals: evals (create, list, get, update, delete), their runs (create, list, get, cancel, delete)
-and the runs' output items (list, get). Runs execute in the background (see `eval_runner`)."""
+and the runs' output items (list, get). Runs execute in the background (see `engine`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """/v1/fine_tuning: jobs (create, list, retrieve, cancel, pause, resume, events, checkpoints) and
-checkpoint permissions (create, list, delete). Training runs in the background (`fine_tune_runner`);
+checkpoint permissions (create, list, delete). Training runs in the background (`engine`);
 finished models answer chat completions and are listed in GET /v1/models."""
 
 from __future__ import annotations
