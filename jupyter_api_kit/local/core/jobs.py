@@ -140,7 +140,22 @@ class Jobs:
         return future
 
     def start(self, kind: JobKind, job_id: str, *args) -> Future:
-        """Run job `job_id` of `kind` in the background, taking it over from any older worker."""
+        """Run job `job_id` of `kind` in the background, taking it over from any older worker. When the
+        step logic raises, the kind's `fail` ends the job.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> ended = []
+            >>> def broken(app, job):
+            ...     raise ValueError("boom")
+            >>> BROKEN = JobKind("broken", run=broken, fail=lambda app, job_id, exc: ended.append((job_id, str(exc))))
+            >>> jobs = Jobs(workers=1)
+            >>> jobs.serve(SimpleNamespace(), [BROKEN])
+            >>> jobs.start(BROKEN, "job_1").result()
+            >>> ended
+            [('job_1', 'boom')]
+            >>> jobs.shutdown()
+        """
         if self.kinds.get(kind.name) is not kind:
             raise LookupError(f"job kind {kind.name!r} is not served by this app")
         return self.submit(self._work, kind, Job(self, job_id, self._next_epoch(job_id)), args)
@@ -161,11 +176,25 @@ class Jobs:
         finally:
             self._release_worker(job)
 
-    def recover(self) -> None:
-        """Settle or start again what a stopped server left unfinished, kind by kind (at start-up)."""
-        for kind in self.kinds.values():
-            for job_id, *args in kind.recover(self.app):
-                self.start(kind, job_id, *args)
+    def recover(self) -> list[Future]:
+        """Settle or start again what a stopped server left unfinished, kind by kind (at start-up);
+        the futures of the jobs started again.
+
+        Example:
+            >>> from types import SimpleNamespace
+            >>> done = []
+            >>> LEFT = JobKind("left", run=lambda app, job, n: done.append((job.id, n)),
+            ...                recover=lambda app: [("job_7", 3)])
+            >>> jobs = Jobs(workers=1)
+            >>> jobs.serve(SimpleNamespace(), [LEFT])
+            >>> [future.result() for future in jobs.recover()]
+            [None]
+            >>> done
+            [('job_7', 3)]
+            >>> jobs.shutdown()
+        """
+        return [self.start(kind, job_id, *args)
+                for kind in self.kinds.values() for job_id, *args in kind.recover(self.app)]
 
     # ---- control ---------------------------------------------------------------------------------
 

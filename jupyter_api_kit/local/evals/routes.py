@@ -200,7 +200,6 @@ def cancel_run(eval_id: str, run_id: str, request: Request):
                          "canceled.", param="run_id")
     # the worker checks the status before writing each item, so nothing is written after this
     eval_store.cancel_run(store, run_id)
-    request.app.state.jobs.cancel(run_id)
     return run_object(eval_store.run_row(store, eval_id, run_id))
 
 
