@@ -62,7 +62,7 @@ class Training:
 
 class JobControl:
     """What fine-tuning keeps in memory (one per server): the trainings of jobs in progress (a paused
-    job's waits here for resume) and the tuned models loaded for chat. Locks, workers and recovery are
+    job's training waits here for resume) and the tuned models loaded for chat. Locks, workers and recovery are
     the app's job runner's (`core.jobs`)."""
 
     def __init__(self):

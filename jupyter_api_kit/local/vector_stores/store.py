@@ -1,6 +1,7 @@
-"""Vector stores in SQLite: the API objects, attaching and detaching files, and file batches.
+"""Vector stores in SQLite: the API objects, attaching and detaching files, and file batches (`engine`
+processes the files in the background).
 
-A file attached to a store starts `in_progress`; a background job (`engine`) reads its bytes, cuts them into
+A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
 chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
 `embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
