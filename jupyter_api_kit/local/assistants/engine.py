@@ -25,6 +25,7 @@ import logging
 import time
 
 from jupyter_api_kit.local.assistants.events import RunEvents
+from jupyter_api_kit.local.assistants.file_search import search_for_run
 from jupyter_api_kit.local.assistants.planning import (
     PromptTooLong,
     build_context,
@@ -154,7 +155,8 @@ class RunEngine:
             context = build_context(self.store, run, model)
         except PromptTooLong:
             return self._incomplete_prompt(run_id)
-        calls = choose_calls(run, context, run_steps(self.store, run_id))
+        searched = search_for_run(self, run, context)  # adds what it found to the context
+        calls = [] if searched else choose_calls(run, context, run_steps(self.store, run_id))
         if calls:
             return self._call_tools(run, calls, context, model)
         return self._write_message(job, run, context, model)

@@ -24,9 +24,10 @@ from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.jobs import Job, JobKind, set_status
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
+from jupyter_api_kit.local.files.text import Unreadable, extract_text
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
 from jupyter_api_kit.local.vector_stores.embedding import embedding_model
-from jupyter_api_kit.local.vector_stores.store import Unreadable, decode_text, files_in_progress
+from jupyter_api_kit.local.vector_stores.store import files_in_progress, insert_store
 
 
 def start(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
@@ -38,6 +39,22 @@ def start(app, vector_store_id: str, file_ids: list[str], principal=None) -> Non
     """
     if file_ids:
         app.state.jobs.start(VECTOR_STORE_FILES, new_id("vsingest_"), vector_store_id, file_ids, principal)
+
+
+def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = None, metadata=None,
+                 expires_after=None, principal=None) -> str:
+    """Insert a vector store with `file_ids` attached (already checked to exist) and start processing
+    them in the background; returns its id. Used by POST /vector_stores and by the `vector_stores`
+    helper of assistants' and threads' `tool_resources`.
+
+    Example:
+        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
+        'vs_...'
+    """
+    vector_store_id = new_id("vs_")
+    insert_store(app.state.store, vector_store_id, name, metadata or {}, expires_after, list(file_ids), strategy)
+    start(app, vector_store_id, list(file_ids), principal)
+    return vector_store_id
 
 
 def process_files(app, job: Job, vector_store_id: str, file_ids: list[str], principal=None) -> None:
@@ -70,7 +87,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
 
 
 def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
-    """Process one attached file if it is still `in_progress`: decode its text, cut and embed the
+    """Process one attached file if it is still `in_progress`: read its text, cut and embed the
     chunks, store them and mark the file completed (or failed with `last_error`), then record the
     embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
 
@@ -84,7 +101,7 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
     if row is None or row["status"] != "in_progress":
         return
     try:
-        text = decode_text(read_file_bytes(app, file_id), row["filename"])
+        text = extract_text(read_file_bytes(app, file_id), row["filename"])
     except Unreadable as exc:
         _finish(store, vector_store_id, file_id, "failed", error={"code": exc.code, "message": exc.message})
         return

@@ -3,7 +3,8 @@ processes the files in the background).
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
 chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
-`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when
+its text cannot be read (`files.text` reads text, Markdown, HTML, JSON and PDF). `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
 are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
 plus their embeddings (4 bytes per dimension).
@@ -238,39 +239,6 @@ def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, b
         (vector_store_id, file_id, batch_id, now(), dumps(attributes) if attributes is not None else None,
          dumps(strategy)))
     db.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
-
-
-class Unreadable(Exception):
-    """A file whose content cannot be indexed; `code` (unsupported_file, invalid_file) and `message`
-    become the attachment's `last_error`.
-
-    Example:
-        >>> decode_text(bytes([0, 1, 2]), "blob.bin")
-        Traceback (most recent call last):
-        ...
-        jupyter_api_kit.local.vector_stores.store.Unreadable: blob.bin looks binary; the local server indexes text only.
-    """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def decode_text(data: bytes, filename: str) -> str:
-    """The text of a file, or `Unreadable` (the local server indexes UTF-8/UTF-16 text only)."""
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Unreadable("unsupported_file", f"{filename} is not UTF-8 text; the local server indexes text "
-                                             "files only (txt, md, json, csv, code, ...).") from None
-    if "\x00" in text:
-        raise Unreadable("unsupported_file", f"{filename} looks binary; the local server indexes text only.")
-    if not text.strip():
-        raise Unreadable("invalid_file", f"{filename} has no text to index.")
-    return text
 
 
 def insert_store(store, vector_store_id: str, name: str, metadata: dict, expires_after: dict | None,
