@@ -95,7 +95,8 @@ class UsagePage(Page):
         width_name = self._params.get("bucket_width") or "1d"
         width = WIDTHS.get(width_name, 86400)
         limit = self._params.get("limit") or DEFAULT_LIMITS.get(width_name, 7)
-        return max(1, math.ceil(math.ceil((end - (start - start % width)) / width) / limit))
+        # buckets start at start_time itself, as the API's do
+        return max(1, math.ceil(math.ceil((end - start) / width) / limit))
 
     def _progress_total(self) -> int | None:
         return self._pages_expected()

@@ -173,7 +173,7 @@ class UsageMagics(Magics, Configurable):
 
         width = {"1m": 60, "1h": 3600, "1d": 86400}[bucket]
         limit = MAX_LIMITS[bucket] if not costs else 180
-        span = (end or int(time.time())) - (start - start % width)
+        span = (end or int(time.time())) - start  # buckets start at start_time itself
         progress = math.ceil(span / width / limit) > 1
         with shown_errors():
             try:

@@ -1,8 +1,9 @@
 """Usage as the API reports it: `usage_records` aggregated into time buckets.
 
-Buckets are aligned to UTC minutes, hours or days (`1m`, `1h`, `1d`); the first bucket is the one
-holding `start_time`, and records count from `start_time` (inclusive) to `end_time` (exclusive, by
-default the end of the current bucket). Every bucket of a page is present, with `results: []` when
+Buckets are a minute, an hour or a day wide (`1m`, `1h`, `1d`) and, as the API's, the first starts at
+`start_time` itself, not at the minute, hour or midnight before it: a day from 12:00 runs to 12:00 the next
+day. Records count from `start_time` (inclusive) to `end_time` (exclusive, by default the end of the
+bucket holding now). Every bucket of a page is present, with `results: []` when
 nothing happened in it. A page holds at most `limit` buckets (defaults and maxima per width as the
 API documents: 1d 7/31, 1h 24/168, 1m 60/1440); `next_page` continues where it stopped.
 
@@ -30,6 +31,9 @@ Example:
     ...                                           "bucket_width": "1h", "group_by[]": "model"}, now=200000)
     >>> len(page["data"]), page["data"][0]["results"][0]["output_tokens"], page["data"][1]["results"]
     (24, 7, [])
+    >>> later = usage_page(store, "completions", {"start_time": "86410", "end_time": "86530", "bucket_width": "1m"})
+    >>> [(b["start_time"], b["end_time"], len(b["results"])) for b in later["data"]]
+    [(86410, 86470, 1), (86470, 86530, 0)]
 """
 
 from __future__ import annotations
@@ -134,7 +138,7 @@ class Window:
             >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
             ...                                                        "limit": "1"}, now=300000)
             >>> w.page_start, w.count, w.page_end
-            (86400, 1, 172800)
+            (90000, 1, 176400)
         """
         return self.page_start + self.count * self.width
 
@@ -150,7 +154,7 @@ class Window:
             True
             >>> last = parse_window("completions", KINDS["completions"], {**query, "page": w.next_page}, now=300000)
             >>> last.page_start, last.next_page
-            (172800, None)
+            (176400, None)
         """
         if self.page_end >= self.end:
             return None
@@ -165,7 +169,7 @@ class Window:
             >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
             ...                                                        "limit": "1"}, now=300000)
             >>> w.record_range()
-            (90000, 172800)
+            (90000, 176400)
         """
         return max(self.start, self.page_start), min(self.end, self.page_end)
 
@@ -177,12 +181,11 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
     start = p.int("start_time", required=True, minimum=0, maximum=MAX_TIME)
     width_name = p.str("bucket_width", default="1d", choices=spec.widths)
     width = WIDTHS[width_name]
-    first = start - start % width
     end = p.int("end_time", maximum=MAX_TIME)
     if end is not None and end <= start:
         raise BadRequest(f"Invalid 'end_time': {end} must be after start_time ({start}).", param="end_time")
-    if end is None:
-        end = max(now - now % width + width, first + width)  # up to the end of the current bucket
+    if end is None:  # up to the end of the bucket holding now
+        end = start + width * (max(0, now - start) // width + 1)
     default, maximum = spec.limits[width_name]
     limit = p.int("limit", default=default, minimum=1)
     if limit > maximum:
@@ -196,15 +199,15 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
             raise BadRequest(f"Invalid value for 'group_by': '{value[:40]}'. Supported values for {kind_name} are: "
                              f"{allowed}.", param="group_by")
     group_by = list(dict.fromkeys(group_by))
-    page_start = _page_start(p.str("page"), kind_name, width_name, start, first, end)
+    page_start = _page_start(p.str("page"), kind_name, width_name, start, end)
     count = min(limit, math.ceil((end - page_start) / width))
     where, args = _filters(kind_name, spec, query, p)
     return Window(kind_name, start, end, width_name, width, page_start, count, group_by, where, args)
 
 
-def _page_start(token: str | None, kind: str, width_name: str, start: int, first: int, end: int) -> int:
+def _page_start(token: str | None, kind: str, width_name: str, start: int, end: int) -> int:
     if token is None:
-        return first
+        return start
     try:
         if not token.startswith("page_"):
             raise ValueError
@@ -214,7 +217,7 @@ def _page_start(token: str | None, kind: str, width_name: str, start: int, first
     except (ValueError, KeyError, TypeError):
         raise BadRequest("Invalid 'page': pass the 'next_page' value of the previous response unchanged.",
                          param="page") from None
-    if not same or t % WIDTHS[width_name] or not first <= t < end:
+    if not same or (t - start) % WIDTHS[width_name] or not start <= t < end:
         raise BadRequest("Invalid 'page': this cursor belongs to another query; keep start_time, end_time and "
                          "bucket_width as they were.", param="page")
     return t
