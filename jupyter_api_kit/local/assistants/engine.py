@@ -11,6 +11,9 @@ Timing (`app.state.timing`, read at each use so tests can change it on a running
 `run_step` (seconds between lifecycle steps), `run_token` (seconds after each generated token) and
 `run_expiry` (how long a run waits for tool outputs).
 
+A run's `model` is the model asked for (the assistant's, or the run's own), as the API echoes it; any
+name is answered by a local model, and each run step names that model in its metadata (`served_by`).
+
 Example:
     >>> engine = RunEngine.of(app)          # doctest: +SKIP
     >>> engine.start(run["id"])             # doctest: +SKIP
@@ -38,6 +41,8 @@ from jupyter_api_kit.local.inference.engine import resolve_language_model
 from jupyter_api_kit.local.inference.tools import call_arguments, json_text
 
 log = logging.getLogger("jupyter_api_kit.local")
+#: the run step metadata key naming the local model that did the step's work
+SERVED_BY = "served_by"
 
 
 class RunEngine:
@@ -191,12 +196,13 @@ class RunEngine:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return usage
 
-    def _new_step(self, run: dict, kind: str, details: dict) -> dict:
+    def _new_step(self, run: dict, kind: str, details: dict, model) -> dict:
+        # The run echoes the model asked for; each step's metadata names the local model that did the work.
         return {"id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
                 "assistant_id": run["assistant_id"], "thread_id": run["thread_id"], "run_id": run["id"],
                 "type": kind, "status": "in_progress", "step_details": details, "last_error": None,
                 "expired_at": None, "cancelled_at": None, "failed_at": None, "completed_at": None,
-                "metadata": {}, "usage": None}
+                "metadata": {SERVED_BY: model.id}, "usage": None}
 
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
@@ -206,7 +212,7 @@ class RunEngine:
             tool_calls.append({"id": new_id("call_"), "type": "function",
                                "function": {"name": function["name"], "arguments": arguments}})
         step = self._new_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": [
-            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]})
+            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]}, model)
         prompt = count_prompt(model, context)
         completion = sum(model.count_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in tool_calls)
         step["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -239,7 +245,7 @@ class RunEngine:
                    "completed_at": None, "incomplete_at": None, "role": "assistant", "content": [],
                    "assistant_id": run["assistant_id"], "run_id": run["id"], "attachments": [], "metadata": {}}
         step = self._new_step(run, "message_creation", {"type": "message_creation",
-                                                        "message_creation": {"message_id": message["id"]}})
+                                                        "message_creation": {"message_id": message["id"]}}, model)
         with self.store.tx() as db:
             db.execute("INSERT INTO thread_messages (id, thread_id, run_id, body) VALUES (?, ?, ?, ?)",
                        (message["id"], run["thread_id"], run["id"], dumps(message)))

@@ -39,7 +39,6 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
 from jupyter_api_kit.local.core.params import Params, json_body
-from jupyter_api_kit.local.inference.engine import resolve_language_model
 
 router = APIRouter()
 
@@ -72,10 +71,7 @@ def _prepare(app, req: dict) -> dict:
     """The run object (not yet stored) for a checked request: its assistant must exist."""
     assistant = get_assistant(app.state.store, req["assistant_id"])
     expiry = app.state.timing.run_expiry
-    run = build_run(req, assistant, "", expiry=expiry)
-    # The run names the model that will really answer (a local model), as chat completions do.
-    run["model"] = resolve_language_model(app, run["model"]).id
-    return run
+    return build_run(req, assistant, "", expiry=expiry)  # `model` as asked; run steps name the local model
 
 
 def _respond(app, run: dict, stream: bool, prelude: list):

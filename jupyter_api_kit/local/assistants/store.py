@@ -149,7 +149,7 @@ def new_message(thread_id: str, parsed: dict, *, role=None, run_id=None, assista
             "status": status, "incomplete_details": None,
             "completed_at": created if status == "completed" else None, "incomplete_at": None,
             "role": role or parsed["role"], "content": parsed.get("content", []),
-            "assistant_id": assistant_id, "run_id": run_id, "attachments": parsed.get("attachments"),
+            "assistant_id": assistant_id, "run_id": run_id, "attachments": parsed.get("attachments") or [],
             "metadata": parsed.get("metadata") or {}}
 
 
