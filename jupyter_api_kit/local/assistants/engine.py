@@ -11,8 +11,8 @@ Timing (`app.state.timing`, read at each use so tests can change it on a running
 `run_step` (seconds between lifecycle steps), `run_token` (seconds after each generated token) and
 `run_expiry` (how long a run waits for tool outputs).
 
-A run's `model` is the model asked for (the assistant's, or the run's own), as the API echoes it; any
-name is answered by a local model, and each run step names that model in its metadata (`served_by`).
+`run.model` echoes the model asked for, as the API does; the local model that answers any name is named
+in the metadata (`served_by`) of each step it wrote.
 
 Example:
     >>> engine = RunEngine.of(app)          # doctest: +SKIP
@@ -26,13 +26,14 @@ import threading
 import time
 
 from jupyter_api_kit.local.assistants.events import RunEvents
+from jupyter_api_kit.local.assistants.file_search import search_for_run
 from jupyter_api_kit.local.assistants.planning import (
     PromptTooLong,
     build_context,
     choose_calls,
     count_prompt,
 )
-from jupyter_api_kit.local.assistants.store import run_steps, save
+from jupyter_api_kit.local.assistants.store import insert_step, run_steps, save
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.ids import new_id, now
@@ -41,8 +42,6 @@ from jupyter_api_kit.local.inference.engine import resolve_language_model
 from jupyter_api_kit.local.inference.tools import call_arguments, json_text
 
 log = logging.getLogger("jupyter_api_kit.local")
-#: the run step metadata key naming the local model that did the step's work
-SERVED_BY = "served_by"
 
 
 class RunEngine:
@@ -164,7 +163,8 @@ class RunEngine:
             context = build_context(self.store, run, model)
         except PromptTooLong:
             return self._incomplete_prompt(run_id)
-        calls = choose_calls(run, context, run_steps(self.store, run_id))
+        searched = search_for_run(self, run, context)  # adds what it found to the context
+        calls = [] if searched else choose_calls(run, context, run_steps(self.store, run_id))
         if calls:
             return self._call_tools(run, calls, context, model)
         return self._write_message(run, context, model)
@@ -196,13 +196,12 @@ class RunEngine:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return usage
 
-    def _new_step(self, run: dict, kind: str, details: dict, model) -> dict:
-        # The run echoes the model asked for; each step's metadata names the local model that did the work.
+    def _new_step(self, run: dict, kind: str, details: dict, model=None) -> dict:
         return {"id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
                 "assistant_id": run["assistant_id"], "thread_id": run["thread_id"], "run_id": run["id"],
                 "type": kind, "status": "in_progress", "step_details": details, "last_error": None,
                 "expired_at": None, "cancelled_at": None, "failed_at": None, "completed_at": None,
-                "metadata": {SERVED_BY: model.id}, "usage": None}
+                "metadata": {"served_by": model.id} if model is not None else {}, "usage": None}
 
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
@@ -405,24 +404,6 @@ def delta(message_id: str, text: str) -> dict:
             "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text, "annotations": []}}]}}
 
 
-def insert_step(db, step: dict) -> None:
-    """Store a new run step (inside the caller's transaction `db`).
-
-    Example:
-        >>> from jupyter_api_kit.local.assistants.store import insert_thread
-        >>> thread = insert_thread(store, {})
-        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
-        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
-        1
-        >>> with store.tx() as db:
-        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
-        >>> [step["id"] for step in run_steps(store, "run_1")]
-        ['step_1']
-    """
-    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
-               (step["id"], step["run_id"], dumps(step)))
-
-
 def save_run(db, run: dict, deadline: float | None = None) -> None:
     """Write a run's body and status (and, when given, its exact expiry deadline)."""
     if deadline is None:
@@ -433,4 +414,4 @@ def save_run(db, run: dict, deadline: float | None = None) -> None:
                    (dumps(run), run["status"], deadline, run["id"]))
 
 
-__all__ = ["RunEngine", "delta", "insert_step", "save_run"]
+__all__ = ["RunEngine", "delta", "save_run"]
