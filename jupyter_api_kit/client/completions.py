@@ -26,8 +26,8 @@ class Completions(Resource):
         ...
         jupyter_api_kit.errors.InvalidInputError: logprobs is an integer from 0 to 5 for legacy completions ...
         >>> client.completions.create(model="local-ngram", prompt="The planets",
-        ...                           max_tokens=20, logprobs=2).choices[0].finish_reason
-        'length'
+        ...                           max_tokens=20, logprobs=2).choices[0].logprobs.top_logprobs[0].__len__()
+        2
     """
 
     def create(self, *, model: str, prompt, stream: bool = False, **params) -> APIObject | Stream:

@@ -110,7 +110,7 @@ class Invites(AdminResource):
         >>> client.organization.invites.create(email="ada@example.org", role="member")
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.errors.InvalidInputError: role must be one of 'reader', 'owner', got 'member'
+        jupyter_api_kit.errors.InvalidInputError: role must be one of 'owner', 'reader', got 'member'
     """
 
     def create(self, *, email: str, role: str, projects: list[dict] | None = None) -> APIObject:
