@@ -49,11 +49,12 @@ def openai_for(server, contract, violations: list):
         if contract is None:
             return
         request = response.request
-        prepared = requests.Request(request.method, str(request.url), data=request.content or None,
-                                    headers={"Content-Type": request.headers.get("content-type", "application/json")}
-                                    ).prepare()
+        media = request.headers.get("content-type", "application/json")
         try:
-            contract.validate_request(prepared)
+            if not media.startswith("multipart/"):  # an upload's body is streamed, not kept to be read again
+                contract.validate_request(requests.Request(request.method, str(request.url),
+                                                           data=request.content or None,
+                                                           headers={"Content-Type": media}).prepare())
             if response.headers.get("content-type", "").startswith("text/event-stream"):
                 return
             response.read()

@@ -23,13 +23,14 @@ import threading
 import time
 
 from jupyter_api_kit.local.assistants.events import RunEvents
+from jupyter_api_kit.local.assistants.file_search import search_for_run
 from jupyter_api_kit.local.assistants.planning import (
     PromptTooLong,
     build_context,
     choose_calls,
     count_prompt,
 )
-from jupyter_api_kit.local.assistants.store import run_steps, save
+from jupyter_api_kit.local.assistants.store import insert_step, run_steps, save
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.ids import new_id, now
@@ -159,7 +160,8 @@ class RunEngine:
             context = build_context(self.store, run, model)
         except PromptTooLong:
             return self._incomplete_prompt(run_id)
-        calls = choose_calls(run, context, run_steps(self.store, run_id))
+        searched = search_for_run(self, run, context)  # adds what it found to the context
+        calls = [] if searched else choose_calls(run, context, run_steps(self.store, run_id))
         if calls:
             return self._call_tools(run, calls, context, model)
         return self._write_message(run, context, model)
@@ -399,24 +401,6 @@ def delta(message_id: str, text: str) -> dict:
             "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text, "annotations": []}}]}}
 
 
-def insert_step(db, step: dict) -> None:
-    """Store a new run step (inside the caller's transaction `db`).
-
-    Example:
-        >>> from jupyter_api_kit.local.assistants.store import insert_thread
-        >>> thread = insert_thread(store, {})
-        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
-        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
-        1
-        >>> with store.tx() as db:
-        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
-        >>> [step["id"] for step in run_steps(store, "run_1")]
-        ['step_1']
-    """
-    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
-               (step["id"], step["run_id"], dumps(step)))
-
-
 def save_run(db, run: dict, deadline: float | None = None) -> None:
     """Write a run's body and status (and, when given, its exact expiry deadline)."""
     if deadline is None:
@@ -427,4 +411,4 @@ def save_run(db, run: dict, deadline: float | None = None) -> None:
                    (dumps(run), run["status"], deadline, run["id"]))
 
 
-__all__ = ["RunEngine", "delta", "insert_step", "save_run"]
+__all__ = ["RunEngine", "delta", "save_run"]

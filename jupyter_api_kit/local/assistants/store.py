@@ -170,6 +170,23 @@ def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
     return message
 
 
+def insert_step(db, step: dict) -> None:
+    """Store a new run step (inside the caller's transaction `db`).
+
+    Example:
+        >>> thread = insert_thread(store, {})
+        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
+        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
+        1
+        >>> with store.tx() as db:
+        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
+        >>> [step["id"] for step in run_steps(store, "run_1")]
+        ['step_1']
+    """
+    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
+               (step["id"], step["run_id"], dumps(step)))
+
+
 def save(db_or_store, table: str, obj: dict) -> dict:
     """Write an object back (same id)."""
     _execute(db_or_store, f"UPDATE {table} SET body = ? WHERE id = ?", (dumps(obj), obj["id"]))

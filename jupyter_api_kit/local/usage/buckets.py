@@ -195,7 +195,7 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
         allowed = ", ".join(f"{w}: {spec.limits[w][1]}" for w in spec.widths)
         raise BadRequest(f"Invalid 'limit': {limit} is above the maximum of {maximum} buckets for bucket_width "
                          f"'{width_name}' (maxima: {allowed}).", param="limit")
-    group_by = multi_param(query, "group_by")
+    group_by = multi_param(query, "group_by", empty_ok=False)
     for value in group_by:
         if value not in spec.groups:
             allowed = ", ".join(f"'{g}'" for g in spec.groups)
@@ -229,7 +229,7 @@ def _page_start(token: str | None, kind: str, width_name: str, start: int, first
 def _filters(kind_name: str, spec: Kind, query, p: Params) -> tuple[str, list]:
     clauses, args = (["1"], []) if kind_name == "costs" else (["kind = ?"], [kind_name])
     for name, column in spec.filters.items():
-        values = multi_param(query, name)
+        values = multi_param(query, name, empty_ok=False)
         if not values:
             continue
         allowed = spec.choices.get(name)
@@ -244,7 +244,7 @@ def _filters(kind_name: str, spec: Kind, query, p: Params) -> tuple[str, list]:
             args.extend(values)
     for name, allowed in spec.choices.items():
         if name not in spec.filters:
-            values = multi_param(query, name)
+            values = multi_param(query, name, empty_ok=False)
             bad = [v for v in values if v not in allowed]
             if bad:
                 raise BadRequest(f"Invalid value for '{name}': '{bad[0][:40]}'. Supported values are: "
