@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from jupyter_api_kit import frames
-from jupyter_api_kit.client.usage import KINDS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 from jupyter_api_kit.errors import BadRequestError
 from jupyter_api_kit.spec.prices import PriceTable
 from jupyter_api_kit.local.core.usage_log import record

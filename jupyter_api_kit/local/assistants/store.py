@@ -19,6 +19,7 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, found
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params, check_metadata, type_name
+from jupyter_api_kit.spec import MESSAGE_ROLES
 
 #: a run in one of these states holds its thread: no new message or run until it ends
 ACTIVE_RUN_STATES = ("queued", "in_progress", "requires_action", "cancelling")
@@ -257,7 +258,7 @@ def parse_message(body, param: str = "") -> dict:
                          param=param or None)
     prefix = f"{param}." if param else ""
     p = Params(body, prefix=prefix)
-    role = p.str("role", required=True, choices=("user", "assistant"))
+    role = p.str("role", required=True, choices=MESSAGE_ROLES)
     if body.get("content") is None:
         raise BadRequest(f"Missing required parameter: '{prefix}content'.", param=f"{prefix}content")
     unknown = sorted(set(body) - {"role", "content", "attachments", "metadata"})

@@ -48,11 +48,14 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params, multi_param
 from jupyter_api_kit.spec import BUCKET_LIMITS as LIMITS
 from jupyter_api_kit.spec import BUCKET_SECONDS as WIDTHS
+from jupyter_api_kit.spec import USAGE_GROUPS
 
 #: the last second of the year 9999: later times do not fit SQLite's 64-bit integers in bucket arithmetic
 MAX_TIME = 253402300799
 
-_WHO = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model"}
+#: the SQL a `group_by` value reads; dimensions the records do not carry group as null
+_GROUP_SQL = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model",
+              "batch": "batch", "service_tier": "'default'"}
 _ID_FILTERS = {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id", "models": "model"}
 _REQUESTS = {"num_model_requests": "sum(num_model_requests)"}
 
@@ -66,8 +69,12 @@ class Kind:
     groups: dict                                 # group_by value -> SQL expression
     filters: dict = field(default_factory=dict)  # id filter parameter -> column (None: never recorded)
     choices: dict = field(default_factory=dict)  # enumerated filter parameter -> allowed values
-    widths: tuple = ("1m", "1h", "1d")
+    widths: tuple = tuple(WIDTHS)
     limits: dict = field(default_factory=lambda: LIMITS)
+
+
+def _groups(kind: str) -> dict:
+    return {g: _GROUP_SQL.get(g, "NULL") for g in USAGE_GROUPS[kind]}
 
 
 def _quantity(name: str) -> dict:
@@ -84,33 +91,32 @@ KINDS = {
          "output_text_tokens": "sum(output_tokens - output_audio_tokens)",
          "input_audio_tokens": "sum(input_audio_tokens)", "output_audio_tokens": "sum(output_audio_tokens)",
          **_REQUESTS},
-        {**_WHO, "batch": "batch", "service_tier": "'default'"}, _ID_FILTERS),
+        _groups("completions"), _ID_FILTERS),
     "embeddings": Kind("organization.usage.embeddings.result", {"input_tokens": "sum(input_tokens)", **_REQUESTS},
-                       _WHO, _ID_FILTERS),
+                       _groups("embeddings"), _ID_FILTERS),
     "moderations": Kind("organization.usage.moderations.result", {"input_tokens": "sum(input_tokens)", **_REQUESTS},
-                        _WHO, _ID_FILTERS),
+                        _groups("moderations"), _ID_FILTERS),
     "images": Kind("organization.usage.images.result", {**_quantity("images"), **_REQUESTS},
-                   {**_WHO, "size": "NULL", "source": "NULL"}, _ID_FILTERS,
+                   _groups("images"), _ID_FILTERS,
                    {"sources": ("image.generation", "image.edit", "image.variation"),
                     "sizes": ("256x256", "512x512", "1024x1024", "1792x1792", "1024x1792")}),
     "audio_speeches": Kind("organization.usage.audio_speeches.result", {**_quantity("characters"), **_REQUESTS},
-                           _WHO, _ID_FILTERS),
+                           _groups("audio_speeches"), _ID_FILTERS),
     "audio_transcriptions": Kind("organization.usage.audio_transcriptions.result",
-                                 {**_quantity("seconds"), **_REQUESTS}, _WHO, _ID_FILTERS),
+                                 {**_quantity("seconds"), **_REQUESTS}, _groups("audio_transcriptions"), _ID_FILTERS),
     "vector_stores": Kind("organization.usage.vector_stores.result", _quantity("usage_bytes"),
-                          {"project_id": "project_id"}, {"project_ids": "project_id"}),
+                          _groups("vector_stores"), {"project_ids": "project_id"}),
     "code_interpreter_sessions": Kind("organization.usage.code_interpreter_sessions.result",
-                                      {"num_sessions": "sum(num_model_requests)"}, {"project_id": "project_id"},
+                                      {"num_sessions": "sum(num_model_requests)"}, _groups("code_interpreter_sessions"),
                                       {"project_ids": "project_id"}),
     "file_search_calls": Kind("organization.usage.file_searches.result", {"num_requests": "sum(num_model_requests)"},
-                              {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id",
-                               "vector_store_id": "NULL"},
+                              _groups("file_search_calls"),
                               {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id",
                                "vector_store_ids": None}),
     "web_search_calls": Kind("organization.usage.web_searches.result",
                              {"num_model_requests": "sum(num_model_requests)",
                               "num_requests": "sum(num_model_requests)"},
-                             {**_WHO, "context_level": "NULL"}, {**_ID_FILTERS, "context_levels": None},
+                             _groups("web_search_calls"), {**_ID_FILTERS, "context_levels": None},
                              {"context_levels": ("low", "medium", "high")}),
 }
 

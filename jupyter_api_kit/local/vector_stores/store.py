@@ -30,11 +30,13 @@ from jupyter_api_kit.local.files.store import read_file_bytes
 from jupyter_api_kit.local.files.text import Unreadable, extract_text
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
 from jupyter_api_kit.local.vector_stores.embedding import embedding_model
+from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
+from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
+from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
 
 log = logging.getLogger("jupyter_api_kit.local")
 DAY = 86400
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
-MAX_ATTRIBUTES, MAX_KEY, MAX_VALUE = 16, 64, 512
 
 
 def check_attributes(value, param: str = "attributes") -> dict | None:
