@@ -8,8 +8,8 @@ server is started in this process, on a free loopback port, over the database in
 directory, and reused by every later client.
 
 Example:
-    >>> local = shared_local()                 # doctest: +SKIP
-    >>> local.base_url.endswith("/v1")         # doctest: +SKIP
+    >>> local = shared_local()
+    >>> local.base_url.endswith("/v1")
     True
 """
 

@@ -14,6 +14,9 @@ Timing (`app.state.timing`, read at each use so tests can change it on a running
 The app's job runner (`core.jobs`) executes runs (`RUNS`): one worker per run at a time, the cancel
 flag checked between tokens, and recovery at start-up.
 
+`run.model` echoes the model asked for, as the API does; the local model that answers any name is named
+in the metadata (`served_by`) of each step it wrote.
+
 Example:
     >>> engine = RunEngine.of(app)          # doctest: +SKIP
     >>> engine.start(run["id"])             # doctest: +SKIP
@@ -188,12 +191,12 @@ class RunEngine:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return usage
 
-    def _new_step(self, run: dict, kind: str, details: dict) -> dict:
+    def _new_step(self, run: dict, kind: str, details: dict, model=None) -> dict:
         return {"id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
                 "assistant_id": run["assistant_id"], "thread_id": run["thread_id"], "run_id": run["id"],
                 "type": kind, "status": "in_progress", "step_details": details, "last_error": None,
                 "expired_at": None, "cancelled_at": None, "failed_at": None, "completed_at": None,
-                "metadata": {}, "usage": None}
+                "metadata": {"served_by": model.id} if model is not None else {}, "usage": None}
 
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
@@ -203,7 +206,7 @@ class RunEngine:
             tool_calls.append({"id": new_id("call_"), "type": "function",
                                "function": {"name": function["name"], "arguments": arguments}})
         step = self._new_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": [
-            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]})
+            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]}, model)
         prompt = count_prompt(model, context)
         completion = sum(model.count_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in tool_calls)
         step["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -236,7 +239,7 @@ class RunEngine:
                    "completed_at": None, "incomplete_at": None, "role": "assistant", "content": [],
                    "assistant_id": run["assistant_id"], "run_id": run["id"], "attachments": [], "metadata": {}}
         step = self._new_step(run, "message_creation", {"type": "message_creation",
-                                                        "message_creation": {"message_id": message["id"]}})
+                                                        "message_creation": {"message_id": message["id"]}}, model)
         with self.store.tx() as db:
             db.execute("INSERT INTO thread_messages (id, thread_id, run_id, body) VALUES (?, ?, ?, ?)",
                        (message["id"], run["thread_id"], run["id"], dumps(message)))

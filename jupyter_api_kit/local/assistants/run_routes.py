@@ -45,7 +45,6 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
-from jupyter_api_kit.local.inference.engine import resolve_language_model
 
 router = APIRouter()
 
@@ -73,10 +72,7 @@ def _prepare(app, req: dict) -> dict:
     """The run object (not yet stored) for a checked request: its assistant must exist."""
     assistant = get_assistant(app.state.store, req["assistant_id"])
     expiry = app.state.timing.run_expiry
-    run = build_run(req, assistant, "", expiry=expiry)
-    # The run names the model that will really answer (a local model), as chat completions do.
-    run["model"] = resolve_language_model(app, run["model"]).id
-    return run
+    return build_run(req, assistant, "", expiry=expiry)  # `model` as asked; run steps name the local model
 
 
 def _respond(app, run: dict, stream: bool, prelude: list):

@@ -108,13 +108,19 @@ def _check_file(app, file_id: str, param: str) -> None:
                          "fine-tuning files need purpose 'fine-tune'.", param=param)
 
 
-def _check_model(app, model: str) -> None:
-    from jupyter_api_kit.local.models.language import LANGUAGE_MODELS
+def _base_model(app, model: str) -> tuple[str, str | None]:
+    """The local model a job tunes for the requested `model`, and a note when it stands in for another
+    name. As chat answers any model name with the local model, a real base model name (`gpt-4o-mini-2024-07-18`)
+    tunes the default local model, and the job names that model; an `ft:` name must be a model tuned here."""
+    from jupyter_api_kit.local.models.language import DEFAULT_LANGUAGE_MODEL, LANGUAGE_MODELS
 
     if model in LANGUAGE_MODELS or runner.load_tuned_model(app, model) is not None:
-        return
-    raise BadRequest(f"Model '{model[:80]}' cannot be fine-tuned on the local server. Fine-tunable models: "
-                     f"{', '.join(LANGUAGE_MODELS)}, or a model fine-tuned here (ft:...).", param="model")
+        return model, None
+    if model.startswith("ft:"):
+        raise BadRequest(f"Model '{model[:80]}' cannot be fine-tuned: no model of that name was fine-tuned on this "
+                         "server.", param="model")
+    return DEFAULT_LANGUAGE_MODEL, (f"Base model {model[:80]} is not served locally: fine-tuning the local model "
+                                    f"{DEFAULT_LANGUAGE_MODEL} in its place")
 
 
 def _hyperparameters(body: dict) -> dict:
@@ -169,8 +175,7 @@ def create_job(request: Request, body: dict = Depends(json_body)):
     if unknown:
         raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'.", param=unknown[0])
     p = Params(body)
-    model = p.str("model", required=True)
-    _check_model(app, model)
+    model, stand_in = _base_model(app, p.str("model", required=True))
     training_file = p.str("training_file", required=True)
     _check_file(app, training_file, "training_file")
     validation_file = p.str("validation_file")
@@ -191,7 +196,7 @@ def create_job(request: Request, body: dict = Depends(json_body)):
     store = app.state.store
     ft_store.insert_job(store, {"id": job_id, "model": model, "training_file": training_file,
                                 "validation_file": validation_file, "hyperparameters": hyper, "seed": seed,
-                                "suffix": suffix, "metadata": metadata})
+                                "suffix": suffix, "metadata": metadata}, note=stand_in)
     runner.start(app, job_id)
     return job_object(ft_store.job_row(store, job_id))
 

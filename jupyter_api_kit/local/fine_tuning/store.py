@@ -41,8 +41,8 @@ def job_row(store, job_id: str):
                  f"No fine-tuning job found with id '{job_id}'.", "fine_tuning_job_id")
 
 
-def insert_job(store, job: dict) -> None:
-    """Store a new job, `validating_files`, with its first two events."""
+def insert_job(store, job: dict, *, note: str | None = None) -> None:
+    """Store a new job, `validating_files`, with its first events (`note`, when given, after the first)."""
     hyper = job["hyperparameters"]
     with store.tx() as db:
         db.execute("INSERT INTO fine_tuning_jobs (id, created_at, model, training_file, validation_file, status, "
@@ -52,6 +52,8 @@ def insert_job(store, job: dict) -> None:
                     dumps({"type": "supervised", "supervised": {"hyperparameters": hyper}}), job["seed"],
                     job["suffix"], dumps(job["metadata"])))
         add_event(db, job["id"], f"Created fine-tuning job: {job['id']}")
+        if note:
+            add_event(db, job["id"], note)
         add_event(db, job["id"], f"Validating training file: {job['training_file']}")
 
 
