@@ -50,7 +50,7 @@ def test_base64_encoding(server):
     # The description types `embedding` as an array of numbers only, so this exchange is checked by hand.
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=server.base_url, max_retries=0) as c:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as c:
         floats = c.embeddings.create(model="local-embed", input=TEXTS[:2])
         packed = c.embeddings.create(model="local-embed", input=TEXTS[:2], encoding_format="base64")
         assert isinstance(packed.data[0].embedding, str)
@@ -92,7 +92,7 @@ def test_embedding_usage_is_recorded(server, client):
 def test_bad_embedding_requests_are_clear_400s(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/embeddings", json=body)
+    r = requests.post(f"{server.base_url}/embeddings", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param and r.json()["error"]["message"]
 
@@ -140,17 +140,17 @@ def test_bad_moderation_requests(client, server):
     import requests
 
     url = f"{server.base_url}/moderations"
-    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]})
+    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}, headers=server.headers)
     assert image.status_code == 400 and "text only" in image.json()["error"]["message"]
-    assert requests.post(url, json={}).json()["error"]["param"] == "input"
-    assert requests.post(url, json={"input": 5}).status_code == 400
+    assert requests.post(url, json={}, headers=server.headers).json()["error"]["param"] == "input"
+    assert requests.post(url, json={"input": 5}, headers=server.headers).status_code == 400
     with pytest.raises(InvalidInputError):
         client.moderations.create(input=[])
 
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     # the SDK asks for base64 by default and decodes it
     e = oc.embeddings.create(model="local-embed", input=TEXTS, dimensions=128)
     assert len(e.data) == 3 and len(e.data[0].embedding) == 128

@@ -30,7 +30,7 @@ def recording_client(server, recorder):
     """Our client on `server`, every exchange checked against the contract by `recorder`."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=server.base_url, max_retries=0)
+    c = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     return c
 
@@ -63,7 +63,7 @@ def openai_for(server, contract, violations: list):
             violations.append(exc)
 
     http = httpx.Client(event_hooks={"response": [check]}, timeout=30)
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    return openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
 
 
 @pytest.fixture()
