@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     print(f"{'benchmark':<{width}}  {'subject':>10}  {'baseline':>10}  {'ratio':>7}  baseline is")
     for r in rows:
         print(f"{r['benchmark']:<{width}}  {r['subject_s'] * 1e3:>8.3f}ms  {r['baseline_s'] * 1e3:>8.3f}ms  "
-              f"{r['ratio']:>6.2f}x  {r.get('baseline', '')}")
+              f"{r['ratio']:>6.2f}x  {r.get('baseline', '')}" + (f"  [{r['note']}]" if r.get("note") else ""))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(rows, indent=2))

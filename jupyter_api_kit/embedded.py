@@ -9,8 +9,8 @@ port, over the database in the user data directory, with a new random key that o
 knows, and reused by every later client.
 
 Example:
-    >>> local = shared_local()                 # doctest: +SKIP
-    >>> local.base_url.endswith("/v1")         # doctest: +SKIP
+    >>> local = shared_local()
+    >>> local.base_url.endswith("/v1")
     True
 """
 

@@ -163,9 +163,6 @@ def test_bad_files_and_items_are_400_naming_the_line(client):
 
 
 @pytest.mark.parametrize("criterion, param, fragment", [
-    ({"type": "label_model", "name": "l", "model": "gpt-4o", "input": [], "labels": ["a"], "passing_labels": ["a"]},
-     "testing_criteria[0].type", "label_model"),
-    ({"type": "score_model", "name": "s", "model": "gpt-4o", "input": []}, "testing_criteria[0].type", "score_model"),
     ({"type": "python", "name": "p", "source": "def grade(s, i): return 1"}, "testing_criteria[0].type", "code"),
     ({"type": "text_similarity", "name": "t", "input": "{{item.answer}}", "reference": "x",
       "evaluation_metric": "bleu"}, "testing_criteria[0].pass_threshold", "pass_threshold"),
@@ -194,7 +191,7 @@ def test_sample_templates_need_a_sample_namespace(server):
     ({"type": "responses", "source": {"type": "file_content", "content": []}}, "data_source.type"),
     ({"type": "jsonl"}, "data_source.source"),
     ({"type": "jsonl", "source": {"type": "file_content", "content": [{"x": 1}]}}, "data_source.source.content[0]"),
-    ({"type": "completions", "source": {"type": "stored_completions"}}, "data_source.source.type"),
+    ({"type": "jsonl", "source": {"type": "stored_completions"}}, "data_source.source.type"),
     ({"type": "completions", "source": {"type": "file_content", "content": [{"item": {}}]},
       "input_messages": {"type": "template", "template": [{"role": "user", "content": "{{item.nope}}"}]}},
      "data_source.input_messages.template[0].content"),

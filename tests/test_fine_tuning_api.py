@@ -161,7 +161,7 @@ def test_a_broken_training_file_fails_the_job_naming_the_lines(client):
 
 
 @pytest.mark.parametrize("change, param", [
-    ({"model": "gpt-4o-mini"}, "model"),
+    ({"model": "ft:local-ngram:local::nosuchjob"}, "model"),
     ({"training_file": "file-000000000000000000000000"}, "training_file"),
     ({"validation_file": "file-000000000000000000000000"}, "validation_file"),
     ({"method": {"type": "dpo", "dpo": {}}}, "method.type"),
@@ -364,6 +364,33 @@ def test_the_official_openai_package_drives_fine_tuning(sdk, server):
     assert sdk.fine_tuning.jobs.cancel(long_job.id).status == "cancelled"
 
 
+@pytest.mark.parametrize("requested", ["gpt-4o-mini-2024-07-18", "gpt-3.5-turbo"])
+def test_real_base_model_names_tune_the_local_model_and_say_so(sdk, requested):
+    """As chat answers any model name with the local model and names it in `model`, a job for a real base
+    model tunes the local model: the job names it, its events say it stands in for the requested name,
+    and the tuned model answers chat."""
+    uploaded = sdk.files.create(file=("atlas.jsonl", jsonl(chat_examples())), purpose="fine-tune")
+    job = sdk.fine_tuning.jobs.create(model=requested, training_file=uploaded.id, suffix="stand-in", seed=7,
+                                      hyperparameters={"n_epochs": 1})
+    assert job.model == "local-ngram"
+    for _ in range(600):
+        job = sdk.fine_tuning.jobs.retrieve(job.id)
+        if job.status in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.02)
+    assert job.status == "succeeded" and job.fine_tuned_model.startswith("ft:local-ngram:local:stand-in:")
+    messages = [e.message for e in reversed(sdk.fine_tuning.jobs.list_events(job.id, limit=100).data)]
+    assert messages[1] == (f"Base model {requested} is not served locally: fine-tuning the local model "
+                           "local-ngram in its place")
+    answer = sdk.chat.completions.create(model=job.fine_tuned_model, max_completion_tokens=20, messages=[
+        {"role": "system", "content": "You answer questions about the atlas."},
+        {"role": "user", "content": "Who guards the Quimbly bridge?"}])
+    assert answer.model == job.fine_tuned_model and answer.choices[0].message.content
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.fine_tuning.jobs.create(model="ft:local-ngram:local::nosuchjob", training_file=uploaded.id)
+    assert err.value.body["param"] == "model"
+
+
 def test_contract_reads_the_exclusive_learning_rate_bound_as_openapi_3_1(contract):
     from tests.contract import ContractViolation
 
@@ -444,5 +471,5 @@ def test_checkpoint_permissions_need_the_admin_key(server, tuned, client):
         client.fine_tuning.checkpoints.permissions.list(checkpoint)
     assert sent == []
     url = f"{server.base_url}/fine_tuning/checkpoints/{checkpoint}/permissions"
-    assert requests.get(url).status_code == 401
+    assert requests.get(url, headers=server.headers).status_code == 401
     assert requests.get(url, headers={"authorization": "Bearer sk-not-the-admin-key"}).status_code == 401

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from jupyter_api_kit import frames
-from jupyter_api_kit.client.usage import KINDS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 from jupyter_api_kit.errors import BadRequestError
 from jupyter_api_kit.spec.prices import PriceTable
 from jupyter_api_kit.local.core.usage_log import record
@@ -87,29 +87,59 @@ def test_the_official_package_sees_the_same_totals(sdk, traffic):
     assert len(sdk.checked) == 12 and all(status == 200 for *_x, status in sdk.checked)
 
 
-def test_buckets_are_aligned_empty_ones_included_and_paged(admin, org_server):
+def test_buckets_start_at_start_time_empty_ones_included_and_paged(admin, org_server, recorder):
+    """As the API's, the first bucket starts at start_time itself, whatever the width, and each of the
+    following one width later; records before start_time are not counted."""
     project = unique_project()
     for hour, tokens in ((0, 5), (0, 7), (3, 11), (30, 13)):
         record(org_server.store, "completions", model="local-ngram", input_tokens=tokens, output_tokens=1,
                ts=T0 + hour * 3600 + 59, principal=_principal(project))
     usage = admin.organization.usage
-    page = usage.completions(start_time=T0 + 1800, end_time=T0 + 2 * DAY, bucket_width="1h", project_ids=[project])
+    start = T0 + 1800
+    page = usage.completions(start_time=start, end_time=T0 + 2 * DAY, bucket_width="1h", project_ids=[project])
     assert len(page) == 24 and page.has_more and page.next_page  # the default limit for 1h
     first = page.data[0]
-    assert (first.start_time, first.end_time) == (T0, T0 + 3600)  # aligned; records from start_time on
+    assert (first.start_time, first.end_time) == (start, start + 3600)
     assert first.results == []  # the two records of hour 0 are before start_time
-    assert page.data[3].results[0].input_tokens == 11 and page.data[1].results == []
+    assert page.data[2].results[0].input_tokens == 11 and page.data[1].results == []  # 03:00:59 is in 02:30-03:30
     every = page.buckets()
-    assert len(every) == 48 and [b.start_time for b in every] == [T0 + h * 3600 for h in range(48)]
+    assert len(every) == 48 and [b.start_time for b in every] == [start + h * 3600 for h in range(48)]
     assert sum(r.input_tokens for b in every for r in b.results) == 24
 
+    noon = T0 + DAY // 2
+    days = usage.completions(start_time=noon, end_time=T0 + 2 * DAY, bucket_width="1d", project_ids=[project])
+    assert [(b.start_time, b.end_time) for b in days.data] == [(noon, noon + DAY), (noon + DAY, noon + 2 * DAY)]
+    assert [[r.input_tokens for r in b.results] for b in days.data] == [[13], []] and not days.has_more
     whole = usage.completions(start_time=T0, end_time=T0 + 2 * DAY, bucket_width="1d", project_ids=[project])
-    assert [b.results[0].input_tokens for b in whole.data] == [23, 13] and not whole.has_more
-    minutes = usage.completions(start_time=T0, end_time=T0 + 3600, bucket_width="1m", limit=1440,
+    assert [b.results[0].input_tokens for b in whole.data] == [23, 13]
+    minutes = usage.completions(start_time=T0 + 30, end_time=T0 + 3600, bucket_width="1m", limit=1440,
                                 project_ids=[project])
-    assert len(minutes) == 60 and minutes.data[0].results[0].num_model_requests == 2
+    assert [b.start_time for b in minutes.data] == [T0 + 30 + 60 * m for m in range(60)]
+    assert minutes.data[0].results[0].num_model_requests == 2
     df = frames.usage_buckets(page.iter_pages())
     assert len(df) == 48 and df["input_tokens"].sum() == 24  # empty buckets are rows with zeros
+    assert df["start_time"].iloc[0].timestamp() == start
+    assert "usage-completions" in recorder.operation_ids
+
+
+def test_costs_days_start_at_start_time(admin, org_server, sdk):
+    """Costs buckets (1d only) start at start_time too, through our client and the official package."""
+    project = unique_project()
+    record(org_server.store, "completions", model="local-ngram", input_tokens=1_000, ts=T0 + 3600,
+           principal=_principal(project))
+    record(org_server.store, "completions", model="local-ngram", input_tokens=1_000, ts=T0 + 20 * 3600,
+           principal=_principal(project))
+    evening = T0 + 18 * 3600
+    ours = admin.organization.costs(start_time=evening, end_time=evening + 2 * DAY, project_ids=[project])
+    theirs = sdk.admin.organization.usage.costs(start_time=evening, end_time=evening + 2 * DAY,
+                                                project_ids=[project])
+    for page in (ours, theirs):
+        assert [(b.start_time, b.end_time) for b in page.data] == [(evening, evening + DAY),
+                                                                   (evening + DAY, evening + 2 * DAY)]
+        amounts = [sum(r.amount.value for r in b.results) for b in page.data]
+        assert amounts[0] == pytest.approx(1_000 * PriceTable().token_price("local-ngram", "input") / 1e6)
+        assert amounts[1] == 0  # the record at 01:00 is before start_time, not in the first day
+    assert all(status == 200 for *_x, status in sdk.checked)
 
 
 def _principal(project, user=None, key=None, model=None):

@@ -17,6 +17,7 @@ import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from jupyter_api_kit.local.core import request_models
 from jupyter_api_kit.local.core.errors import install_error_handlers
 from jupyter_api_kit.local.core.state import AppState, Timing
 
@@ -119,6 +120,7 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
                             upstream=upstream)
     app.state.run_engine = RunEngine(app) if assistants else None
     install_error_handlers(app)
+    request_models.install(app)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(KeyGate)  # added later, so it runs first: nothing else sees a caller without the key
 

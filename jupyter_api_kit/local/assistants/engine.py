@@ -11,6 +11,9 @@ Timing (`app.state.timing`, read at each use so tests can change it on a running
 `run_step` (seconds between lifecycle steps), `run_token` (seconds after each generated token) and
 `run_expiry` (how long a run waits for tool outputs).
 
+`run.model` echoes the model asked for, as the API does; the local model that answers any name is named
+in the metadata (`served_by`) of each step it wrote.
+
 Example:
     >>> engine = RunEngine.of(app)          # doctest: +SKIP
     >>> engine.start(run["id"])             # doctest: +SKIP
@@ -23,13 +26,14 @@ import threading
 import time
 
 from jupyter_api_kit.local.assistants.events import RunEvents
+from jupyter_api_kit.local.assistants.file_search import search_for_run
 from jupyter_api_kit.local.assistants.planning import (
     PromptTooLong,
     build_context,
     choose_calls,
     count_prompt,
 )
-from jupyter_api_kit.local.assistants.store import run_steps, save
+from jupyter_api_kit.local.assistants.store import insert_step, run_steps, save
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.ids import new_id, now
@@ -159,7 +163,8 @@ class RunEngine:
             context = build_context(self.store, run, model)
         except PromptTooLong:
             return self._incomplete_prompt(run_id)
-        calls = choose_calls(run, context, run_steps(self.store, run_id))
+        searched = search_for_run(self, run, context)  # adds what it found to the context
+        calls = [] if searched else choose_calls(run, context, run_steps(self.store, run_id))
         if calls:
             return self._call_tools(run, calls, context, model)
         return self._write_message(run, context, model)
@@ -191,12 +196,12 @@ class RunEngine:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return usage
 
-    def _new_step(self, run: dict, kind: str, details: dict) -> dict:
+    def _new_step(self, run: dict, kind: str, details: dict, model=None) -> dict:
         return {"id": new_id("step_"), "object": "thread.run.step", "created_at": now(),
                 "assistant_id": run["assistant_id"], "thread_id": run["thread_id"], "run_id": run["id"],
                 "type": kind, "status": "in_progress", "step_details": details, "last_error": None,
                 "expired_at": None, "cancelled_at": None, "failed_at": None, "completed_at": None,
-                "metadata": {}, "usage": None}
+                "metadata": {"served_by": model.id} if model is not None else {}, "usage": None}
 
     def _call_tools(self, run: dict, calls: list, context: list, model) -> None:
         """A tool_calls step; the run waits in `requires_action` for the outputs."""
@@ -206,7 +211,7 @@ class RunEngine:
             tool_calls.append({"id": new_id("call_"), "type": "function",
                                "function": {"name": function["name"], "arguments": arguments}})
         step = self._new_step(run, "tool_calls", {"type": "tool_calls", "tool_calls": [
-            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]})
+            {**c, "function": {**c["function"], "output": None}} for c in tool_calls]}, model)
         prompt = count_prompt(model, context)
         completion = sum(model.count_tokens(c["function"]["name"] + c["function"]["arguments"]) for c in tool_calls)
         step["usage"] = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -239,7 +244,7 @@ class RunEngine:
                    "completed_at": None, "incomplete_at": None, "role": "assistant", "content": [],
                    "assistant_id": run["assistant_id"], "run_id": run["id"], "attachments": [], "metadata": {}}
         step = self._new_step(run, "message_creation", {"type": "message_creation",
-                                                        "message_creation": {"message_id": message["id"]}})
+                                                        "message_creation": {"message_id": message["id"]}}, model)
         with self.store.tx() as db:
             db.execute("INSERT INTO thread_messages (id, thread_id, run_id, body) VALUES (?, ?, ?, ?)",
                        (message["id"], run["thread_id"], run["id"], dumps(message)))
@@ -399,24 +404,6 @@ def delta(message_id: str, text: str) -> dict:
             "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text, "annotations": []}}]}}
 
 
-def insert_step(db, step: dict) -> None:
-    """Store a new run step (inside the caller's transaction `db`).
-
-    Example:
-        >>> from jupyter_api_kit.local.assistants.store import insert_thread
-        >>> thread = insert_thread(store, {})
-        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
-        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
-        1
-        >>> with store.tx() as db:
-        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
-        >>> [step["id"] for step in run_steps(store, "run_1")]
-        ['step_1']
-    """
-    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
-               (step["id"], step["run_id"], dumps(step)))
-
-
 def save_run(db, run: dict, deadline: float | None = None) -> None:
     """Write a run's body and status (and, when given, its exact expiry deadline)."""
     if deadline is None:
@@ -427,4 +414,4 @@ def save_run(db, run: dict, deadline: float | None = None) -> None:
                    (dumps(run), run["status"], deadline, run["id"]))
 
 
-__all__ = ["RunEngine", "delta", "insert_step", "save_run"]
+__all__ = ["RunEngine", "delta", "save_run"]

@@ -1,8 +1,11 @@
-"""Reading a create-run (or create-thread-and-run) request and building the run object it asks for.
+"""The Assistants API's requests: their declared shapes (after the API's request schemas, checked
+before a handler runs), then reading a create-run (or create-thread-and-run) request and building
+the run object it asks for.
 
 Everything is checked before anything is written, so a bad request leaves no message, thread or
 run behind. The run copies the assistant's model, instructions, tools and sampling, with the
-request's overrides on top.
+request's overrides on top. What no schema says (the local server runs function tools only; a
+`required` tool choice needs a tool) is checked by `options`, after the shape.
 
 Example:
     >>> req = parse_run_request({"assistant_id": "asst_1", "temperature": 0.2, "max_completion_tokens": 300})
@@ -11,6 +14,10 @@ Example:
 """
 
 from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from jupyter_api_kit.local.assistants.options import (
     parse_response_format,
@@ -28,6 +35,223 @@ from jupyter_api_kit.local.assistants.store import (
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, tagged
+from jupyter_api_kit.spec import MESSAGE_ROLES
+
+Effort = Literal["minimal", "low", "medium", "high"]
+Temperature = Annotated[float, Field(ge=0, le=2)]
+TopP = Annotated[float, Field(ge=0, le=1)]
+Detail = Literal["auto", "low", "high"]
+#: an absolute URI: a scheme, a colon, then something (a data: URL counts)
+URI = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:.+")]
+
+
+class CodeInterpreterResources(BodyModel):
+    file_ids: Annotated[list[str], Field(max_length=20)] | None = None
+
+
+class FileSearchResources(BodyModel):
+    vector_store_ids: Annotated[list[str], Field(max_length=1)] | None = None
+    vector_stores: Annotated[list[LenientModel], Field(max_length=1)] | None = None
+
+
+class ToolResources(BodyModel):
+    """`tool_resources` of an assistant, a thread or a create-thread-and-run request."""
+
+    code_interpreter: CodeInterpreterResources | None = None
+    file_search: FileSearchResources | None = None
+
+
+class FunctionDefinition(BodyModel):
+    name: str
+    description: str | None = None
+    parameters: dict | None = None
+    strict: bool | None = None
+
+
+class FunctionTool(BodyModel):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class CodeInterpreterTool(BodyModel):
+    type: Literal["code_interpreter"]
+
+
+class FileSearchTool(BodyModel):
+    type: Literal["file_search"]
+    file_search: LenientModel | None = None
+
+
+Tool = tagged(FunctionTool, CodeInterpreterTool, FileSearchTool)
+
+
+class JSONSchemaFormat(BodyModel):
+    name: Annotated[str, Field(max_length=64)]
+    description: str | None = None
+    schema_: dict | None = Field(None, alias="schema")
+    strict: bool | None = None
+
+
+class TextFormat(BodyModel):
+    type: Literal["text"]
+
+
+class JSONObjectFormat(BodyModel):
+    type: Literal["json_object"]
+
+
+class JSONSchemaResponseFormat(BodyModel):
+    type: Literal["json_schema"]
+    json_schema: JSONSchemaFormat
+
+
+ResponseFormat = Literal["auto"] | tagged(TextFormat, JSONObjectFormat, JSONSchemaResponseFormat)
+
+
+class NamedFunction(BodyModel):
+    name: str
+
+
+class ToolChoiceObject(BodyModel):
+    type: Literal["function", "code_interpreter", "file_search"]
+    function: NamedFunction | None = None
+
+
+ToolChoice = Literal["none", "auto", "required"] | ToolChoiceObject
+
+
+class TruncationStrategy(BodyModel):
+    type: Literal["auto", "last_messages"]
+    last_messages: Annotated[int, Field(ge=1)] | None = None
+
+
+class TextPart(BodyModel):
+    type: Literal["text"]
+    text: str
+
+
+class ImageFile(BodyModel):
+    file_id: str
+    detail: Detail = "auto"
+
+
+class ImageFilePart(BodyModel):
+    type: Literal["image_file"]
+    image_file: ImageFile
+
+
+class ImageURL(BodyModel):
+    url: URI
+    detail: Detail = "auto"
+
+
+class ImageURLPart(BodyModel):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+class AttachmentTool(BodyModel):
+    type: Literal["code_interpreter", "file_search"]
+
+
+class Attachment(BodyModel):
+    file_id: str
+    tools: list[AttachmentTool] | None = None
+
+
+class CreateMessageBody(BodyModel):
+    """`POST /threads/{id}/messages`, and each message of a new thread or of a run's additions."""
+
+    role: Literal[MESSAGE_ROLES]
+    content: str | Annotated[list[tagged(TextPart, ImageFilePart, ImageURLPart)], Field(min_length=1)]
+    attachments: list[Attachment] | None = None
+    metadata: Metadata | None = None
+
+
+class MetadataBody(BodyModel):
+    """Modifying a message or a run: only its metadata."""
+
+    metadata: Metadata | None = None
+
+
+class AssistantBody(BodyModel):
+    """`POST /assistants/{id}` (every field optional); `CreateAssistantBody` needs a `model`."""
+
+    model: str | None = None
+    name: Annotated[str, Field(max_length=256)] | None = None
+    description: Annotated[str, Field(max_length=512)] | None = None
+    instructions: Annotated[str, Field(max_length=256000)] | None = None
+    reasoning_effort: Effort | None = None
+    tools: Annotated[list[Tool], Field(max_length=128)] | None = None
+    tool_resources: ToolResources | None = None
+    metadata: Metadata | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    response_format: ResponseFormat | None = None
+
+
+class CreateAssistantBody(AssistantBody):
+    model: str
+
+
+class ModifyThreadBody(BodyModel):
+    """`POST /threads/{id}`."""
+
+    tool_resources: ToolResources | None = None
+    metadata: Metadata | None = None
+
+
+class CreateThreadBody(ModifyThreadBody):
+    """`POST /threads`, and the `thread` of create-thread-and-run."""
+
+    messages: list[CreateMessageBody] | None = None
+
+
+class RunOptions(BodyModel):
+    """What both ways of creating a run take."""
+
+    assistant_id: str
+    model: str | None = None
+    instructions: Annotated[str, Field(max_length=256000)] | None = None
+    tools: Annotated[list[Tool], Field(max_length=20)] | None = None
+    metadata: Metadata | None = None
+    temperature: Temperature | None = None
+    top_p: TopP | None = None
+    stream: bool | None = None
+    max_prompt_tokens: Annotated[int, Field(ge=256)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=256)] | None = None
+    truncation_strategy: TruncationStrategy | None = None
+    tool_choice: ToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+
+
+class CreateRunBody(RunOptions):
+    """`POST /threads/{id}/runs`."""
+
+    reasoning_effort: Effort | None = None
+    additional_instructions: str | None = None
+    additional_messages: list[CreateMessageBody] | None = None
+
+
+class CreateThreadAndRunBody(RunOptions):
+    """`POST /threads/runs`."""
+
+    thread: CreateThreadBody | None = None
+    tool_resources: ToolResources | None = None
+
+
+class ToolOutput(BodyModel):
+    tool_call_id: str | None = None
+    output: str | None = None
+
+
+class SubmitToolOutputsBody(BodyModel):
+    """`POST /threads/{id}/runs/{id}/submit_tool_outputs`."""
+
+    tool_outputs: list[ToolOutput]
+    stream: bool | None = None
 
 RUN_FIELDS = ("assistant_id", "model", "reasoning_effort", "instructions", "additional_instructions",
               "additional_messages", "tools", "metadata", "temperature", "top_p", "stream", "max_prompt_tokens",
@@ -51,7 +275,8 @@ def parse_thread_request(body, param: str = "") -> dict:
         raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'. A thread takes 'messages', "
                          "'tool_resources' and 'metadata'.", param=f"{prefix}{unknown[0]}")
     return {"messages": parse_messages(body.get("messages"), f"{prefix}messages"),
-            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources"),
+            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources",
+                                                   new_stores=True),
             "metadata": Params(body, prefix=prefix).metadata()}
 
 

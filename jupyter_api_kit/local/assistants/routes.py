@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from jupyter_api_kit.local.assistants.file_search import create_new_stores
 from jupyter_api_kit.local.assistants.options import (
     parse_response_format,
     parse_tool_resources,
     parse_tools,
     sampling,
 )
+from jupyter_api_kit.local.assistants.request import AssistantBody, CreateAssistantBody
 from jupyter_api_kit.local.assistants.store import get_assistant, only_keys, save
+from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page
-from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 
 router = APIRouter()
 
@@ -38,7 +42,7 @@ def _checked(body: dict, *, creating: bool) -> dict:
         "description": p.str("description", max_length=512),
         "instructions": p.str("instructions", max_length=256000),
         "tools": parse_tools(body.get("tools")),
-        "tool_resources": parse_tool_resources(body.get("tool_resources")),
+        "tool_resources": parse_tool_resources(body.get("tool_resources"), new_stores=creating),
         "metadata": p.metadata(),
         "response_format": parse_response_format(body.get("response_format")),
         **sampling(p),
@@ -52,8 +56,10 @@ def _checked(body: dict, *, creating: bool) -> dict:
 
 
 @router.post("/assistants")
-def create_assistant(request: Request, body: dict = Depends(json_body)):
+def create_assistant(request: Request, body: dict = Depends(checked(CreateAssistantBody)),
+                     principal: Principal = Depends(authenticate)):
     v = _checked(body, creating=True)
+    v["tool_resources"] = create_new_stores(request.app, v["tool_resources"], principal)
     assistant = {
         "id": new_id("asst_"), "object": "assistant", "created_at": now(), "name": v["name"],
         "description": v["description"], "model": v["model"], "instructions": v["instructions"],
@@ -78,7 +84,7 @@ def retrieve_assistant(assistant_id: str, request: Request):
 
 
 @router.post("/assistants/{assistant_id}")
-def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(checked(AssistantBody))):
     changes = _checked(body, creating=False)
     if changes.get("model", "") is None:
         raise BadRequest("Invalid 'model': an assistant needs a model; send a model id or leave it out.",

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from jupyter_api_kit.local.assistants.engine import RunEngine, save_run
 from jupyter_api_kit.local.assistants.events import END, sse
+from jupyter_api_kit.local.assistants.file_search import INCLUDE_CONTENT, create_new_stores, public_step
 from jupyter_api_kit.local.assistants.request import (
     build_run,
     parse_run_request,
@@ -34,23 +35,24 @@ from jupyter_api_kit.local.assistants.store import (
     run_steps,
     save,
 )
+from jupyter_api_kit.local.assistants import request as request_models
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
-from jupyter_api_kit.local.core.params import Params, json_body
-from jupyter_api_kit.local.inference.engine import resolve_language_model
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 
 router = APIRouter()
 
-INCLUDABLE = ("step_details.tool_calls[*].file_search.results[*].content",)
+INCLUDABLE = (INCLUDE_CONTENT,)
 #: how soon a poller should look again at a run that is still going (the `openai` package reads it)
 POLL_AFTER_MS = "10"
 
 
 
 def _include(request: Request) -> list:
-    """`include[]` values: checked, and accepted; the local server has no file search results to add."""
+    """`include[]` values, checked: file search results' `content` is shown when asked for."""
     values = request.query_params.getlist("include[]") + request.query_params.getlist("include")
     for value in values:
         if value not in INCLUDABLE:
@@ -72,10 +74,7 @@ def _prepare(app, req: dict) -> dict:
     """The run object (not yet stored) for a checked request: its assistant must exist."""
     assistant = get_assistant(app.state.store, req["assistant_id"])
     expiry = app.state.timing.run_expiry
-    run = build_run(req, assistant, "", expiry=expiry)
-    # The run names the model that will really answer (a local model), as chat completions do.
-    run["model"] = resolve_language_model(app, run["model"]).id
-    return run
+    return build_run(req, assistant, "", expiry=expiry)  # `model` as asked; run steps name the local model
 
 
 def _respond(app, run: dict, stream: bool, prelude: list):
@@ -132,7 +131,7 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-def create_thread_and_run(request: Request, body: dict = Depends(json_body),
+def create_thread_and_run(request: Request, body: dict = Depends(checked(request_models.CreateThreadAndRunBody)),
                           principal: Principal = Depends(authenticate)):
     """POST /threads/runs (registered by the threads router, ahead of POST /threads/{thread_id})."""
     app = request.app
@@ -140,6 +139,8 @@ def create_thread_and_run(request: Request, body: dict = Depends(json_body),
     run = _prepare(app, req)
     if req["tool_resources"] is not None:
         req["thread"]["tool_resources"] = req["thread"]["tool_resources"] or req["tool_resources"]
+    req["thread"]["tool_resources"] = create_new_stores(app, req["thread"]["tool_resources"], principal,
+                                                        "thread.tool_resources")
     with app.state.store.tx() as db:
         thread = insert_thread(db, req["thread"])
         for message in req["thread"]["messages"]:
@@ -150,7 +151,7 @@ def create_thread_and_run(request: Request, body: dict = Depends(json_body),
 
 
 @router.post("/threads/{thread_id}/runs")
-def create_run(thread_id: str, request: Request, body: dict = Depends(json_body),
+def create_run(thread_id: str, request: Request, body: dict = Depends(checked(request_models.CreateRunBody)),
                principal: Principal = Depends(authenticate)):
     app, store = request.app, request.app.state.store
     _include(request)
@@ -196,7 +197,8 @@ def retrieve_run(thread_id: str, run_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}")
-def modify_run(thread_id: str, run_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_run(thread_id: str, run_id: str, request: Request,
+               body: dict = Depends(checked(request_models.MetadataBody))):
     only_keys(body, ("metadata",), "Modifying a run")
     metadata = Params(body).metadata()
     store = request.app.state.store
@@ -230,7 +232,8 @@ def cancel_run(thread_id: str, run_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/submit_tool_outputs")
-def submit_tool_outputs(thread_id: str, run_id: str, request: Request, body: dict = Depends(json_body)):
+def submit_tool_outputs(thread_id: str, run_id: str, request: Request,
+                        body: dict = Depends(checked(request_models.SubmitToolOutputsBody))):
     app, store = request.app, request.app.state.store
     outputs, stream = parse_tool_outputs(body)
     get_thread(store, thread_id)
@@ -278,17 +281,17 @@ def _answer_calls(store, run: dict, outputs: list) -> dict:
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
 def list_run_steps(thread_id: str, run_id: str, request: Request):
     store = request.app.state.store
-    _include(request)
+    include = _include(request)
     get_run(store, thread_id, run_id)
     cursor = Cursor.from_query(request.query_params, default_order="desc")
-    return page(store, "thread_run_steps", cursor, lambda row: loads(row["body"]), where="run_id = ?",
-                params=(run_id,))
+    return page(store, "thread_run_steps", cursor, lambda row: public_step(loads(row["body"]), include),
+                where="run_id = ?", params=(run_id,))
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
 def retrieve_run_step(thread_id: str, run_id: str, step_id: str, request: Request):
-    _include(request)
-    return get_step(request.app.state.store, thread_id, run_id, step_id)
+    include = _include(request)
+    return public_step(get_step(request.app.state.store, thread_id, run_id, step_id), include)
 
 
 __all__ = ["create_thread_and_run", "router"]

@@ -19,6 +19,7 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, found
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params, check_metadata, type_name
+from jupyter_api_kit.spec import MESSAGE_ROLES
 
 #: a run in one of these states holds its thread: no new message or run until it ends
 ACTIVE_RUN_STATES = ("queued", "in_progress", "requires_action", "cancelling")
@@ -149,7 +150,7 @@ def new_message(thread_id: str, parsed: dict, *, role=None, run_id=None, assista
             "status": status, "incomplete_details": None,
             "completed_at": created if status == "completed" else None, "incomplete_at": None,
             "role": role or parsed["role"], "content": parsed.get("content", []),
-            "assistant_id": assistant_id, "run_id": run_id, "attachments": parsed.get("attachments"),
+            "assistant_id": assistant_id, "run_id": run_id, "attachments": parsed.get("attachments") or [],
             "metadata": parsed.get("metadata") or {}}
 
 
@@ -167,6 +168,23 @@ def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
     _execute(db_or_store, "INSERT INTO thread_messages (id, thread_id, run_id, body) VALUES (?, ?, ?, ?)",
              (message["id"], thread_id, message["run_id"], dumps(message)))
     return message
+
+
+def insert_step(db, step: dict) -> None:
+    """Store a new run step (inside the caller's transaction `db`).
+
+    Example:
+        >>> thread = insert_thread(store, {})
+        >>> store.execute("INSERT INTO thread_runs (id, thread_id, status, body) "
+        ...               "VALUES ('run_1', ?, 'in_progress', '{}')", (thread["id"],))
+        1
+        >>> with store.tx() as db:
+        ...     insert_step(db, {"id": "step_1", "run_id": "run_1", "type": "message_creation"})
+        >>> [step["id"] for step in run_steps(store, "run_1")]
+        ['step_1']
+    """
+    db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
+               (step["id"], step["run_id"], dumps(step)))
 
 
 def save(db_or_store, table: str, obj: dict) -> dict:
@@ -240,7 +258,7 @@ def parse_message(body, param: str = "") -> dict:
                          param=param or None)
     prefix = f"{param}." if param else ""
     p = Params(body, prefix=prefix)
-    role = p.str("role", required=True, choices=("user", "assistant"))
+    role = p.str("role", required=True, choices=MESSAGE_ROLES)
     if body.get("content") is None:
         raise BadRequest(f"Missing required parameter: '{prefix}content'.", param=f"{prefix}content")
     unknown = sorted(set(body) - {"role", "content", "attachments", "metadata"})

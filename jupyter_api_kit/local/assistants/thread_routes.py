@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from jupyter_api_kit.local.assistants.file_search import create_new_stores
 from jupyter_api_kit.local.assistants.options import parse_tool_resources
-from jupyter_api_kit.local.assistants.request import parse_thread_request
+from jupyter_api_kit.local.assistants.request import (
+    CreateMessageBody,
+    CreateThreadBody,
+    MetadataBody,
+    ModifyThreadBody,
+    parse_thread_request,
+)
 from jupyter_api_kit.local.assistants.run_routes import create_thread_and_run
 from jupyter_api_kit.local.assistants.store import (
     active_run,
@@ -20,10 +27,12 @@ from jupyter_api_kit.local.assistants.store import (
     parse_message,
     save,
 )
+from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
-from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 
 router = APIRouter()
 router.add_api_route("/threads/runs", create_thread_and_run, methods=["POST"])
@@ -35,8 +44,10 @@ def _expire_due(request: Request, thread_id: str) -> None:
 
 
 @router.post("/threads")
-def create_thread(request: Request, body: dict = Depends(json_body)):
+def create_thread(request: Request, body: dict = Depends(checked(CreateThreadBody)),
+                  principal: Principal = Depends(authenticate)):
     parsed = parse_thread_request(body)
+    parsed["tool_resources"] = create_new_stores(request.app, parsed["tool_resources"], principal)
     store = request.app.state.store
     with store.tx() as db:
         thread = insert_thread(db, parsed)
@@ -51,7 +62,7 @@ def retrieve_thread(thread_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}")
-def modify_thread(thread_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_thread(thread_id: str, request: Request, body: dict = Depends(checked(ModifyThreadBody))):
     only_keys(body, ("tool_resources", "metadata"), "Modifying a thread")
     metadata = Params(body).metadata()
     resources = parse_tool_resources(body.get("tool_resources"))
@@ -91,7 +102,7 @@ def list_messages(thread_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/messages")
-def create_message(thread_id: str, request: Request, body: dict = Depends(json_body)):
+def create_message(thread_id: str, request: Request, body: dict = Depends(checked(CreateMessageBody))):
     parsed = parse_message(body)
     store = request.app.state.store
     get_thread(store, thread_id)
@@ -110,7 +121,8 @@ def retrieve_message(thread_id: str, message_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}/messages/{message_id}")
-def modify_message(thread_id: str, message_id: str, request: Request, body: dict = Depends(json_body)):
+def modify_message(thread_id: str, message_id: str, request: Request,
+                   body: dict = Depends(checked(MetadataBody))):
     only_keys(body, ("metadata",), "Modifying a message")
     metadata = Params(body).metadata()
     store = request.app.state.store

@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import BodyModel, Metadata
 from jupyter_api_kit.local.inference.engine import content_text
 from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.spec import CHAT_ROLES as ROLES
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+
+
+class UpdateCompletionBody(BodyModel):
+    """`POST /chat/completions/{id}`: the stored completion's new metadata (null clears it)."""
+
+    metadata: Metadata | None
 
 
 @dataclass

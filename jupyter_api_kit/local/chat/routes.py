@@ -9,12 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.chat.engine import build_completion, stream_chunks
-from jupyter_api_kit.local.chat.request import parse_chat_request
+from jupyter_api_kit.local.chat.request import UpdateCompletionBody, parse_chat_request
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.params import check_metadata, json_body
+from jupyter_api_kit.local.core.request_models import body as body_of
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import PromptCache, resolve_language_model
 
@@ -81,15 +82,9 @@ def get_chat_completion(completion_id: str, request: Request):
 
 
 @router.post("/chat/completions/{completion_id}")
-def update_chat_completion(completion_id: str, request: Request, body: dict = Depends(json_body)):
-    if "metadata" not in body:
-        raise BadRequest("Missing required parameter: 'metadata'.", param="metadata")
-    metadata = check_metadata(body["metadata"])
-    unknown = sorted(set(body) - {"metadata"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. Only 'metadata' can be updated.",
-                         param=unknown[0])
-    return chat_store.set_metadata(request.app.state.store, completion_id, metadata)
+def update_chat_completion(completion_id: str, request: Request,
+                           update: UpdateCompletionBody = Depends(body_of(UpdateCompletionBody))):
+    return chat_store.set_metadata(request.app.state.store, completion_id, update.metadata or {})
 
 
 @router.delete("/chat/completions/{completion_id}")

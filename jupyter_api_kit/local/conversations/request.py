@@ -7,7 +7,7 @@ their outputs, file search calls, compactions), so a bad one is a 400 naming it,
 
 Example:
     >>> read(CreateConversationBody, {"metadata": {"topic": "moons"}, "items": [{"role": "user", "content": "Hi"}]})
-    CreateConversationBody(metadata={'topic': 'moons'}, items=[{'role': 'user', 'content': 'Hi'}])
+    CreateConversationBody(metadata={'topic': 'moons'}, items=[Message(type=None, id=None, role='user', content='Hi', status=None)])
     >>> read(UpdateConversationBody, {})
     Traceback (most recent call last):
     ...
@@ -21,13 +21,14 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from pydantic import Field
 
 from jupyter_api_kit.local.core.params import json_body
 from jupyter_api_kit.local.core.request_models import BodyModel, Metadata, QueryModel, read
+from jupyter_api_kit.local.responses.bodies import Item
 from jupyter_api_kit.local.responses.request import parse_input
 
 #: what `include` may name (the API's IncludeEnum)
@@ -36,7 +37,7 @@ IncludeName = Literal["file_search_call.results", "web_search_call.results", "we
                       "code_interpreter_call.outputs", "reasoning.encrypted_content", "message.output_text.logprobs"]
 #: the API adds at most 20 items per request
 MAX_ITEMS = 20
-Items = Annotated[list[dict[str, Any]], Field(max_length=MAX_ITEMS)]
+Items = Annotated[list[Item], Field(max_length=MAX_ITEMS)]
 
 
 class CreateConversationBody(BodyModel):
@@ -88,10 +89,11 @@ def stored_items(request: Request, items: list | None) -> list[dict]:
 
 def new_conversation(request: Request, raw: dict = Depends(json_body)) -> NewItems:
     """Dependency: the checked body of `POST /conversations`."""
-    body = read(CreateConversationBody, raw)
-    return NewItems(items=stored_items(request, body.items), metadata=body.metadata or {})
+    body = read(CreateConversationBody, raw)  # checked; the items are read on from the JSON as sent
+    return NewItems(items=stored_items(request, raw.get("items")), metadata=body.metadata or {})
 
 
 def new_items(request: Request, raw: dict = Depends(json_body)) -> NewItems:
     """Dependency: the checked body of `POST /conversations/{id}/items`."""
-    return NewItems(items=stored_items(request, read(CreateItemsBody, raw).items), metadata={})
+    read(CreateItemsBody, raw)
+    return NewItems(items=stored_items(request, raw["items"]), metadata={})

@@ -136,8 +136,8 @@ class TooManyRequests(HTTPError):
 
 
 def install_error_handlers(app) -> None:
-    """Every failure leaves the server as the API's error object; nothing escapes as a bare 500."""
-    from fastapi.exceptions import RequestValidationError
+    """Every failure leaves the server as the API's error object; nothing escapes as a bare 500.
+    (A request that fails its declared model is turned into one by `request_models.install`.)"""
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -147,13 +147,6 @@ def install_error_handlers(app) -> None:
     @app.exception_handler(HTTPError)
     async def _http_error(request, exc: HTTPError):
         return reply(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
-        param = ".".join(loc) or None
-        return reply(BadRequest(f"Invalid value for '{param}': {first.get('msg', 'invalid')}", param=param))
 
     @app.exception_handler(StarletteHTTPException)
     async def _starlette(request, exc: StarletteHTTPException):

@@ -291,15 +291,24 @@ class Params:
         return check_metadata(self.data.get(key), self._name(key))
 
 
-def multi_param(query, name: str) -> list[str]:
-    """A repeated query parameter, as `name[]=a&name[]=b` (the API's form) or `name=a&name=b`.
+def multi_param(query, name: str, *, empty_ok: bool = True) -> list[str]:
+    """A repeated query parameter, as `name[]=a&name[]=b` (the API's form) or `name=a&name=b`; an
+    empty value (`name=`) is skipped, or refused when not `empty_ok` (where the API lists values).
 
     Example:
         >>> from starlette.datastructures import QueryParams
         >>> multi_param(QueryParams("group_by[]=model&group_by=project_id"), "group_by")
         ['model', 'project_id']
+        >>> multi_param(QueryParams("group_by="), "group_by", empty_ok=False)
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid value for 'group_by': empty string. Give a value or leave the parameter out.
     """
     if not hasattr(query, "getlist"):
         value = query.get(name) or query.get(f"{name}[]")
         return list(value) if isinstance(value, (list, tuple)) else ([value] if value else [])
-    return [v for v in (*query.getlist(f"{name}[]"), *query.getlist(name)) if v != ""]
+    values = [*query.getlist(f"{name}[]"), *query.getlist(name)]
+    if not empty_ok and "" in values:
+        raise BadRequest(f"Invalid value for '{name}': empty string. Give a value or leave the parameter out.",
+                         param=name)
+    return [v for v in values if v != ""]

@@ -1,9 +1,14 @@
-"""Request models: pydantic v2 models that read a request's JSON body or query string before the
-handler runs, with the API's one-line error naming the parameter.
+"""Request models: the one boundary where every request is checked. Each feature declares pydantic v2
+models of its request bodies and query strings (in its `request.py`, after the API's request schemas);
+the dependencies made here validate the request before the handler runs, and any pydantic error,
+wherever raised, becomes the API's one-line 400 naming the parameter as a path (`tools[0].function`).
 
-A body model is strict (a string stays a string: `"5"` is not the integer 5) and refuses fields it
-does not declare, as the API does; a query model converts the query's strings and ignores names it
-does not know. `body(Model)` and `query(Model)` make the FastAPI dependency.
+A body model is strict (a string stays a string: `"5"` is not the integer 5, `0` is not `false`) and
+refuses fields it does not declare, as the API does (`LenientModel` is for the few objects the API
+documents as open); a query model converts the query's strings and ignores names it does not know.
+`body(Model)` hands the handler the model; `checked(Model)` hands it the validated JSON object, for
+handlers that read it further with the feature's own rules (what no schema can say: the local
+server's limits, cross-field rules). `query(Model)` reads the query string.
 
 Example:
     >>> class Rename(BodyModel):
@@ -24,10 +29,10 @@ Example:
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Union
 
 from fastapi import Depends, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import json_body, multi_param, type_name
@@ -39,10 +44,20 @@ _EXPECTED = {"string_type": "a string", "int_type": "an integer", "int_parsing":
              "model_attributes_type": "an object"}
 
 
+#: the order of a list query
+Order = Literal["asc", "desc"]
+
+
 class BodyModel(BaseModel):
     """A JSON body: strict types, unknown fields refused."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class LenientModel(BaseModel):
+    """An object the API documents as open (extra fields allowed and kept), still strictly typed."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
 class QueryModel(BaseModel):
@@ -67,24 +82,104 @@ def _metadata_limits(value: dict[str, str]) -> dict[str, str]:
 Metadata = Annotated[dict[str, str], AfterValidator(_metadata_limits)]
 
 
-def param_name(loc) -> str:
-    """A pydantic error location as the API names parameters: `items[2].content`.
+_UNSET = object()
+
+
+def real_path(loc, data=_UNSET, *, missing: bool = False) -> tuple:
+    """The parts of a pydantic error location that are steps into the request: when the request
+    (`data`) is known, a part that names no key or index of it is a union member's tag (`str`,
+    `literal[...]`, a model's name) and is left out, except the name of a `missing` field at the end.
+
+    Example:
+        >>> real_path(("tool_choice", "ToolChoiceFunction", "name"), {"tool_choice": {"name": {}}})
+        ('tool_choice', 'name')
+    """
+    if data is _UNSET:
+        return tuple(p for p in loc if not str(p).startswith(("function-", "[")))
+    out, here = [], data
+    for i, part in enumerate(loc):
+        if isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            out.append(part)
+            here = here[part]
+        elif isinstance(here, dict) and part in here:
+            out.append(part)
+            here = here[part]
+        elif missing and i == len(loc) - 1 and isinstance(part, str):
+            out.append(part)
+    return tuple(out)
+
+
+def _path(error: dict, data=_UNSET) -> tuple:
+    loc = tuple(error.get("loc", ()))
+    if loc and loc[0] in ("body", "query", "path", "header"):  # FastAPI's own parameters
+        loc = loc[1:]
+    return real_path(loc, data, missing=error.get("type") == "missing")
+
+
+def _type_values(model: type[BaseModel]) -> tuple:
+    """The values a model's `type` Literal allows (`Literal["message"] | None` allows "message")."""
+    annotation = model.model_fields["type"].annotation
+    if typing.get_origin(annotation) is Literal:
+        return typing.get_args(annotation)
+    return tuple(v for arg in typing.get_args(annotation) if typing.get_origin(arg) is Literal
+                 for v in typing.get_args(arg))
+
+
+def tagged(*models: type[BaseModel], default: str | None = None):
+    """One of `models`, chosen by the object's `type` (each model declares `type` as a Literal), as
+    the API's unions of typed objects are: only the chosen model's errors are reported, and an
+    unknown or missing `type` is one clear error (or, with a `default`, a missing `type` means that one).
+
+    Example:
+        >>> from typing import Literal
+        >>> class Text(BodyModel):
+        ...     type: Literal["text"]
+        ...     text: str
+        >>> class Image(BodyModel):
+        ...     type: Literal["image_url"]
+        ...     url: str
+        >>> from pydantic import TypeAdapter
+        >>> parts = TypeAdapter(list[tagged(Text, Image)])
+        >>> parts.validate_python([{"type": "text", "text": "Hi"}])[0].text
+        'Hi'
+        >>> try:
+        ...     parts.validate_python([{"type": "video"}])
+        ... except ValidationError as exc:
+        ...     print(bad_request(exc))
+        Invalid value for '[0].type': 'video'. Supported values are: 'text', 'image_url'.
+    """
+    by_type = {value: model for model in models for value in _type_values(model)}
+    expected = ", ".join(f"'{t}'" for t in by_type)
+
+    def kind(value):
+        found = value.get("type", default) if isinstance(value, dict) else getattr(value, "type", None)
+        return f"[{found}]" if isinstance(found, str) and found in by_type else None
+
+    members = tuple(Annotated[model, Tag(f"[{value}]")] for value, model in by_type.items())
+    # the supported values travel as the error's message: a context dict would make the type unhashable
+    return Annotated[Union[members], Discriminator(kind, custom_error_type="type_tag",  # noqa: UP007
+                                                   custom_error_message=expected)]
+
+
+def param_name(path) -> str:
+    """A path into the request as the API names parameters: `items[2].content`.
 
     Example:
         >>> param_name(("items", 2, "content"))
         'items[2].content'
     """
     out = ""
-    for part in loc:
+    for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not str(part).startswith(("function-", "[")):
+        else:
             out += f".{part}" if out else str(part)
     return out
 
 
-def bad_request(exc: ValidationError) -> BadRequest:
-    """The first problem pydantic found, as the API's 400 naming the parameter.
+def bad_request(exc: ValidationError | list, data=_UNSET) -> BadRequest:
+    """The first problem pydantic found (a ValidationError, or FastAPI's list of its errors), as the
+    API's 400 naming the parameter.
 
     Example:
         >>> class Query(QueryModel):
@@ -95,16 +190,29 @@ def bad_request(exc: ValidationError) -> BadRequest:
         ...     print(bad_request(exc))
         Invalid type for 'limit': expected an integer, got 'ten'.
     """
-    error = exc.errors(include_url=False)[0]
+    errors = exc if isinstance(exc, list) else exc.errors(include_url=False)
+    error = _most_telling(errors, data)
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
-    param = param_name(error["loc"]) or None
+    param = param_name(_path(error, data)) or None
+    if kind == "type_tag":
+        if not isinstance(value, dict):
+            return BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.",
+                              param=param)
+        where = f"{param}.type" if param else "type"
+        if value.get("type") is None:
+            return BadRequest(f"Missing required parameter: '{where}'.", param=where)
+        return BadRequest(f"Invalid value for '{where}': {value['type']!r}. Supported values are: "
+                          f"{error['msg']}.", param=where)
     if kind == "extra_forbidden":
         return BadRequest(f"Unrecognized request argument supplied: '{param}'.", param=param)
     if kind == "missing":
         return BadRequest(f"Missing required parameter: '{param}'.", param=param)
     if kind in _EXPECTED:
         got = repr(value) if isinstance(value, str) and kind.endswith("_parsing") else type_name(value)
-        return BadRequest(f"Invalid type for '{param}': expected {_EXPECTED[kind]}, got {got}.", param=param)
+        # a value of none of a union's types: every type it could have been, as the API lists them
+        same = [_EXPECTED[e["type"]] for e in errors if e["type"] in _EXPECTED and _path(e, data) == _path(error, data)]
+        expected = " or ".join(dict.fromkeys(same)) if data is not _UNSET else _EXPECTED[kind]
+        return BadRequest(f"Invalid type for '{param}': expected {expected}, got {got}.", param=param)
     if kind in ("literal_error", "enum"):
         return BadRequest(f"Invalid value for '{param}': {value!r}. Supported values are: {ctx.get('expected')}.",
                           param=param)
@@ -114,6 +222,15 @@ def bad_request(exc: ValidationError) -> BadRequest:
     if kind in ("less_than_equal", "less_than"):
         return BadRequest(f"Invalid '{param}': {value} is above the maximum of {ctx.get('le', ctx.get('lt'))}.",
                           param=param)
+    if kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1:
+        return BadRequest(f"Invalid '{param}': empty {'string' if kind.startswith('string') else 'array'}. "
+                          "Expected a value with at least one "
+                          f"{'character' if kind.startswith('string') else 'item'}.", param=param)
+    if kind == "string_too_long":
+        return BadRequest(f"Invalid '{param}': string too long ({len(value)} characters, at most "
+                          f"{ctx.get('max_length')}).", param=param)
+    if kind == "string_pattern_mismatch":
+        return BadRequest(f"Invalid '{param}': {str(value)[:40]!r} is not of the expected form.", param=param)
     if kind == "too_long":
         return BadRequest(f"Invalid '{param}': {ctx.get('actual_length')} items; at most {ctx.get('max_length')} "
                           "are allowed.", param=param)
@@ -123,12 +240,28 @@ def bad_request(exc: ValidationError) -> BadRequest:
     return BadRequest(f"Invalid '{param}': {message}.", param=param)
 
 
+def _most_telling(errors: list, data=_UNSET) -> dict:
+    """Of pydantic's errors for one value, the one a person can act on. When a value fits none of a
+    union's shapes pydantic reports each shape: the error reached deepest into the request (the shape
+    the value was closest to) says most, and among equals one about the value's own content says more
+    than "it is not a string" from a member whose location ends in its tag."""
+
+    def rank(error):
+        loc = tuple(error.get("loc", ()))
+        path = _path(error, data)
+        ends_in_tag = data is not _UNSET and bool(loc) and path[-1:] != loc[-1:]
+        names_type = error["type"] == "type_tag" and isinstance(error.get("input"), dict)  # '....type'
+        return len(path) + names_type, not ends_in_tag
+
+    return max(errors, key=rank)
+
+
 def read(model: type[BaseModel], data: Any):
     """`data` validated as `model`, or the API's 400 for its first problem."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise bad_request(exc) from None
+        raise bad_request(exc, data) from None
 
 
 def body(model: type[BodyModel]):
@@ -143,6 +276,24 @@ def body(model: type[BodyModel]):
 
     def dependency(raw: dict = Depends(json_body)):
         return read(model, raw)
+
+    return dependency
+
+
+def checked(model: type[BaseModel]):
+    """A FastAPI dependency: the request's JSON body, validated as `model`, handed on as the dict it
+    is (for a handler that reads it further with the feature's own rules).
+
+    Example:
+        >>> class Rename(BodyModel):
+        ...     name: str
+        >>> callable(checked(Rename))
+        True
+    """
+
+    def dependency(raw: dict = Depends(json_body)):
+        read(model, raw)
+        return raw
 
     return dependency
 
@@ -181,3 +332,21 @@ def query(model: type[QueryModel]):
         return read(model, query_values(model, request.query_params))
 
     return dependency
+
+
+def install(app) -> None:
+    """The one place a failed request model becomes the API's 400: FastAPI's own checks of path and
+    query parameters, and a model validated inside a handler, answer as the dependencies above do."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    def reply(err: BadRequest):
+        return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request, exc: RequestValidationError):
+        return reply(bad_request(list(exc.errors())) if exc.errors() else BadRequest("Invalid request."))
+
+    @app.exception_handler(ValidationError)
+    async def _model_validation(request, exc: ValidationError):
+        return reply(bad_request(exc))

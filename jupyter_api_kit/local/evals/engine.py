@@ -23,7 +23,7 @@ from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import HTTPError
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.usage_log import record
-from jupyter_api_kit.local.evals.graders import TemplateError, grade, lookup, render
+from jupyter_api_kit.local.evals.graders import TemplateError, grade, grader_model, lookup, render
 from jupyter_api_kit.local.evals.sources import (
     content_texts,
     eval_namespaces,
@@ -125,7 +125,7 @@ def grade_item(app, source: dict, criteria: list, row: dict, index: int, princip
     namespaces = {"item": item}
     usage = None
     error = None
-    if source["type"] == "completions":
+    if source.get("input_messages"):  # sample the model; else the row gives the sample (or has none)
         try:
             sample, namespaces["sample"], usage = _sample(app, source, item, principal)
         except TemplateError as exc:
@@ -134,13 +134,13 @@ def grade_item(app, source: dict, criteria: list, row: dict, index: int, princip
             sample, error = _given_sample(None), {"code": "invalid_input", "message": exc.message}
     else:
         given = row.get("sample") if isinstance(row.get("sample"), dict) else None
-        sample = _given_sample(given)
+        sample = row.get("output_sample") or _given_sample(given)
         if given is not None:
             namespaces["sample"] = given
     results = []
     if error is None:
         try:
-            results = [grade(c, namespaces) for c in criteria]
+            results = [grade(c, namespaces, grader_model(app, c)) for c in criteria]
         except TemplateError as exc:
             error = {"code": "template_error", "message": str(exc)}
     if error is not None:

@@ -11,8 +11,10 @@ from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page
 from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.evals import engine as eval_runner
 from jupyter_api_kit.local.evals.graders import check_criteria
+from jupyter_api_kit.local.evals.request import CreateRunBody, UpdateEvalBody
 from jupyter_api_kit.local.evals.sources import (
     check_data_source_config,
     check_run_data_source,
@@ -147,7 +149,7 @@ def get_eval(eval_id: str, request: Request):
 
 
 @router.post("/evals/{eval_id}")
-def update_eval(eval_id: str, request: Request, body: dict = Depends(json_body)):
+def update_eval(eval_id: str, request: Request, body: dict = Depends(checked(UpdateEvalBody))):
     store = request.app.state.store
     row = _eval_row(store, eval_id)
     _reject_unknown(body, {"name", "metadata"}, "Updating an eval")
@@ -170,7 +172,7 @@ def delete_eval(eval_id: str, request: Request):
 # -- runs -----------------------------------------------------------------------------------------
 
 @router.post("/evals/{eval_id}/runs", status_code=201)
-def create_run(eval_id: str, request: Request, body: dict = Depends(json_body),
+def create_run(eval_id: str, request: Request, body: dict = Depends(checked(CreateRunBody)),
                principal: Principal = Depends(authenticate)):
     app = request.app
     store = app.state.store

@@ -114,13 +114,19 @@ def _check_file(app, file_id: str, param: str) -> None:
                          "fine-tuning files need purpose 'fine-tune'.", param=param)
 
 
-def _check_model(app, model: str) -> None:
-    from jupyter_api_kit.local.models.language import LANGUAGE_MODELS
+def _base_model(app, model: str) -> tuple[str, str | None]:
+    """The local model a job tunes for the requested `model`, and a note when it stands in for another
+    name. As chat answers any model name with the local model, a real base model name (`gpt-4o-mini-2024-07-18`)
+    tunes the default local model, and the job names that model; an `ft:` name must be a model tuned here."""
+    from jupyter_api_kit.local.models.language import DEFAULT_LANGUAGE_MODEL, LANGUAGE_MODELS
 
     if model in LANGUAGE_MODELS or runner.load_tuned_model(app, model) is not None:
-        return
-    raise BadRequest(f"Model '{model[:80]}' cannot be fine-tuned on the local server. Fine-tunable models: "
-                     f"{', '.join(LANGUAGE_MODELS)}, or a model fine-tuned here (ft:...).", param="model")
+        return model, None
+    if model.startswith("ft:"):
+        raise BadRequest(f"Model '{model[:80]}' cannot be fine-tuned: no model of that name was fine-tuned on this "
+                         "server.", param="model")
+    return DEFAULT_LANGUAGE_MODEL, (f"Base model {model[:80]} is not served locally: fine-tuning the local model "
+                                    f"{DEFAULT_LANGUAGE_MODEL} in its place")
 
 
 def _hyperparameters(body: dict) -> dict:
@@ -175,8 +181,7 @@ def create_job(request: Request, body: dict = Depends(json_body)):
     if unknown:
         raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'.", param=unknown[0])
     p = Params(body)
-    model = p.str("model", required=True)
-    _check_model(app, model)
+    model, stand_in = _base_model(app, p.str("model", required=True))
     training_file = p.str("training_file", required=True)
     _check_file(app, training_file, "training_file")
     validation_file = p.str("validation_file")
@@ -203,6 +208,8 @@ def create_job(request: Request, body: dict = Depends(json_body)):
                     dumps({"type": "supervised", "supervised": {"hyperparameters": hyper}}), seed, suffix,
                     dumps(metadata)))
         add_event(db, job_id, f"Created fine-tuning job: {job_id}")
+        if stand_in:
+            add_event(db, job_id, stand_in)
         add_event(db, job_id, f"Validating training file: {training_file}")
     runner.start(app, job_id)
     return job_object(_job_row(store, job_id))

@@ -19,9 +19,11 @@ from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor
-from jupyter_api_kit.local.core.params import Params, json_body
+from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.responses import store as response_store
+from jupyter_api_kit.local.responses.bodies import CompactBody, CreateResponseBody, InputTokensBody
 from jupyter_api_kit.local.responses.engine import (
     ResponseRequest,
     Run,
@@ -124,7 +126,7 @@ def _sse(app, run: Run, principal):
 
 
 @router.post("/responses")
-def create_response(request: Request, body: dict = Depends(json_body),
+def create_response(request: Request, body: dict = Depends(checked(CreateResponseBody)),
                     principal: Principal = Depends(authenticate)):
     app = request.app
     req = parse_request(app, body)
@@ -194,27 +196,17 @@ def list_input_items(response_id: str, request: Request):
 
 
 @router.post("/responses/input_tokens")
-def count_response_input_tokens(request: Request, body: dict = Depends(json_body)):
-    allowed = {"model", "input", "previous_response_id", "tools", "text", "reasoning", "truncation", "instructions",
-               "conversation", "tool_choice", "parallel_tool_calls", "personality"}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
+def count_response_input_tokens(request: Request, body: dict = Depends(checked(InputTokensBody))):
     req: ResponseRequest = parse_request(request.app, {k: v for k, v in body.items() if k != "personality"},
                                          for_counting=True)
     return {"object": "response.input_tokens", "input_tokens": count_input_tokens(req.model, req.messages)}
 
 
 @router.post("/responses/compact")
-def compact_response(request: Request, body: dict = Depends(json_body),
+def compact_response(request: Request, body: dict = Depends(checked(CompactBody)),
                      principal: Principal = Depends(authenticate)):
     """Keep the user messages verbatim; fold everything else into one opaque compaction item."""
     app = request.app
-    allowed = {"model", "input", "previous_response_id", "instructions", "prompt_cache_key",
-               "prompt_cache_retention", "prompt_cache_options", "service_tier"}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
     p = Params(body)
     from jupyter_api_kit.local.inference.engine import resolve_language_model
 

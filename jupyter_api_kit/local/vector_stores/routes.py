@@ -19,11 +19,14 @@ from jupyter_api_kit.local.core.params import (
     json_body,
     type_name,
 )
+from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
+from jupyter_api_kit.local.files.text import extract_text
 from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
+from jupyter_api_kit.local.vector_stores.request import MAX_STORE_FILES, CreateVectorStoreBody
 from jupyter_api_kit.local.vector_stores.search import (
     RANKERS,
     parse_filter,
@@ -32,7 +35,6 @@ from jupyter_api_kit.local.vector_stores.search import (
 )
 
 router = APIRouter()
-MAX_STORE_FILES = 500
 MAX_BATCH_FILES = 2000
 
 
@@ -69,9 +71,8 @@ def _store(request: Request, vector_store_id: str) -> dict:
 # -- stores -------------------------------------------------------------------------------------------
 
 @router.post("/vector_stores")
-def create_vector_store(request: Request, body: dict = Depends(json_body),
+def create_vector_store(request: Request, body: dict = Depends(checked(CreateVectorStoreBody)),
                         principal: Principal = Depends(authenticate)):
-    _only(body, {"name", "file_ids", "expires_after", "chunking_strategy", "metadata"})
     p = Params(body)
     store = request.app.state.store
     name = p.str("name", default="", max_length=256)
@@ -83,14 +84,8 @@ def create_vector_store(request: Request, body: dict = Depends(json_body),
         raise BadRequest("Invalid 'chunking_strategy': it applies to 'file_ids', which is empty.",
                          param="chunking_strategy")
     strategy = parse_strategy(body.get("chunking_strategy"))
-    vsid, created = new_id("vs_"), now()
-    with store.tx() as db:
-        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (vsid, created, name, dumps(metadata),
-                                                 dumps(expires_after) if expires_after else None, created))
-        for fid in file_ids:
-            vdb.attach(db, vsid, fid, None, strategy)
-    _start(request.app, vsid, file_ids, principal)
+    vsid = vdb.create_store(request.app, name=name, file_ids=file_ids, strategy=strategy, metadata=metadata,
+                            expires_after=expires_after, principal=principal)
     return _store(request, vsid)
 
 
@@ -200,7 +195,7 @@ def retrieve_vector_store_file_content(vector_store_id: str, file_id: str, reque
     data = []
     if row["status"] == "completed":
         name = file_record(request.app.state.store, file_id)["filename"]
-        data = [{"type": "text", "text": vdb.decode_text(read_file_bytes(request.app, file_id), name)}]
+        data = [{"type": "text", "text": extract_text(read_file_bytes(request.app, file_id), name)}]
     return {"object": "vector_store.file_content.page", "data": data, "has_more": False, "next_page": None}
 
 

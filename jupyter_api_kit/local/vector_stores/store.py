@@ -2,7 +2,8 @@
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
 chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
-`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when its content is not readable text. `file_counts`,
+`embedding`) and stores them, and the file becomes `completed`, or `failed` with `last_error` when
+its text cannot be read (`files.text` reads text, Markdown, HTML, JSON and PDF). `file_counts`,
 `usage_bytes` and the store's `status` are computed from the rows whenever they are read, so they
 are always true. `usage_bytes` of a file is what it occupies in the store: its chunk texts (UTF-8)
 plus their embeddings (4 bytes per dimension).
@@ -21,18 +22,21 @@ import numpy as np
 
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
-from jupyter_api_kit.local.core.ids import now
+from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
 from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import read_file_bytes
+from jupyter_api_kit.local.files.text import Unreadable, extract_text
 from jupyter_api_kit.local.vector_stores.chunking import chunk_text
 from jupyter_api_kit.local.vector_stores.embedding import embedding_model
+from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
+from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
+from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
 
 log = logging.getLogger("jupyter_api_kit.local")
 DAY = 86400
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
-MAX_ATTRIBUTES, MAX_KEY, MAX_VALUE = 16, 64, 512
 
 
 def check_attributes(value, param: str = "attributes") -> dict | None:
@@ -233,6 +237,28 @@ def batch_object(store, row) -> dict:
 
 # -- attaching and processing ------------------------------------------------------------------------
 
+def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = None, metadata=None,
+                 expires_after=None, principal=None) -> str:
+    """Insert a vector store with `file_ids` attached (already checked to exist) and start processing
+    them in the background; returns its id. Used by POST /vector_stores and by the `vector_stores`
+    helper of assistants' and threads' `tool_resources`.
+
+    Example:
+        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
+        'vs_...'
+    """
+    vsid, created = new_id("vs_"), now()
+    with app.state.store.tx() as db:
+        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", (vsid, created, name, dumps(metadata or {}),
+                                                 dumps(expires_after) if expires_after else None, created))
+        for fid in file_ids:
+            attach(db, vsid, fid, None, strategy)
+    if file_ids:
+        app.state.jobs.submit(process_files, app, vsid, list(file_ids), principal)
+    return vsid
+
+
 def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, batch_id=None) -> None:
     """Attach (or re-attach) a file, `in_progress`, inside the caller's transaction `db`."""
     db.execute("DELETE FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ?",
@@ -246,39 +272,6 @@ def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, b
         (vector_store_id, file_id, batch_id, now(), dumps(attributes) if attributes is not None else None,
          dumps(strategy)))
     db.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
-
-
-class Unreadable(Exception):
-    """A file whose content cannot be indexed; `code` (unsupported_file, invalid_file) and `message`
-    become the attachment's `last_error`.
-
-    Example:
-        >>> decode_text(bytes([0, 1, 2]), "blob.bin")
-        Traceback (most recent call last):
-        ...
-        jupyter_api_kit.local.vector_stores.store.Unreadable: blob.bin looks binary; the local server indexes text only.
-    """
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-def decode_text(data: bytes, filename: str) -> str:
-    """The text of a file, or `Unreadable` (the local server indexes UTF-8/UTF-16 text only)."""
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = data.decode("utf-16")
-        else:
-            text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Unreadable("unsupported_file", f"{filename} is not UTF-8 text; the local server indexes text "
-                                             "files only (txt, md, json, csv, code, ...).") from None
-    if "\x00" in text:
-        raise Unreadable("unsupported_file", f"{filename} looks binary; the local server indexes text only.")
-    if not text.strip():
-        raise Unreadable("invalid_file", f"{filename} has no text to index.")
-    return text
 
 
 def process_files(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
@@ -315,7 +308,7 @@ def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chu
 
 
 def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
-    """Process one attached file if it is still `in_progress`: decode its text, cut and embed the
+    """Process one attached file if it is still `in_progress`: read its text, cut and embed the
     chunks, store them and mark the file completed (or failed with `last_error`), then record the
     embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
 
@@ -329,7 +322,7 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
     if row is None or row["status"] != "in_progress":
         return
     try:
-        text = decode_text(read_file_bytes(app, file_id), row["filename"])
+        text = extract_text(read_file_bytes(app, file_id), row["filename"])
     except Unreadable as exc:
         _finish(store, vector_store_id, file_id, "failed", error={"code": exc.code, "message": exc.message})
         return
