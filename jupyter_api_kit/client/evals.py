@@ -22,6 +22,7 @@ from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.client.validation import check_metadata, drop_unset
 from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
 
 TERMINAL_RUN_STATUSES = ("completed", "failed", "canceled")
 
@@ -33,9 +34,9 @@ def string_check(name: str, input: str, reference: str, operation: str = "eq") -
         >>> string_check("exact", "{{sample.output_text}}", "{{item.answer}}")["operation"]
         'eq'
     """
-    if operation not in ("eq", "ne", "like", "ilike"):
-        raise InvalidInputError(f"operation must be 'eq', 'ne', 'like' or 'ilike', not {operation!r}",
-                                param="operation")
+    if operation not in STRING_CHECK_OPERATIONS:
+        raise InvalidInputError(f"operation must be one of {', '.join(map(repr, STRING_CHECK_OPERATIONS))}, "
+                                f"not {operation!r}", param="operation")
     return {"type": "string_check", "name": name, "input": input, "reference": reference, "operation": operation}
 
 

@@ -36,6 +36,7 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
+from jupyter_api_kit.spec import MESSAGE_ROLES
 
 Effort = Literal["minimal", "low", "medium", "high"]
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -162,7 +163,7 @@ class Attachment(BodyModel):
 class CreateMessageBody(BodyModel):
     """`POST /threads/{id}/messages`, and each message of a new thread or of a run's additions."""
 
-    role: Literal["user", "assistant"]
+    role: Literal[MESSAGE_ROLES]
     content: str | Annotated[list[tagged(TextPart, ImageFilePart, ImageURLPart)], Field(min_length=1)]
     attachments: list[Attachment] | None = None
     metadata: Metadata | None = None

@@ -19,6 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
+from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
 
 #: the states of an eval run
 RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
@@ -100,7 +101,7 @@ class StringCheckGrader(LenientModel):
     name: str
     input: str
     reference: str
-    operation: Literal["eq", "ne", "like", "ilike"]
+    operation: Literal[STRING_CHECK_OPERATIONS]  # type: ignore[valid-type]
 
 
 class TextSimilarityGrader(LenientModel):
