@@ -17,12 +17,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, tagged
 
+def _form(value) -> str:
+    """Which of the four forms a value is, judged by its first item (so that in `[1, "two"]` the
+    string is what is wrong, not the integer)."""
+    if not isinstance(value, list) or not value:
+        return "text" if isinstance(value, str) else "texts"
+    first = value[0]
+    return "tokens" if isinstance(first, int) and not isinstance(first, bool) else (
+        "token arrays" if isinstance(first, list) else "texts")
+
+
 #: a prompt or an input: text, texts, a token array or token arrays (the API's four forms)
-TextOrTokens = str | list[str] | list[int] | list[Annotated[list[int], Field(min_length=1)]]
+TextOrTokens = Annotated[Annotated[str, Tag("text")] | Annotated[list[str], Tag("texts")]
+                         | Annotated[list[int], Tag("tokens")]
+                         | Annotated[list[Annotated[list[int], Field(min_length=1)]], Tag("token arrays")],
+                         Discriminator(_form)]
 
 
 class StreamOptions(BodyModel):
