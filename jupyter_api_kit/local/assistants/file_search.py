@@ -11,20 +11,19 @@ model reads, so the answer draws on it. Result `content` is shown only when
 `include[]=step_details.tool_calls[*].file_search.results[*].content` asks for it.
 
 Example:
-    >>> parse_file_search_tool({"type": "file_search", "file_search": {"max_num_results": 5}}, "tools[0]")
-    {'type': 'file_search', 'file_search': {'max_num_results': 5}}
-    >>> parse_file_search_tool({"type": "file_search", "file_search": {"ranking_options": {"ranker": "bm25"}}},
-    ...                        "tools[0]")  # doctest: +ELLIPSIS
+    >>> from jupyter_api_kit.local.assistants.request import FileSearchTool
+    >>> from jupyter_api_kit.local.core.request_models import read
+    >>> read(FileSearchTool, {"type": "file_search", "file_search": {"ranking_options": {"ranker": "bm25"}}})
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    jupyter_api_kit.local.core.errors.BadRequest: Invalid value for 'tools[0].file_search.ranking_options.ranker': ...
+    jupyter_api_kit.local.core.errors.BadRequest: Invalid value for 'file_search.ranking_options.ranker': ...
 """
 
 from __future__ import annotations
 
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import Params, check_metadata, type_name
 
 RANKERS = ("auto", "default_2024_08_21")
 #: the API's default number of results for the models it serves (gpt-4*)
@@ -35,33 +34,20 @@ READY_WAIT = 60.0
 
 
 def parse_file_search_tool(tool: dict, where: str) -> dict:
-    """A `file_search` tool with its optional `max_num_results` (1-50) and `ranking_options`."""
-    extra = sorted(set(tool) - {"type", "file_search"})
-    if extra:
-        raise BadRequest(f"Unrecognized '{where}.{extra[0]}': a file_search tool takes 'file_search' options only.",
-                         param=f"{where}.{extra[0]}")
-    options = Params(tool, prefix=f"{where}.").dict("file_search")
-    if options is None:
-        return {"type": "file_search"}
-    only = f"{where}.file_search."
-    unknown = sorted(set(options) - {"max_num_results", "ranking_options"})
-    if unknown:
-        raise BadRequest(f"Unrecognized '{only}{unknown[0]}'. Supported options are 'max_num_results' and "
-                         "'ranking_options'.", param=f"{only}{unknown[0]}")
-    Params(options, prefix=only).int("max_num_results", minimum=1, maximum=50)
-    ranking = Params(options, prefix=only).dict("ranking_options")
-    if ranking is not None:
-        rp = Params(ranking, prefix=f"{only}ranking_options.")
-        rp.str("ranker", choices=RANKERS)
-        rp.number("score_threshold", minimum=0, maximum=1)
-        if "score_threshold" not in ranking:
-            raise BadRequest(f"Missing required parameter: '{only}ranking_options.score_threshold'.",
-                             param=f"{only}ranking_options.score_threshold")
-    return {"type": "file_search", "file_search": dict(options)}
+    """A `file_search` tool as the API echoes it, with its options (`max_num_results` 1-50,
+    `ranking_options`) as `request.FileSearchOptions` checked them.
+
+    Example:
+        >>> parse_file_search_tool({"type": "file_search", "file_search": {"max_num_results": 5}}, "tools[0]")
+        {'type': 'file_search', 'file_search': {'max_num_results': 5}}
+    """
+    options = tool.get("file_search")
+    return {"type": "file_search"} if options is None else {"type": "file_search", "file_search": dict(options)}
 
 
 def parse_new_stores(value, param: str) -> list[dict]:
-    """The `vector_stores` helper: at most one `{file_ids, chunking_strategy, metadata}` to create.
+    """The `vector_stores` helper (as `request.NewVectorStore` checked it): at most one
+    `{file_ids, chunking_strategy, metadata}` to create, its chunking strategy read.
 
     Example:
         >>> parse_new_stores([{"file_ids": ["file-1"]}], "tool_resources.file_search.vector_stores")
@@ -69,25 +55,10 @@ def parse_new_stores(value, param: str) -> list[dict]:
     """
     from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
 
-    stores = Params({param: value}).list(param, max_items=1)
-    out = []
-    for i, item in enumerate(stores):
-        where = f"{param}[{i}]"
-        if not isinstance(item, dict):
-            raise BadRequest(f"Invalid type for '{where}': expected an object, got {type_name(item)}.", param=where)
-        unknown = sorted(set(item) - {"file_ids", "chunking_strategy", "metadata"})
-        if unknown:
-            raise BadRequest(f"Unrecognized '{where}.{unknown[0]}'. A vector store to create takes 'file_ids', "
-                             "'chunking_strategy' and 'metadata'.", param=f"{where}.{unknown[0]}")
-        file_ids = Params(item, prefix=f"{where}.").list("file_ids", default=[], max_items=10000)
-        for j, fid in enumerate(file_ids):
-            if not isinstance(fid, str) or not fid:
-                raise BadRequest(f"Invalid type for '{where}.file_ids[{j}]': expected a file id string.",
-                                 param=f"{where}.file_ids[{j}]")
-        out.append({"file_ids": list(dict.fromkeys(file_ids)),
-                    "chunking_strategy": parse_strategy(item.get("chunking_strategy"), f"{where}.chunking_strategy"),
-                    "metadata": check_metadata(item.get("metadata"), f"{where}.metadata") or {}})
-    return out
+    return [{"file_ids": list(dict.fromkeys(item.get("file_ids") or [])),
+             "chunking_strategy": parse_strategy(item.get("chunking_strategy"), f"{param}[{i}].chunking_strategy"),
+             "metadata": item.get("metadata") or {}}
+            for i, item in enumerate(value)]
 
 
 def create_new_stores(app, resources: dict | None, principal=None, param: str = "tool_resources") -> dict | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
+from jupyter_api_kit.local.assistants.file_search import RANKERS
 from jupyter_api_kit.local.assistants.options import (
     parse_response_format,
     parse_tool_choice,
@@ -28,17 +29,18 @@ from jupyter_api_kit.local.assistants.options import (
     sampling,
 )
 from jupyter_api_kit.local.assistants.store import (
-    only_keys,
     parse_message,
     parse_messages,
 )
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.core.params import type_name
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
 from jupyter_api_kit.spec import MESSAGE_ROLES
 
 Effort = Literal["minimal", "low", "medium", "high"]
+#: the API's floor for both token limits of a run
+MIN_TOKEN_LIMIT = 256
 Temperature = Annotated[float, Field(ge=0, le=2)]
 TopP = Annotated[float, Field(ge=0, le=1)]
 Detail = Literal["auto", "low", "high"]
@@ -50,9 +52,27 @@ class CodeInterpreterResources(BodyModel):
     file_ids: Annotated[list[str], Field(max_length=20)] | None = None
 
 
+def _file_id(value):
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a file id string, got {type_name(value) if value != '' else 'an empty one'}")
+    return value
+
+
+#: a file's id: a non-empty string (the error says what was expected in the words of the API)
+FileId = Annotated[str, BeforeValidator(_file_id)]
+
+
+class NewVectorStore(BodyModel):
+    """A vector store to make with the assistant or thread (`file_search.vector_stores`)."""
+
+    file_ids: Annotated[list[FileId], Field(max_length=10000)] | None = None
+    chunking_strategy: LenientModel | None = None  # read by `vector_stores.chunking`
+    metadata: Metadata | None = None
+
+
 class FileSearchResources(BodyModel):
     vector_store_ids: Annotated[list[str], Field(max_length=1)] | None = None
-    vector_stores: Annotated[list[LenientModel], Field(max_length=1)] | None = None
+    vector_stores: Annotated[list[NewVectorStore], Field(max_length=1)] | None = None
 
 
 class ToolResources(BodyModel):
@@ -78,9 +98,19 @@ class CodeInterpreterTool(BodyModel):
     type: Literal["code_interpreter"]
 
 
+class RankingOptions(BodyModel):
+    ranker: Literal[RANKERS] | None = None  # type: ignore[valid-type]
+    score_threshold: Annotated[float, Field(ge=0, le=1)]
+
+
+class FileSearchOptions(BodyModel):
+    max_num_results: Annotated[int, Field(ge=1, le=50)] | None = None
+    ranking_options: RankingOptions | None = None
+
+
 class FileSearchTool(BodyModel):
     type: Literal["file_search"]
-    file_search: LenientModel | None = None
+    file_search: FileSearchOptions | None = None
 
 
 Tool = tagged(FunctionTool, CodeInterpreterTool, FileSearchTool)
@@ -219,8 +249,8 @@ class RunOptions(BodyModel):
     temperature: Temperature | None = None
     top_p: TopP | None = None
     stream: bool | None = None
-    max_prompt_tokens: Annotated[int, Field(ge=256)] | None = None
-    max_completion_tokens: Annotated[int, Field(ge=256)] | None = None
+    max_prompt_tokens: Annotated[int, Field(ge=MIN_TOKEN_LIMIT)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=MIN_TOKEN_LIMIT)] | None = None
     truncation_strategy: TruncationStrategy | None = None
     tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
@@ -253,61 +283,41 @@ class SubmitToolOutputsBody(BodyModel):
     tool_outputs: list[ToolOutput]
     stream: bool | None = None
 
-RUN_FIELDS = ("assistant_id", "model", "reasoning_effort", "instructions", "additional_instructions",
-              "additional_messages", "tools", "metadata", "temperature", "top_p", "stream", "max_prompt_tokens",
-              "max_completion_tokens", "truncation_strategy", "tool_choice", "parallel_tool_calls",
-              "response_format")
-THREAD_AND_RUN_FIELDS = ("assistant_id", "thread", "model", "instructions", "tools", "tool_resources", "metadata",
-                         "temperature", "top_p", "stream", "max_prompt_tokens", "max_completion_tokens",
-                         "truncation_strategy", "tool_choice", "parallel_tool_calls", "response_format")
-#: the API's floor for both token limits
-MIN_TOKEN_LIMIT = 256
-#: a run waiting for tool outputs expires after this long (seconds), as on the API
-
-
-def parse_thread_request(body, param: str = "") -> dict:
-    """A CreateThreadRequest: `messages`, `tool_resources`, `metadata`."""
+def parse_thread_request(body: dict, param: str = "") -> dict:
+    """A CreateThreadRequest (as `CreateThreadBody` checked it): `messages`, `tool_resources`, `metadata`."""
     prefix = f"{param}." if param else ""
-    if not isinstance(body, dict):
-        raise BadRequest(f"Invalid type for '{param}': expected an object.", param=param or None)
-    unknown = sorted(set(body) - {"messages", "tool_resources", "metadata"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'. A thread takes 'messages', "
-                         "'tool_resources' and 'metadata'.", param=f"{prefix}{unknown[0]}")
-    return {"messages": parse_messages(body.get("messages"), f"{prefix}messages"),
+    return {"messages": parse_messages(body.get("messages")),
             "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources",
                                                    new_stores=True),
-            "metadata": Params(body, prefix=prefix).metadata()}
+            "metadata": body.get("metadata")}
 
 
 def parse_run_request(body: dict, *, with_thread: bool = False) -> dict:
-    """The checked fields of a run request; tool choice is checked later against the run's tools."""
-    only_keys(body, THREAD_AND_RUN_FIELDS if with_thread else RUN_FIELDS, "This operation")
-    p = Params(body)
+    """The fields of a run request (as `CreateRunBody` or `CreateThreadAndRunBody` checked them) with
+    the API's defaults; tool choice is checked later against the run's tools."""
     out = {
-        "assistant_id": p.str("assistant_id", required=True),
-        "model": p.str("model"),
-        "instructions": p.str("instructions", max_length=256000),
-        "additional_instructions": p.str("additional_instructions", max_length=256000),
-        "tools": parse_tools(body.get("tools"), max_items=20),
-        "metadata": p.metadata(),
-        "stream": p.bool("stream", default=False),
-        "max_prompt_tokens": p.int("max_prompt_tokens", minimum=MIN_TOKEN_LIMIT),
-        "max_completion_tokens": p.int("max_completion_tokens", minimum=MIN_TOKEN_LIMIT),
+        "assistant_id": body["assistant_id"],
+        "model": body.get("model"),
+        "instructions": body.get("instructions"),
+        "additional_instructions": body.get("additional_instructions"),
+        "tools": parse_tools(body.get("tools")),
+        "metadata": body.get("metadata"),
+        "stream": bool(body.get("stream")),
+        "max_prompt_tokens": body.get("max_prompt_tokens"),
+        "max_completion_tokens": body.get("max_completion_tokens"),
         "truncation_strategy": parse_truncation(body.get("truncation_strategy")),
         "tool_choice_raw": body.get("tool_choice"),
-        "parallel_tool_calls": p.bool("parallel_tool_calls", default=True),
+        "parallel_tool_calls": body.get("parallel_tool_calls") is not False,
         "response_format": parse_response_format(body.get("response_format")),
-        **sampling(p),
+        **sampling(body),
     }
-    p.str("reasoning_effort", choices=("minimal", "low", "medium", "high"))
     if out["assistant_id"] == "":
         raise BadRequest("Invalid 'assistant_id': empty string.", param="assistant_id")
     if with_thread:
         out["thread"] = parse_thread_request(body.get("thread") or {}, "thread")
         out["tool_resources"] = parse_tool_resources(body.get("tool_resources"))
     else:
-        out["additional_messages"] = parse_messages(body.get("additional_messages"), "additional_messages")
+        out["additional_messages"] = parse_messages(body.get("additional_messages"))
     return out
 
 
@@ -342,16 +352,20 @@ def build_run(req: dict, assistant: dict, thread_id: str, *, expiry: float = 600
 
 
 def parse_tool_outputs(body: dict) -> tuple[list, bool]:
-    """`tool_outputs` ([{tool_call_id, output}]) and `stream` of a submit-tool-outputs request."""
-    only_keys(body, ("tool_outputs", "stream"), "This operation")
-    p = Params(body)
-    outputs = p.list("tool_outputs", required=True)
+    """`tool_outputs` ([{tool_call_id, output}]) and `stream` of a submit-tool-outputs request (as
+    `SubmitToolOutputsBody` checked it); each output must name its call, as the run needs to know which.
+
+    Example:
+        >>> parse_tool_outputs({"tool_outputs": [{"tool_call_id": "call_1", "output": "42"}]})
+        ([{'tool_call_id': 'call_1', 'output': '42'}], False)
+    """
     checked = []
-    for i, item in enumerate(outputs):
-        ip = Params(item if isinstance(item, dict) else {}, prefix=f"tool_outputs[{i}].")
-        checked.append({"tool_call_id": ip.str("tool_call_id", required=True),
-                        "output": ip.str("output", default="")})
-    return checked, p.bool("stream", default=False)
+    for i, item in enumerate(body["tool_outputs"]):
+        if item.get("tool_call_id") is None:
+            raise BadRequest(f"Missing required parameter: 'tool_outputs[{i}].tool_call_id'.",
+                             param=f"tool_outputs[{i}].tool_call_id")
+        checked.append({"tool_call_id": item["tool_call_id"], "output": item.get("output") or ""})
+    return checked, bool(body.get("stream"))
 
 
 __all__ = ["build_run", "parse_message", "parse_run_request", "parse_thread_request", "parse_tool_outputs"]

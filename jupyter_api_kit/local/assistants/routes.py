@@ -19,7 +19,6 @@ from jupyter_api_kit.local.assistants.request import AssistantBody, CreateAssist
 from jupyter_api_kit.local.assistants.store import (
     get_assistant,
     insert_assistant,
-    only_keys,
     remove_assistant,
     save,
 )
@@ -28,33 +27,25 @@ from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page, paging
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 
 router = APIRouter()
 
-FIELDS = ("model", "name", "description", "instructions", "reasoning_effort", "tools", "tool_resources",
-          "metadata", "temperature", "top_p", "response_format")
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
-
-
 def _checked(body: dict, *, creating: bool) -> dict:
-    """The fields present in `body`, checked; `model` is required on create."""
-    only_keys(body, FIELDS, "This operation")
-    p = Params(body)
+    """The fields of an assistant body (as `AssistantBody` checked it) in the stored form, with the
+    local server's rules on tools and formats applied. `reasoning_effort` is taken and left out: the
+    local models do no reasoning."""
     values = {
-        "model": p.str("model", required=creating),
-        "name": p.str("name", max_length=256),
-        "description": p.str("description", max_length=512),
-        "instructions": p.str("instructions", max_length=256000),
+        "model": body.get("model"),
+        "name": body.get("name"),
+        "description": body.get("description"),
+        "instructions": body.get("instructions"),
         "tools": parse_tools(body.get("tools")),
         "tool_resources": parse_tool_resources(body.get("tool_resources"), new_stores=creating),
-        "metadata": p.metadata(),
+        "metadata": body.get("metadata"),
         "response_format": parse_response_format(body.get("response_format")),
-        **sampling(p),
+        **sampling(body),
     }
-    # Accepted for compatibility; the local models do no reasoning, so it changes nothing.
-    p.str("reasoning_effort", choices=REASONING_EFFORTS)
     if not creating:
         # On modify, a field sent as null clears it; a field not sent is left alone.
         return {k: v for k, v in values.items() if k in body}

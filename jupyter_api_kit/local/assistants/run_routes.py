@@ -32,7 +32,6 @@ from jupyter_api_kit.local.assistants.store import (
     insert_message,
     insert_run,
     insert_thread,
-    only_keys,
     run_status,
     run_steps,
     save,

@@ -18,13 +18,10 @@ from __future__ import annotations
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import BadRequest, found
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import Params, check_metadata, type_name
-from jupyter_api_kit.spec import MESSAGE_ROLES
 
 #: a run in one of these states holds its thread: no new message or run until it ends
 ACTIVE_RUN_STATES = ("queued", "in_progress", "requires_action", "cancelling")
 TERMINAL_RUN_STATES = ("completed", "failed", "cancelled", "expired", "incomplete")
-ATTACHMENT_TOOLS = ("code_interpreter", "file_search")
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -267,101 +264,40 @@ def _execute(db_or_store, sql: str, params) -> None:
 
 # ---- request parsing --------------------------------------------------------------------------
 
-def _content(value, param: str) -> list:
-    """A message's `content` (a string or text/image parts) as the stored content array."""
+def _content(value) -> list:
+    """A message's `content` (a string or text/image parts, as `request.CreateMessageBody` checked
+    it) as the stored content array; images are kept with the message, the local model reads text."""
     if isinstance(value, str):
         return [{"type": "text", "text": {"value": value, "annotations": []}}]
-    if not isinstance(value, list):
-        raise BadRequest(f"Invalid type for '{param}': expected a string or an array of content parts, got "
-                         f"{type_name(value)}.", param=param)
-    if not value:
-        raise BadRequest(f"Invalid '{param}': empty array. Expected at least one content part.", param=param)
-    parts = []
-    for i, part in enumerate(value):
-        where = f"{param}[{i}]"
-        kind = Params(part if isinstance(part, dict) else {}, prefix=f"{where}.").str(
-            "type", required=True, choices=("text", "image_file", "image_url"))
-        if kind == "text":
-            text = Params(part, prefix=f"{where}.").str("text", required=True)
-            parts.append({"type": "text", "text": {"value": text, "annotations": []}})
-        else:
-            # Images are kept with the message; the local model reads the text parts only.
-            inner = part.get(kind)
-            key = "file_id" if kind == "image_file" else "url"
-            if not isinstance(inner, dict) or not isinstance(inner.get(key), str):
-                raise BadRequest(f"Invalid '{where}.{kind}': expected an object with a '{key}' string.",
-                                 param=f"{where}.{kind}")
-            parts.append({"type": kind, kind: dict(inner)})
-    return parts
+    return [{"type": "text", "text": {"value": part["text"], "annotations": []}} if part["type"] == "text"
+            else {"type": part["type"], part["type"]: dict(part[part["type"]])} for part in value]
 
 
-def _attachments(value, param: str):
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise BadRequest(f"Invalid type for '{param}': expected an array, got {type_name(value)}.", param=param)
-    out = []
-    for i, item in enumerate(value):
-        p = Params(item if isinstance(item, dict) else {}, prefix=f"{param}[{i}].")
-        file_id = p.str("file_id", required=True)
-        tools = p.list("tools", default=[])
-        for j, tool in enumerate(tools):
-            if not isinstance(tool, dict) or tool.get("type") not in ATTACHMENT_TOOLS:
-                raise BadRequest(f"Invalid '{param}[{i}].tools[{j}]': expected an object whose 'type' is "
-                                 "'code_interpreter' or 'file_search'.", param=f"{param}[{i}].tools[{j}]")
-        out.append({"file_id": file_id, "tools": [{"type": t["type"]} for t in tools]})
-    return out
-
-
-def parse_message(body, param: str = "") -> dict:
-    """Check a CreateMessageRequest (`role`, `content`, `attachments`, `metadata`); 400 names the field.
+def parse_message(body: dict) -> dict:
+    """A CreateMessageRequest (as `request.CreateMessageBody` checked it) in the stored form.
 
     Example:
         >>> parse_message({"role": "user", "content": [{"type": "text", "text": "Hi"}]})["content"][0]["type"]
         'text'
     """
-    if not isinstance(body, dict):
-        raise BadRequest(f"Invalid type for '{param or 'message'}': expected an object, got {type_name(body)}.",
-                         param=param or None)
-    prefix = f"{param}." if param else ""
-    p = Params(body, prefix=prefix)
-    role = p.str("role", required=True, choices=MESSAGE_ROLES)
-    if body.get("content") is None:
-        raise BadRequest(f"Missing required parameter: '{prefix}content'.", param=f"{prefix}content")
-    unknown = sorted(set(body) - {"role", "content", "attachments", "metadata"})
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'.", param=f"{prefix}{unknown[0]}")
-    return {"role": role, "content": _content(body["content"], f"{prefix}content"),
-            "attachments": _attachments(body.get("attachments"), f"{prefix}attachments"),
-            "metadata": check_metadata(body.get("metadata"), f"{prefix}metadata")}
+    attachments = body.get("attachments")
+    return {"role": body["role"], "content": _content(body["content"]),
+            "attachments": None if attachments is None else [
+                {"file_id": a["file_id"], "tools": [{"type": t["type"]} for t in a.get("tools") or []]}
+                for a in attachments],
+            "metadata": body.get("metadata") or {}}
 
 
-def parse_messages(value, param: str) -> list[dict]:
-    """The `messages` array of a create-thread body, each checked by `parse_message`; None is none.
+def parse_messages(value) -> list[dict]:
+    """The `messages` of a create-thread body (or a run's `additional_messages`); None is none.
 
     Example:
-        >>> [m["role"] for m in parse_messages([{"role": "user", "content": "Hi"}], "messages")]
+        >>> [m["role"] for m in parse_messages([{"role": "user", "content": "Hi"}])]
         ['user']
-        >>> parse_messages({"role": "user"}, "messages")
-        Traceback (most recent call last):
-        ...
-        jupyter_api_kit.local.core.errors.BadRequest: Invalid type for 'messages': expected an array, got an object.
     """
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise BadRequest(f"Invalid type for '{param}': expected an array, got {type_name(value)}.", param=param)
-    return [parse_message(item, f"{param}[{i}]") for i, item in enumerate(value)]
+    return [parse_message(item) for item in value or []]
 
 
 def message_text(message: dict) -> str:
     """The text a model reads from a stored message (image parts are skipped)."""
     return "\n".join(part["text"]["value"] for part in message.get("content") or [] if part.get("type") == "text")
-
-
-def only_keys(body: dict, allowed: tuple, what: str) -> None:
-    """400 for the first argument an operation does not take."""
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument: '{unknown[0]}'. {what} accepts: "
-                         f"{', '.join(allowed)}.", param=unknown[0])

@@ -24,7 +24,6 @@ from jupyter_api_kit.local.assistants.store import (
     get_thread,
     insert_message,
     insert_thread,
-    only_keys,
     parse_message,
     remove_message,
     remove_thread,

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, read, tagged
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, read, tagged
 from jupyter_api_kit.local.inference.engine import content_text
 from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.spec import CHAT_ROLES as ROLES
@@ -335,3 +335,9 @@ def chat_request(body: dict) -> ChatRequest:
     """
     read(ChatCompletionBody, body)
     return parse_chat_request(body)
+
+
+class ListQuery(QueryModel):
+    """`GET /chat/completions`: only completions of one `model` (and, read apart, `metadata[KEY]` pairs)."""
+
+    model: str | None = None

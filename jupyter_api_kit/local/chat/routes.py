@@ -9,14 +9,13 @@ from fastapi.responses import StreamingResponse
 
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.chat.engine import build_completion, stream_chunks
-from jupyter_api_kit.local.chat.request import ChatCompletionBody, UpdateCompletionBody, parse_chat_request
+from jupyter_api_kit.local.chat.request import ChatCompletionBody, ListQuery, UpdateCompletionBody, parse_chat_request
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id
+from jupyter_api_kit.local.core.metadata import metadata_filter
 from jupyter_api_kit.local.core.paging import Cursor, paging
-from jupyter_api_kit.local.core.params import check_metadata, json_body
 from jupyter_api_kit.local.core.request_models import body as body_of
-from jupyter_api_kit.local.core.request_models import checked
+from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import PromptCache, resolve_language_model
 
@@ -64,16 +63,10 @@ def create_chat_completion(request: Request, body: dict = Depends(checked(ChatCo
 
 
 @router.get("/chat/completions")
-def list_chat_completions(request: Request, cursor: Cursor = Depends(paging(order="asc"))):
-    query = request.query_params
-    metadata = {}
-    for key, value in query.multi_items():
-        if key.startswith("metadata[") and key.endswith("]"):
-            metadata[key[len("metadata["):-1]] = value
-        elif key == "metadata":
-            raise BadRequest("Invalid 'metadata' filter: use metadata[KEY]=VALUE pairs.", param="metadata")
-    check_metadata(metadata)
-    return chat_store.list_page(request.app.state.store, cursor, query.get("model"), metadata)
+def list_chat_completions(request: Request, cursor: Cursor = Depends(paging(order="asc")),
+                          options: ListQuery = Depends(query(ListQuery)),
+                          metadata: dict = Depends(metadata_filter)):
+    return chat_store.list_page(request.app.state.store, cursor, options.model, metadata)
 
 
 @router.get("/chat/completions/{completion_id}")

@@ -20,11 +20,6 @@ from collections.abc import Mapping
 from starlette.requests import Request
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.spec import (
-    MAX_METADATA_KEY,
-    MAX_METADATA_PAIRS,
-    MAX_METADATA_VALUE,
-)
 
 _TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
                list: "an array", dict: "an object", type(None): "null"}
@@ -86,28 +81,6 @@ async def json_body(request: Request) -> dict:
             raise BadRequest("The request body is not valid JSON: it holds an unpaired UTF-16 surrogate "
                              "(\\ud800-\\udfff); send text as UTF-8.") from None
     return body
-
-
-def check_metadata(value, param: str = "metadata") -> dict:
-    """The API's metadata limits, enforced: up to 16 string pairs, keys <= 64, values <= 512 chars."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.", param=param)
-    if len(value) > MAX_METADATA_PAIRS:
-        raise BadRequest(f"Invalid '{param}': too many pairs ({len(value)}); at most {MAX_METADATA_PAIRS} "
-                         "are allowed.", param=param)
-    for key, item in value.items():
-        if len(key) > MAX_METADATA_KEY:
-            raise BadRequest(f"Invalid '{param}': key '{key[:20]}...' is {len(key)} characters; keys are at "
-                             f"most {MAX_METADATA_KEY}.", param=f"{param}.{key[:20]}")
-        if not isinstance(item, str):
-            raise BadRequest(f"Invalid type for '{param}.{key}': expected a string, got {type_name(item)}.",
-                             param=f"{param}.{key}")
-        if len(item) > MAX_METADATA_VALUE:
-            raise BadRequest(f"Invalid '{param}.{key}': value is {len(item)} characters; values are at most "
-                             f"{MAX_METADATA_VALUE}.", param=f"{param}.{key}")
-    return dict(value)
 
 
 _INT_TEXT = re.compile(r"-?[0-9]+")
@@ -283,12 +256,6 @@ class Params:
         if not isinstance(value, dict):
             raise self._bad_type(key, "an object", value)
         return value
-
-    def metadata(self, key: str = "metadata"):
-        """Metadata checked against the API's limits; None when absent."""
-        if self.data.get(key) is None:
-            return None
-        return check_metadata(self.data.get(key), self._name(key))
 
 
 def multi_param(query, name: str, *, empty_ok: bool = True) -> list[str]:

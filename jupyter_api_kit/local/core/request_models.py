@@ -84,7 +84,6 @@ Metadata = Annotated[dict[str, str], AfterValidator(_metadata_limits)]
 
 _UNSET = object()
 
-
 def real_path(loc, data=_UNSET, *, missing: bool = False) -> tuple:
     """The parts of a pydantic error location that are steps into the request: when the request
     (`data`) is known, a part that names no key or index of it is a union member's tag (`str`,

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
-from jupyter_api_kit.local.core.params import Params, check_metadata
+from jupyter_api_kit.local.core.metadata import read_metadata
+from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.evals.stored_completions import MAX_ITEMS, check_stored_source, stored_rows
 from jupyter_api_kit.local.evals.templates import (  # noqa: F401 (content_texts: read by the engine too)
     VARIABLE_PATH,
@@ -57,7 +58,7 @@ def check_data_source_config(config) -> tuple[dict, set | None, bool]:
         schema = {"type": "object", "properties": properties, "required": list(properties)}
         props = item_schema.get("properties")
         return {"type": "custom", "schema": schema}, (set(props) if isinstance(props, dict) else None), include_sample
-    metadata = check_metadata(config.get("metadata"), "data_source_config.metadata")
+    metadata = read_metadata(config.get("metadata"), "data_source_config.metadata")
     schema = {"type": "object", "properties": {"item": LOGS_ITEM_SCHEMA, "sample": SAMPLE_SCHEMA},
               "required": ["item", "sample"]}
     return {"type": kind, "metadata": metadata or None, "schema": schema}, None, True

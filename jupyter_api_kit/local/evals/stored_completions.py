@@ -20,7 +20,8 @@ import json
 
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params, check_metadata
+from jupyter_api_kit.local.core.metadata import read_metadata
+from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.inference.engine import content_text
 
 #: the most items one run grades
@@ -30,7 +31,7 @@ MAX_ITEMS = 10_000
 def check_stored_source(source: dict, where: str) -> dict:
     """The source's filters, checked, with every field present (None when not given)."""
     p = Params(source, prefix=f"{where}.")
-    metadata = check_metadata(source.get("metadata"), f"{where}.metadata") or {}
+    metadata = read_metadata(source.get("metadata"), f"{where}.metadata")
     model = p.str("model")
     after = p.int("created_after", minimum=0)
     before = p.int("created_before", minimum=0)

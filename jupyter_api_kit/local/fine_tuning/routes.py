@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.metadata import metadata_filter
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page, paging
-from jupyter_api_kit.local.core.params import check_metadata
 from jupyter_api_kit.local.core.request_models import checked, query
 from jupyter_api_kit.local.fine_tuning import engine as runner
 from jupyter_api_kit.local.fine_tuning import store as ft_store
@@ -170,12 +170,9 @@ def create_job(request: Request, body: dict = Depends(checked(JobBody))):
 # -- jobs -----------------------------------------------------------------------------------------
 
 @router.get("/fine_tuning/jobs")
-def list_jobs(request: Request, cursor: Cursor = Depends(paging(order="desc"))):
-    query = request.query_params
+def list_jobs(request: Request, cursor: Cursor = Depends(paging(order="desc")),
+              metadata: dict = Depends(metadata_filter)):
     where, params = ["1"], []
-    metadata = {k[len("metadata["):-1]: v for k, v in query.multi_items()
-                if k.startswith("metadata[") and k.endswith("]")}
-    check_metadata(metadata)
     for key, value in metadata.items():
         where.append("json_extract(metadata, ?) = ?")
         params += [f'$."{key}"', value]

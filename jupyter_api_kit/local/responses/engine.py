@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import now
-from jupyter_api_kit.local.core.params import Params, check_metadata
+from jupyter_api_kit.local.core.metadata import read_metadata
+from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.local.models.context import render_messages
@@ -172,7 +173,7 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
         max_output_tokens=p.int("max_output_tokens", minimum=16),
         top_logprobs=p.int("top_logprobs", default=0, minimum=0, maximum=20), include=include,
         store=p.bool("store", default=True), background=p.bool("background"), stream=p.bool("stream"),
-        metadata=check_metadata(body.get("metadata")), parallel_tool_calls=p.bool("parallel_tool_calls", default=True))
+        metadata=read_metadata(body.get("metadata")), parallel_tool_calls=p.bool("parallel_tool_calls", default=True))
     if req.temperature == 0 and req.top_p == 0:
         raise BadRequest("Invalid 'top_p': must be greater than 0.", param="top_p")
     if req.background and not req.store:
