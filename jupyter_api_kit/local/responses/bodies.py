@@ -224,7 +224,7 @@ class CreateResponseBody(Context):
 
     model: str
     metadata: Metadata | None = None
-    max_output_tokens: int | None = None
+    max_output_tokens: Annotated[int, Field(ge=16)] | None = None  # the API refuses fewer than 16
     temperature: Annotated[float, Field(ge=0, le=2)] | None = None
     top_p: Annotated[float, Field(ge=0, le=1)] | None = None
     top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None

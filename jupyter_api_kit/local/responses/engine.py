@@ -19,21 +19,12 @@ from dataclasses import dataclass, field
 from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import now
-from jupyter_api_kit.local.core.metadata import read_metadata
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 from jupyter_api_kit.local.inference.tools import check_json_schema
 from jupyter_api_kit.local.models.context import render_messages
 from jupyter_api_kit.local.responses import store as response_store
 from jupyter_api_kit.local.responses.request import parse_input, parse_tools, to_messages
 
-INCLUDABLE = ("file_search_call.results", "message.output_text.logprobs", "web_search_call.results",
-              "web_search_call.action.sources", "message.input_image.image_url",
-              "computer_call_output.output.image_url", "code_interpreter_call.outputs", "reasoning.encrypted_content")
-FIELDS = {"model", "input", "instructions", "previous_response_id", "store", "metadata", "max_output_tokens",
-          "temperature", "top_p", "text", "tools", "tool_choice", "background", "stream", "stream_options",
-          "include", "parallel_tool_calls", "top_logprobs", "user", "safety_identifier", "prompt_cache_key",
-          "service_tier", "truncation", "reasoning", "max_tool_calls", "prompt_cache_retention", "conversation"}
 UNSUPPORTED = {"prompt": "prompt templates", "context_management": "context management"}
 
 
@@ -71,16 +62,11 @@ class ResponseRequest:
     parallel_tool_calls: bool = True
 
 
-def _text_format(p: Params) -> dict:
-    text = p.dict("text", default={})
-    fmt = text.get("format") or {"type": "text"}
-    if not isinstance(fmt, dict):
-        raise BadRequest("Invalid type for 'text.format': expected an object.", param="text.format")
-    kind = Params(fmt, prefix="text.format.").str("type", required=True, choices=("text", "json_object", "json_schema"))
+def _text_format(text: dict | None) -> dict:
+    """`text.format` (as `bodies.TextOptions` checked it), its schema one the local models can fill."""
+    fmt = (text or {}).get("format") or {"type": "text"}
+    kind = fmt["type"]
     if kind == "json_schema":
-        if not isinstance(fmt.get("name"), str) or not isinstance(fmt.get("schema"), dict):
-            raise BadRequest("Invalid 'text.format': a json_schema format needs a 'name' and a 'schema' object.",
-                             param="text.format")
         check_json_schema(fmt["schema"], "text.format.schema")
         return {"type": "json_schema", "name": fmt["name"], "schema": fmt["schema"],
                 "strict": bool(fmt.get("strict", False))}
@@ -111,15 +97,8 @@ def conversation_id(value, previous_response_id) -> str | None:
     """
     if value is None:
         return None
-    if isinstance(value, dict):
-        unknown = sorted(set(value) - {"id"})
-        if unknown:
-            raise BadRequest(f"Unrecognized request argument supplied: 'conversation.{unknown[0]}'.",
-                             param=f"conversation.{unknown[0]}")
-        value = Params(value, prefix="conversation.").str("id", required=True)
-    elif not isinstance(value, str):
-        raise BadRequest("Invalid type for 'conversation': expected a conversation id or an object with 'id'.",
-                         param="conversation")
+    if isinstance(value, dict):  # shapes checked by `bodies.ConversationRef`
+        value = value["id"]
     if not value:
         raise BadRequest("Invalid 'conversation': empty string; give a conversation id.", param="conversation")
     if previous_response_id is not None:
@@ -147,33 +126,28 @@ def parse_request(app, body: dict, *, for_counting: bool = False) -> ResponseReq
     for name, what in UNSUPPORTED.items():
         if body.get(name) is not None:
             raise BadRequest(f"Invalid '{name}': the local server does not support {what}.", param=name)
-    unknown = sorted(set(body) - FIELDS - set(UNSUPPORTED))
-    if unknown:
-        raise BadRequest(f"Unrecognized request argument supplied: '{unknown[0]}'.", param=unknown[0])
-    p = Params(body)
-    model_id = p.str("model", required=not for_counting)
-    model = resolve_language_model(app, model_id)
-    instructions = p.str("instructions")
-    previous = p.str("previous_response_id")
+
+    def given(key, default=None):
+        return default if body.get(key) is None else body[key]
+
+    model = resolve_language_model(app, body.get("model"))
+    instructions = body.get("instructions")
+    previous = body.get("previous_response_id")
     conv = conversation_id(body.get("conversation"), previous)
     inputs = parse_input(body.get("input"), store=app.state.store, app=app)
     if not inputs and not previous and not conv and not for_counting:  # a conversation may be answered as it is
         raise BadRequest("Missing required parameter: 'input'.", param="input")
-    tools, choice = parse_tools(p)
-    include = p.list("include", default=[])
-    for i, name in enumerate(include):
-        if name not in INCLUDABLE:
-            raise BadRequest(f"Invalid value for 'include[{i}]': {name!r}.", param=f"include[{i}]")
+    tools, choice = parse_tools(body)
+    include = given("include", [])
     req = ResponseRequest(
         model=model, inputs=inputs, messages=conversation(app, inputs, previous, instructions, conv),
         instructions=instructions, previous_response_id=previous, conversation_id=conv, tools=tools,
         tool_choice=choice,
-        text_format=_text_format(p), temperature=p.number("temperature", default=1.0, minimum=0, maximum=2),
-        top_p=p.number("top_p", default=1.0, minimum=0, maximum=1),
-        max_output_tokens=p.int("max_output_tokens", minimum=16),
-        top_logprobs=p.int("top_logprobs", default=0, minimum=0, maximum=20), include=include,
-        store=p.bool("store", default=True), background=p.bool("background"), stream=p.bool("stream"),
-        metadata=read_metadata(body.get("metadata")), parallel_tool_calls=p.bool("parallel_tool_calls", default=True))
+        text_format=_text_format(body.get("text")), temperature=float(given("temperature", 1.0)),
+        top_p=float(given("top_p", 1.0)), max_output_tokens=body.get("max_output_tokens"),
+        top_logprobs=given("top_logprobs", 0), include=include, store=given("store", True),
+        background=bool(body.get("background")), stream=bool(body.get("stream")),
+        metadata=given("metadata", {}), parallel_tool_calls=given("parallel_tool_calls", True))
     if req.temperature == 0 and req.top_p == 0:
         raise BadRequest("Invalid 'top_p': must be greater than 0.", param="top_p")
     if req.background and not req.store:

@@ -22,9 +22,7 @@ import json
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import new_id
-from jupyter_api_kit.local.core.params import Params, type_name
 from jupyter_api_kit.local.inference.tools import check_json_schema
-from jupyter_api_kit.spec import INPUT_ROLES as ROLES
 
 TOOL_TYPES = ("function", "file_search")
 COMPACTION_PREFIX = "jak1:"
@@ -33,8 +31,6 @@ COMPACTION_PREFIX = "jak1:"
 def _text_part(part: dict, where: str, app) -> dict:
     kind = part.get("type")
     if kind in ("input_text", "output_text", "text"):
-        if not isinstance(part.get("text"), str):
-            raise BadRequest(f"Invalid type for '{where}.text': expected a string.", param=f"{where}.text")
         return {"type": "input_text" if kind == "text" else kind, "text": part["text"]}
     if kind == "input_file":
         return _file_part(part, where, app)
@@ -65,20 +61,11 @@ def _file_part(part: dict, where: str, app) -> dict:
 
 
 def _message(item: dict, where: str, app) -> dict:
-    role = Params(item, prefix=f"{where}.").str("role", required=True, choices=ROLES)
-    content = item.get("content")
+    role, content = item["role"], item["content"]
     if isinstance(content, str):
         parts = [{"type": "output_text" if role == "assistant" else "input_text", "text": content}]
-    elif isinstance(content, list):
-        parts = []
-        for j, part in enumerate(content):
-            if not isinstance(part, dict):
-                raise BadRequest(f"Invalid type for '{where}.content[{j}]': expected an object.",
-                                 param=f"{where}.content[{j}]")
-            parts.append(_text_part(part, f"{where}.content[{j}]", app))
     else:
-        raise BadRequest(f"Invalid type for '{where}.content': expected a string or an array of content parts, "
-                         f"got {type_name(content)}.", param=f"{where}.content")
+        parts = [_text_part(part, f"{where}.content[{j}]", app) for j, part in enumerate(content)]
     if role == "assistant":  # stored as the API stores assistant messages: output_text parts
         parts = [{"type": "output_text", "text": p.get("text", p.get("_text", "")), "annotations": [], "logprobs": []}
                  for p in parts]
@@ -99,39 +86,31 @@ def _reference(item: dict, where: str, store) -> dict:
 
 
 def parse_input(value, *, store, app, name: str = "input") -> list[dict]:
-    """The request's `input` (or, for conversations, `items`: `name`) as stored items (ids
-    assigned; references resolved); a bad item is a 400 naming it, e.g. `input[2].role`."""
+    """The request's `input` (or, for conversations, `items`: `name`), shaped as `bodies.Input`
+    checked it, as stored items (ids assigned; references resolved; files read); what only the
+    server can judge (a reference to nothing, an unreadable file) is a 400 naming the item."""
     if value is None:
         return []
     if isinstance(value, str):
         value = [{"role": "user", "content": value}]
-    if not isinstance(value, list):
-        raise BadRequest(f"Invalid type for '{name}': expected a string or an array of items, got "
-                         f"{type_name(value)}.", param=name)
     items = []
     for i, item in enumerate(value):
         where = f"{name}[{i}]"
-        if not isinstance(item, dict):
-            raise BadRequest(f"Invalid type for '{where}': expected an object.", param=where)
         kind = item.get("type", "message" if "role" in item else None)
         if kind == "message":
             items.append(_message(item, where, app))
         elif kind == "item_reference":
             items.append(_reference(item, where, store))
         elif kind == "function_call_output":
-            p = Params(item, prefix=f"{where}.")
-            output = item.get("output")
+            output = item["output"]
             if isinstance(output, list):
-                output = "\n".join(str(part.get("text", "")) for part in output if isinstance(part, dict))
-            if not isinstance(output, str):
-                raise BadRequest(f"Invalid type for '{where}.output': expected a string.", param=f"{where}.output")
+                output = "\n".join(str(part.get("text", "")) for part in output)
             items.append({"id": item.get("id") or new_id("fco_"), "type": "function_call_output",
-                          "call_id": p.str("call_id", required=True), "output": output, "status": "completed"})
+                          "call_id": item["call_id"], "output": output, "status": "completed"})
         elif kind == "function_call":
-            p = Params(item, prefix=f"{where}.")
             items.append({"id": item.get("id") or new_id("fc_"), "type": "function_call",
-                          "call_id": p.str("call_id", required=True), "name": p.str("name", required=True),
-                          "arguments": p.str("arguments", default="{}"), "status": "completed"})
+                          "call_id": item["call_id"], "name": item["name"],
+                          "arguments": item.get("arguments") or "{}", "status": "completed"})
         elif kind == "file_search_call":
             items.append({"id": item.get("id") or new_id("fs_"), "type": "file_search_call", "status": "completed",
                           "queries": list(item.get("queries") or []), "results": item.get("results")})
@@ -218,31 +197,19 @@ def public_item(item: dict) -> dict:
     return out
 
 
-def parse_tools(p: Params) -> tuple[list, object]:
-    """`tools` (function and file_search) and `tool_choice`, checked."""
-    tools = p.list("tools", default=[], max_items=128)
+def parse_tools(body: dict) -> tuple[list, object]:
+    """`tools` and `tool_choice` (as `bodies.Context` checked them): the tools the local server runs
+    (function and file_search), a schema it can fill, a choice naming a given tool."""
+    tools = body.get("tools") or []
     for i, tool in enumerate(tools):
-        if not isinstance(tool, dict) or tool.get("type") not in TOOL_TYPES:
-            kind = tool.get("type") if isinstance(tool, dict) else type_name(tool)
-            raise BadRequest(f"Invalid 'tools[{i}].type': {kind!r}. The local server runs 'function' and "
+        if tool["type"] not in TOOL_TYPES:
+            raise BadRequest(f"Invalid 'tools[{i}].type': {tool['type']!r}. The local server runs 'function' and "
                              "'file_search' tools.", param=f"tools[{i}].type")
-        tp = Params(tool, prefix=f"tools[{i}].")
-        if tool["type"] == "function":
-            tp.str("name", required=True)
-            if tool.get("parameters") is not None:
-                check_json_schema(tp.dict("parameters"), f"tools[{i}].parameters")
-        else:
-            ids = tp.list("vector_store_ids", required=True)
-            if not all(isinstance(v, str) for v in ids):
-                raise BadRequest(f"Invalid 'tools[{i}].vector_store_ids': expected an array of ids.",
-                                 param=f"tools[{i}].vector_store_ids")
-            tp.int("max_num_results", minimum=1, maximum=50)
-    choice = p.raw("tool_choice", "auto")
+        if tool["type"] == "function" and tool.get("parameters") is not None:
+            check_json_schema(tool["parameters"], f"tools[{i}].parameters")
+    choice = body.get("tool_choice") or "auto"
     names = {t["name"] for t in tools if t["type"] == "function"}
     if isinstance(choice, str):
-        if choice not in ("none", "auto", "required"):
-            raise BadRequest(f"Invalid value for 'tool_choice': '{choice}'. Supported values are: 'none', 'auto', "
-                             "'required', or an object.", param="tool_choice")
         if choice == "required" and not tools:
             raise BadRequest("'tool_choice' is 'required' but no 'tools' were given.", param="tool_choice")
     elif isinstance(choice, dict):
@@ -255,6 +222,4 @@ def parse_tools(p: Params) -> tuple[list, object]:
         if choice.get("type") not in ("function", "file_search"):
             raise BadRequest(f"Invalid 'tool_choice.type': {choice.get('type')!r}. The local server supports "
                              "'function' and 'file_search'.", param="tool_choice.type")
-    else:
-        raise BadRequest("Invalid type for 'tool_choice': expected a string or an object.", param="tool_choice")
     return tools, choice
