@@ -109,10 +109,7 @@ def real_path(loc, data=_UNSET, *, missing: bool = False) -> tuple:
 
 
 def _path(error: dict, data=_UNSET) -> tuple:
-    loc = tuple(error.get("loc", ()))
-    if loc and loc[0] in ("body", "query", "path", "header"):  # FastAPI's own parameters
-        loc = loc[1:]
-    return real_path(loc, data, missing=error.get("type") == "missing")
+    return real_path(tuple(error.get("loc", ())), data, missing=error.get("type") == "missing")
 
 
 def _type_values(model: type[BaseModel]) -> tuple:
@@ -366,7 +363,9 @@ def install(app) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request, exc: RequestValidationError):
-        return reply(bad_request(list(exc.errors())) if exc.errors() else BadRequest("Invalid request."))
+        # FastAPI's locations start with where the parameter is (`query`, `path`...): not part of its name
+        errors = [{**e, "loc": tuple(e.get("loc", ()))[1:]} for e in exc.errors()]
+        return reply(bad_request(errors) if errors else BadRequest("Invalid request."))
 
     @app.exception_handler(ValidationError)
     async def _model_validation(request, exc: ValidationError):
