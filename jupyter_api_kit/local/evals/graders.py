@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.evals import model_graders
 from jupyter_api_kit.local.evals.metrics import METRICS
 from jupyter_api_kit.local.inference.engine import resolve_language_model
@@ -31,7 +30,6 @@ from jupyter_api_kit.local.evals.templates import (  # noqa: F401 (lookup, rende
     lookup,
     render,
 )
-from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
 
 
 def cosine(output: str, reference: str) -> float:
@@ -55,11 +53,11 @@ _REFUSED = {
     "python": "it runs user-supplied code, which the local server does not execute",
     "multi": "it combines model and code graders the local server cannot run",
 }
-MAX_CRITERIA = 32
 
 
 def check_criteria(criteria, item_properties: set | None = None, has_sample: bool = True) -> list[dict]:
-    """The testing criteria as stored, each checked; a 400 names the first unusable one.
+    """The testing criteria (shaped as `request.CreateEvalBody` checked them) as stored; a 400 names
+    the first the local server cannot run.
 
     `item_properties` (the item schema's property names, when it lists them) lets templates that name
     a missing item field be refused now rather than failing every item of every run.
@@ -70,25 +68,15 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
         ...
         jupyter_api_kit.local.core.errors.BadRequest: Invalid 'testing_criteria[0]': grader type 'python' is not supported by the local server: it runs user-supplied code, which the local server does not execute. Supported types: 'string_check', 'text_similarity', 'label_model', 'score_model'.
     """
-    if not isinstance(criteria, list) or not criteria:
-        raise BadRequest("Invalid 'testing_criteria': expected a non-empty array of graders.",
-                         param="testing_criteria")
-    if len(criteria) > MAX_CRITERIA:
-        raise BadRequest(f"Invalid 'testing_criteria': {len(criteria)} graders; at most {MAX_CRITERIA} are "
-                         "allowed.", param="testing_criteria")
     out, names = [], set()
     for i, criterion in enumerate(criteria):
         where = f"testing_criteria[{i}]"
-        if not isinstance(criterion, dict):
-            raise BadRequest(f"Invalid type for '{where}': expected an object.", param=where)
-        kind = criterion.get("type")
-        if isinstance(kind, str) and kind in _REFUSED:  # an array or object here is not hashable
+        kind = criterion["type"]
+        if kind in _REFUSED:
             raise BadRequest(f"Invalid '{where}': grader type '{kind}' is not supported by the local server: "
                              f"{_REFUSED[kind]}. Supported types: {', '.join(map(repr, GRADER_TYPES))}.",
                              param=f"{where}.type")
-        p = Params(criterion, prefix=f"{where}.")
-        p.str("type", required=True, choices=GRADER_TYPES)
-        name = p.str("name", required=True, max_length=256)
+        name = criterion["name"]
         if name in names:
             raise BadRequest(f"Invalid '{where}.name': '{name}' is used by another grader; names must be unique "
                              "so results can be told apart.", param=f"{where}.name")
@@ -97,25 +85,23 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
             out.append(MODEL_GRADERS[kind](criterion, where, item_properties, has_sample))
             continue
         stored = {"type": kind, "name": name,
-                  "input": check_template_text(p.str("input", required=True), f"{where}.input",
-                                               item_properties, has_sample),
-                  "reference": check_template_text(p.str("reference", required=True), f"{where}.reference",
+                  "input": check_template_text(criterion["input"], f"{where}.input", item_properties, has_sample),
+                  "reference": check_template_text(criterion["reference"], f"{where}.reference",
                                                    item_properties, has_sample)}
         if kind == "string_check":
-            stored["operation"] = p.str("operation", required=True, choices=STRING_CHECK_OPERATIONS)
+            stored["operation"] = criterion["operation"]
         else:
-            stored.update(_similarity_fields(p, where))
+            stored.update(_similarity_fields(criterion, where))
         out.append(stored)
     return out
 
 
-def _similarity_fields(p: Params, where: str) -> dict:
-    metric = p.str("evaluation_metric", required=True, choices=TEXT_SIMILARITY_METRICS)
-    if not p.has("pass_threshold"):
-        raise BadRequest(f"Missing required parameter: '{where}.pass_threshold' (a score from 0 to 1 at or "
-                         "above which the item passes).", param=f"{where}.pass_threshold")
-    threshold = p.number("pass_threshold", minimum=0, maximum=1)
-    return {"evaluation_metric": metric, "pass_threshold": threshold}
+def _similarity_fields(criterion: dict, where: str) -> dict:
+    metric = criterion["evaluation_metric"]
+    if metric not in TEXT_SIMILARITY_METRICS:  # the API has more metrics than the local server computes
+        raise BadRequest(f"Invalid value for '{where}.evaluation_metric': {metric!r}. Supported values are: "
+                         f"{', '.join(map(repr, TEXT_SIMILARITY_METRICS))}.", param=f"{where}.evaluation_metric")
+    return {"evaluation_metric": metric, "pass_threshold": float(criterion["pass_threshold"])}
 
 
 def string_check(operation: str, text: str, reference: str) -> bool:

@@ -27,39 +27,29 @@ import math
 from collections.abc import Mapping
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.evals.templates import check_template_text, content_texts, render, template_message
 from jupyter_api_kit.local.models.context import render_messages
-from jupyter_api_kit.spec import INPUT_ROLES
 
-MAX_LABELS = 64
-MAX_MESSAGES = 64
 #: how many evenly spaced scores a score model chooses among when the range is not a few integers
 SCORE_STEPS = 10
 MAX_INTEGER_SCORES = 21
 
 
-def _check_input(p: Params, where: str, item_properties: set | None, has_sample: bool) -> list[dict]:
+def _check_input(criterion: dict, where: str, item_properties: set | None, has_sample: bool) -> list[dict]:
     """The grader's input messages, stored as `input_text` templates whose variables exist."""
-    messages = p.list("input", required=True, max_items=MAX_MESSAGES)
-    if not messages:
-        raise BadRequest(f"Invalid '{where}.input': expected at least one message.", param=f"{where}.input")
     out = []
-    for i, message in enumerate(messages):
+    for i, message in enumerate(criterion["input"]):
         at = f"{where}.input[{i}]"
-        if not isinstance(message, dict):
-            raise BadRequest(f"Invalid type for '{at}': expected a message object.", param=at)
-        role = Params(message, prefix=f"{at}.").str("role", required=True, choices=INPUT_ROLES)
         texts = content_texts(message.get("content"), f"{at}.content")
         for text in texts:
             check_template_text(text, f"{at}.content", item_properties, has_sample)
-        out.append(template_message(role, "\n".join(texts), message.get("type")))
+        out.append(template_message(message["role"], "\n".join(texts), message.get("type")))
     return out
 
 
-def _strings(p: Params, key: str, where: str) -> list[str]:
-    values = p.list(key, required=True, max_items=MAX_LABELS)
-    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+def _strings(criterion: dict, key: str, where: str) -> list[str]:
+    values = criterion[key]
+    if not all(v.strip() for v in values):
         raise BadRequest(f"Invalid '{where}.{key}': expected a non-empty array of non-empty strings.",
                          param=f"{where}.{key}")
     if len(set(values)) != len(values):
@@ -68,51 +58,38 @@ def _strings(p: Params, key: str, where: str) -> list[str]:
 
 
 def check_label_model(criterion: dict, where: str, item_properties: set | None, has_sample: bool) -> dict:
-    """A `label_model` grader as stored, or a 400 naming the first bad field."""
-    p = Params(criterion, prefix=f"{where}.")
-    labels = _strings(p, "labels", where)
-    passing = _strings(p, "passing_labels", where)
+    """A `label_model` grader as stored, or a 400 naming the first field the local server cannot use."""
+    labels = _strings(criterion, "labels", where)
+    passing = _strings(criterion, "passing_labels", where)
     stray = [label for label in passing if label not in labels]
     if stray:
         raise BadRequest(f"Invalid '{where}.passing_labels': '{stray[0]}' is not one of the labels {labels}.",
                          param=f"{where}.passing_labels")
-    return {"type": "label_model", "name": criterion["name"], "model": p.str("model", required=True),
-            "input": _check_input(p, where, item_properties, has_sample), "labels": labels,
+    return {"type": "label_model", "name": criterion["name"], "model": criterion["model"],
+            "input": _check_input(criterion, where, item_properties, has_sample), "labels": labels,
             "passing_labels": passing}
 
 
 def check_score_model(criterion: dict, where: str, item_properties: set | None, has_sample: bool) -> dict:
     """A `score_model` grader as stored (with its `range`, [0, 1] unless given), or a 400."""
-    p = Params(criterion, prefix=f"{where}.")
-    stored = {"type": "score_model", "name": criterion["name"], "model": p.str("model", required=True),
-              "input": _check_input(p, where, item_properties, has_sample), "range": [0, 1]}
+    stored = {"type": "score_model", "name": criterion["name"], "model": criterion["model"],
+              "input": _check_input(criterion, where, item_properties, has_sample), "range": [0, 1]}
     if criterion.get("range") is not None:
         bounds = criterion["range"]
-        if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_number(b) for b in bounds)
-                and bounds[0] < bounds[1]):
+        if not bounds[0] < bounds[1]:
             raise BadRequest(f"Invalid '{where}.range': expected two numbers [low, high] with low < high.",
                              param=f"{where}.range")
         stored["range"] = bounds
     low, high = stored["range"]
-    if criterion.get("pass_threshold") is not None:
-        stored["pass_threshold"] = p.number("pass_threshold", minimum=low, maximum=high)
+    threshold = criterion.get("pass_threshold")
+    if threshold is not None:
+        if not low <= threshold <= high:
+            raise BadRequest(f"Invalid '{where}.pass_threshold': {threshold} is outside the range [{low}, {high}].",
+                             param=f"{where}.pass_threshold")
+        stored["pass_threshold"] = float(threshold)
     if criterion.get("sampling_params") is not None:
-        stored["sampling_params"] = _check_sampling(p.dict("sampling_params"), f"{where}.sampling_params")
+        stored["sampling_params"] = criterion["sampling_params"]
     return stored
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_sampling(params: dict, where: str) -> dict:
-    p = Params(params, prefix=f"{where}.")
-    p.number("temperature", minimum=0, maximum=2)
-    p.number("top_p", minimum=0, maximum=1)
-    p.int("seed")
-    p.int("max_completions_tokens", minimum=1)
-    p.str("reasoning_effort")  # accepted for compatibility; the local models do not reason
-    return params
 
 
 def grader_messages(criterion: dict, namespaces: Mapping) -> list[dict]:

@@ -19,7 +19,12 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
-from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
+from jupyter_api_kit.spec import INPUT_ROLES, STRING_CHECK_OPERATIONS
+
+#: the most items one run grades
+MAX_ITEMS = 10_000
+#: the most graders of one eval, labels of one label model grader, messages of one template
+MAX_CRITERIA, MAX_LABELS, MAX_MESSAGES = 32, 64, 64
 
 #: the states of an eval run
 RUN_STATUSES = ("queued", "in_progress", "completed", "canceled", "failed")
@@ -36,7 +41,7 @@ class ContentRow(LenientModel):
 
 class FileContent(BodyModel):
     type: Literal["file_content"]
-    content: list[ContentRow]
+    content: Annotated[list[ContentRow], Field(max_length=MAX_ITEMS)]
 
 
 class FileId(BodyModel):
@@ -44,8 +49,62 @@ class FileId(BodyModel):
     id: str
 
 
-class StoredCompletions(LenientModel):
+Count = Annotated[int, Field(ge=0)]
+Label = Annotated[str, Field(min_length=1)]
+Labels = Annotated[list[Label], Field(min_length=1, max_length=MAX_LABELS)]
+
+
+class StoredCompletions(BodyModel):
+    """Stored chat completions as a run's source, filtered (`created_before` after `created_after`:
+    `stored_completions` says so)."""
+
     type: Literal["stored_completions"]
+    metadata: Metadata | None = None
+    model: str | None = None
+    created_after: Count | None = None
+    created_before: Count | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_ITEMS)] | None = None
+
+
+class EvalMessage(LenientModel):
+    """A message of a template or a grader's input (its content, text or parts, is read by
+    `templates.content_texts`)."""
+
+    role: Literal[INPUT_ROLES]  # type: ignore[valid-type]
+    content: str | dict | list
+    type: Literal["message"] | None = None
+
+
+class Template(BodyModel):
+    type: Literal["template"]
+    template: Annotated[list[EvalMessage], Field(max_length=MAX_MESSAGES)]
+
+
+class ItemReference(BodyModel):
+    type: Literal["item_reference"]
+    item_reference: str
+
+
+class SamplingParams(LenientModel):
+    """A completions run's sampling (`response_format` and `tools` are read as a chat completion's)."""
+
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=1, le=4096)] | None = None
+    seed: int | None = None
+    reasoning_effort: str | None = None  # taken; the local models do not reason
+    response_format: dict | None = None
+    tools: list | None = None
+
+
+class GraderSampling(LenientModel):
+    """A score model grader's sampling."""
+
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    seed: int | None = None
+    max_completions_tokens: Annotated[int, Field(ge=1)] | None = None
+    reasoning_effort: str | None = None
 
 
 class JsonlSource(BodyModel):
@@ -57,8 +116,8 @@ class CompletionsSource(BodyModel):
     type: Literal["completions"]
     source: tagged(FileContent, FileId, StoredCompletions)
     model: str | None = None
-    input_messages: LenientModel | None = None
-    sampling_params: LenientModel | None = None
+    input_messages: tagged(Template, ItemReference) | None = None
+    sampling_params: SamplingParams | None = None
 
 
 class ResponsesSource(LenientModel):
@@ -98,7 +157,7 @@ class StoredCompletionsConfig(LenientModel):
 
 class StringCheckGrader(LenientModel):
     type: Literal["string_check"]
-    name: str
+    name: Name
     input: str
     reference: str
     operation: Literal[STRING_CHECK_OPERATIONS]  # type: ignore[valid-type]
@@ -108,38 +167,44 @@ class TextSimilarityGrader(LenientModel):
     """The metric is read by `graders`, which names the ones the local server computes."""
 
     type: Literal["text_similarity"]
-    name: str
+    name: Name
     input: str
     reference: str
     evaluation_metric: str
-    pass_threshold: float
+    pass_threshold: Annotated[float, Field(ge=0, le=1)]
 
 
 class LabelModelGrader(LenientModel):
     type: Literal["label_model"]
-    name: str
+    name: Name
     model: str
-    input: list
-    labels: list[str]
-    passing_labels: list[str]
+    input: Annotated[list[EvalMessage], Field(min_length=1, max_length=MAX_MESSAGES)]
+    labels: Labels
+    passing_labels: Labels
 
 
 class ScoreModelGrader(LenientModel):
     type: Literal["score_model"]
-    name: str
+    name: Name
     model: str
-    input: list
-    pass_threshold: float | None = None
-    range: list[float] | None = None
-    sampling_params: dict | None = None
+    input: Annotated[list[EvalMessage], Field(min_length=1, max_length=MAX_MESSAGES)]
+    pass_threshold: float | None = None  # within `range`: `model_graders` says so
+    range: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    sampling_params: GraderSampling | None = None
 
 
 class PythonGrader(LenientModel):
     """Declared by the API; `graders` refuses it (the local server runs no submitted code)."""
 
     type: Literal["python"]
-    name: str
+    name: Name
     source: str
+
+
+class MultiGrader(LenientModel):
+    """Declared by the API; `graders` refuses it (model and code graders combined)."""
+
+    type: Literal["multi"]
 
 
 class CreateEvalBody(BodyModel):
@@ -149,8 +214,9 @@ class CreateEvalBody(BodyModel):
     name: Name | None = None
     metadata: Metadata | None = None
     data_source_config: tagged(CustomConfig, LogsConfig, StoredCompletionsConfig)
-    testing_criteria: list[tagged(StringCheckGrader, TextSimilarityGrader, LabelModelGrader, ScoreModelGrader,
-                                  PythonGrader)]
+    testing_criteria: Annotated[list[tagged(StringCheckGrader, TextSimilarityGrader, LabelModelGrader,
+                                            ScoreModelGrader, PythonGrader, MultiGrader)],
+                                Field(min_length=1, max_length=MAX_CRITERIA)]
 
 
 class EvalsQuery(QueryModel):

@@ -18,15 +18,14 @@ import json
 
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.metadata import read_metadata
-from jupyter_api_kit.local.core.params import Params
-from jupyter_api_kit.local.evals.stored_completions import MAX_ITEMS, check_stored_source, stored_rows
+from jupyter_api_kit.local.evals.request import MAX_ITEMS
+from jupyter_api_kit.local.evals.stored_completions import check_stored_source, stored_rows
 from jupyter_api_kit.local.evals.templates import (  # noqa: F401 (content_texts: read by the engine too)
     VARIABLE_PATH,
     check_template_text,
     content_texts,
     template_message,
 )
-from jupyter_api_kit.spec import INPUT_ROLES as ROLES
 
 SAMPLE_SCHEMA = {
     "type": "object",
@@ -40,18 +39,12 @@ _JSON_TYPES = {"string": str, "boolean": bool, "object": dict, "array": list, "n
 
 
 def check_data_source_config(config) -> tuple[dict, set | None, bool]:
-    """(stored config, item property names or None, has sample namespace); 400 for a bad config."""
-    if not isinstance(config, dict):
-        raise BadRequest("Invalid type for 'data_source_config': expected an object.", param="data_source_config")
-    p = Params(config, prefix="data_source_config.")
-    kind = p.str("type", required=True, choices=("custom", "logs", "stored_completions"))
+    """(stored config, item property names or None, has sample namespace) of a config shaped as
+    `request.CreateEvalBody` checked it; the metadata of a logs config is read by the metadata limits."""
+    kind = config["type"]
     if kind == "custom":
-        item_schema = p.dict("item_schema")
-        if item_schema is None:
-            raise BadRequest("Missing required parameter: 'data_source_config.item_schema' (a JSON schema of "
-                             "each item, e.g. {\"type\": \"object\", \"properties\": {...}}).",
-                             param="data_source_config.item_schema")
-        include_sample = p.bool("include_sample_schema", default=False)
+        item_schema = config["item_schema"]
+        include_sample = bool(config.get("include_sample_schema"))
         properties = {"item": item_schema}
         if include_sample:
             properties["sample"] = SAMPLE_SCHEMA
@@ -116,11 +109,9 @@ def _is_type(value, kind: str) -> bool:
 
 
 def check_run_data_source(source, item_properties: set | None) -> dict:
-    """The run's data source, checked; the stored form is what the client sent (with defaults)."""
-    if not isinstance(source, dict):
-        raise BadRequest("Invalid type for 'data_source': expected an object.", param="data_source")
-    p = Params(source, prefix="data_source.")
-    kind = p.str("type", required=True, choices=("jsonl", "completions", "responses"))
+    """The run's data source (shaped as `request.CreateRunBody` checked it) as stored: what the client
+    sent, with defaults; what the local server cannot run is a 400."""
+    kind = source["type"]
     if kind == "responses":
         raise BadRequest("Invalid 'data_source.type': 'responses' is not run by the local server; use "
                          "'completions' to sample a local model, or 'jsonl' to grade given samples.",
@@ -132,29 +123,20 @@ def check_run_data_source(source, item_properties: set | None) -> dict:
         source = dict(source, source=stored)
         if source.get("input_messages") is None:  # grade the stored answers as they are
             return {key: value for key, value in source.items() if key not in ("model", "sampling_params")}
-    model = p.str("model", default="local-ngram")
-    out = dict(source, model=model)
+    out = dict(source, model=source.get("model") or "local-ngram")
     out["input_messages"] = _check_input_messages(source.get("input_messages"), item_properties)
     out["sampling_params"] = _check_sampling(source.get("sampling_params"))
     return out
 
 
 def _check_source(source, run_kind: str) -> dict | None:
-    """Check a run's `source`; the checked filters of a `stored_completions` source, else None."""
+    """A run's `source`: the filters of a `stored_completions` source, else None; inline rows need
+    their `item` (a content row may leave it out in the API's schema, but there is nothing to grade)."""
     where = "data_source.source"
-    if not isinstance(source, dict):
-        raise BadRequest(f"Missing required parameter: '{where}' (type 'file_content' with 'content', or type "
-                         "'file_id' with 'id').", param=where)
-    kinds = ("file_content", "file_id") if run_kind == "jsonl" else ("file_content", "file_id", "stored_completions")
-    kind = Params(source, prefix=f"{where}.").str("type", required=True, choices=kinds)
-    if kind == "stored_completions":
+    if source["type"] == "stored_completions":
         return check_stored_source(source, where)
-    if kind == "file_id":
-        Params(source, prefix=f"{where}.").str("id", required=True)
-        return None
-    content = Params(source, prefix=f"{where}.").list("content", required=True, max_items=MAX_ITEMS)
-    for i, row in enumerate(content):
-        if not isinstance(row, dict) or not isinstance(row.get("item"), dict):
+    for i, row in enumerate(source.get("content") or []):
+        if not isinstance(row.get("item"), dict):
             raise BadRequest(f"Invalid '{where}.content[{i}]': expected an object with an 'item' object.",
                              param=f"{where}.content[{i}]")
     return None
@@ -162,24 +144,19 @@ def _check_source(source, run_kind: str) -> dict | None:
 
 def _check_input_messages(spec, item_properties: set | None) -> dict:
     where = "data_source.input_messages"
-    if not isinstance(spec, dict):
+    if spec is None:
         raise BadRequest(f"Missing required parameter: '{where}' (type 'template' with a 'template' list of "
                          "messages, or type 'item_reference').", param=where)
-    p = Params(spec, prefix=f"{where}.")
-    kind = p.str("type", required=True, choices=("template", "item_reference"))
-    if kind == "item_reference":
-        ref = p.str("item_reference", required=True)
+    if spec["type"] == "item_reference":
+        ref = spec["item_reference"]
         if not VARIABLE_PATH.match(ref) or not ref.startswith("item."):
             raise BadRequest(f"Invalid '{where}.item_reference': '{ref}'; expected a path such as "
                              "'item.messages'.", param=f"{where}.item_reference")
         return spec
-    template = p.list("template", required=True, max_items=64)
     normalized = []
-    for i, message in enumerate(template):
+    for i, message in enumerate(spec["template"]):
         at = f"{where}.template[{i}]"
-        if not isinstance(message, dict):
-            raise BadRequest(f"Invalid type for '{at}': expected a message object.", param=at)
-        role = Params(message, prefix=f"{at}.").str("role", required=True, choices=ROLES)
+        role = message["role"]
         texts = content_texts(message.get("content"), f"{at}.content")
         for text in texts:
             check_template_text(text, f"{at}.content", item_properties, has_sample=False)
@@ -191,15 +168,7 @@ def _check_sampling(params) -> dict:
     where = "data_source.sampling_params"
     if params is None:
         return {}
-    if not isinstance(params, dict):
-        raise BadRequest(f"Invalid type for '{where}': expected an object.", param=where)
-    p = Params(params, prefix=f"{where}.")
-    p.number("temperature", minimum=0, maximum=2)
-    p.number("top_p", minimum=0, maximum=1)
-    p.int("max_completion_tokens", minimum=1, maximum=4096)
-    p.int("seed")
-    p.str("reasoning_effort")  # accepted for compatibility; the local models do not reason
-    # response_format and tools are checked as a chat completion would check them
+    # numbers are checked by `request.SamplingParams`; response_format and tools as a chat completion's
     chat = {key: params[key] for key in ("response_format", "tools") if params.get(key) is not None}
     if chat:
         from jupyter_api_kit.local.chat.request import chat_request

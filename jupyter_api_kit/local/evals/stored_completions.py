@@ -20,25 +20,19 @@ import json
 
 from jupyter_api_kit.local.chat import store as chat_store
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.metadata import read_metadata
-from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.inference.engine import content_text
 
-#: the most items one run grades
-MAX_ITEMS = 10_000
 
 
 def check_stored_source(source: dict, where: str) -> dict:
-    """The source's filters, checked, with every field present (None when not given)."""
-    p = Params(source, prefix=f"{where}.")
-    metadata = read_metadata(source.get("metadata"), f"{where}.metadata")
-    model = p.str("model")
-    after = p.int("created_after", minimum=0)
-    before = p.int("created_before", minimum=0)
+    """The source's filters (as `request.StoredCompletions` checked them) with every field present
+    (None when not given); the time window must hold something."""
+    metadata = source.get("metadata") or {}
+    model, after, before = source.get("model"), source.get("created_after"), source.get("created_before")
     if after is not None and before is not None and before <= after:
         raise BadRequest(f"Invalid '{where}.created_before': {before} is not after created_after ({after}), so "
                          "no completion can match.", param=f"{where}.created_before")
-    limit = p.int("limit", minimum=1, maximum=MAX_ITEMS)
+    limit = source.get("limit")
     return {"type": "stored_completions", "metadata": metadata, "model": model, "created_after": after,
             "created_before": before, "limit": limit}
 
