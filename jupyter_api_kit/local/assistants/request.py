@@ -34,7 +34,7 @@ from jupyter_api_kit.local.assistants.store import (
 )
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
 from jupyter_api_kit.spec import MESSAGE_ROLES
 

@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Request
 from pydantic import Field
 
-from jupyter_api_kit.local.core.params import json_body
+from jupyter_api_kit.local.core.raw_request import json_body
 from jupyter_api_kit.local.core.request_models import BodyModel, Metadata, QueryModel, read
 from jupyter_api_kit.local.responses.bodies import Item
 from jupyter_api_kit.local.responses.request import parse_input

@@ -35,7 +35,7 @@ from fastapi import Depends, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Tag, ValidationError
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import json_body, multi_param, type_name
+from jupyter_api_kit.local.core.raw_request import json_body, multi_param, type_name
 from jupyter_api_kit.spec import MAX_METADATA_KEY, MAX_METADATA_PAIRS, MAX_METADATA_VALUE
 
 _EXPECTED = {"string_type": "a string", "int_type": "an integer", "int_parsing": "an integer",

@@ -21,7 +21,7 @@ from fastapi.responses import StreamingResponse
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.inference.request import CompletionBody
 from jupyter_api_kit.local.core.usage_log import record

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.inference.request import EmbeddingBody
 from jupyter_api_kit.local.core.usage_log import record

@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model
 
-from jupyter_api_kit.local.core.params import multi_param
+from jupyter_api_kit.local.core.raw_request import multi_param
 from jupyter_api_kit.local.core.request_models import QueryModel, read_query
 
 #: the last second of the year 9999: later times do not fit SQLite's 64-bit integers in bucket arithmetic

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 
 AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 MIN_CHUNK, MAX_CHUNK = 100, 4096

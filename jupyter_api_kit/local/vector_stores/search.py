@@ -24,7 +24,7 @@ import numpy as np
 
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.local.models.context import stem
 from jupyter_api_kit.local.models.embedding import get_embedding_model
 from jupyter_api_kit.local.models.tokenizer import pretokenize

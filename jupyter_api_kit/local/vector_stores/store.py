@@ -21,7 +21,7 @@ from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
 from jupyter_api_kit.local.core.ids import now
 from jupyter_api_kit.local.core.jobs import set_status
 from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
-from jupyter_api_kit.local.core.params import type_name
+from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
 from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
 from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
