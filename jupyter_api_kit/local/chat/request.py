@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError, WrapValidator
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, read, tagged
@@ -129,6 +129,20 @@ class OtherChoice(LenientModel):
     type: Literal["allowed_tools", "custom"]
 
 
+def _whole_choice(value, handler):
+    """A `tool_choice` that fits none of its forms is one error about `tool_choice` (which form was
+    meant is anyone's guess), as the API answers it."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError("expected 'none', 'auto', 'required' or {'type': 'function', 'function': {'name': "
+                         "...}} naming one of 'tools'") from None
+
+
+ToolChoice = Annotated[Literal["none", "auto", "required"] | tagged(FunctionChoice, OtherChoice),
+                       WrapValidator(_whole_choice)]
+
+
 class JSONSchemaFormat(BodyModel):
     name: str = Field(max_length=64)
     description: str | None = None
@@ -174,7 +188,7 @@ class ChatCompletionBody(BodyModel):
     stream_options: StreamOptions | None = None
     response_format: tagged(TextFormat, SchemaFormat) | None = None
     tools: Annotated[list[tagged(FunctionTool, CustomTool)], Field(max_length=128)] | None = None
-    tool_choice: Literal["none", "auto", "required"] | tagged(FunctionChoice, OtherChoice) | None = None
+    tool_choice: ToolChoice | None = None
     parallel_tool_calls: bool | None = None
     frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
