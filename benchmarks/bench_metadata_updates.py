@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import requests
 
-from benchmarks.server_process import served
+from benchmarks.server_process import HEADERS, served
 
 CLIENTS = 8
 PER_CLIENT = 150
@@ -89,7 +89,7 @@ def stored_completions(url: str) -> list[str]:
     for i in range(CLIENTS):
         r = requests.post(f"{url}/chat/completions", json={
             "model": "local-ngram", "messages": [{"role": "user", "content": f"Name moon {i}."}],
-            "max_tokens": 4, "store": True, "metadata": {"run": "bench"}}, timeout=60)
+            "max_tokens": 4, "store": True, "metadata": {"run": "bench"}}, headers=HEADERS, timeout=60)
         r.raise_for_status()
         ids.append(r.json()["id"])
     return ids
@@ -103,6 +103,7 @@ def hammer(url: str, ids: list[str]) -> tuple[float, list[float]]:
 
     def client(n: int):
         session = requests.Session()
+        session.headers.update(HEADERS)  # the server's key (the bare app ignores it)
         target = f"{url}/chat/completions/{ids[n]}"
         for i in range(WARMUP):
             session.post(target, json={"metadata": {"topic": "warm", "n": str(i)}}, timeout=30).raise_for_status()
@@ -142,7 +143,7 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp, served(data_dir=tmp) as url:
         ids = stored_completions(url)
         subject_s, subject_lat = hammer(url, ids)
-        check = requests.get(f"{url}/chat/completions/{ids[0]}", timeout=10).json()["metadata"]
+        check = requests.get(f"{url}/chat/completions/{ids[0]}", headers=HEADERS, timeout=10).json()["metadata"]
         assert check == {"topic": "moons", "client": "0", "n": str(PER_CLIENT - 1)}, check
     with bare_app() as url:
         baseline_s, baseline_lat = hammer(url, ["chatcmpl-bench"] * CLIENTS)
