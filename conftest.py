@@ -4,6 +4,11 @@ docstring example starts with, so the examples show the call, not five lines of 
 Each example gets, in its namespace: `Store` and a fresh in-memory `store`; `app`, a real local
 server app over that store (made only for examples that mention it); `SimpleNamespace`; and the
 organization's `admin_principal()` for store functions that record who acted.
+
+Examples of the client get `client`, a `Client()` as a notebook makes it with nothing configured: it
+talks to the embedded local server, started once for the whole run the first time an example needs
+it. Objects many examples act on (`project`, `tutor`, `thread`, `vs`) are made on that server the
+first time an example names them, and shared by the later ones.
 """
 
 from __future__ import annotations
@@ -16,10 +21,31 @@ import pytest
 
 # Tests never reach the real API, and never read or write the user's data directory.
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_ADMIN_KEY",
-              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_DB"):
+              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_LOCAL_KEY", "JUPYTER_API_KIT_DB"):
     os.environ.pop(_name, None)
 
 _NEEDS_APP = re.compile(r"\bapp\b")
+_NEEDS_CLIENT = re.compile(r"\bclient\b")
+
+#: what the client examples share, by name: made on first mention, once per run (`need` makes or
+#: returns another of them)
+EXAMPLE_OBJECTS = {
+    "project": lambda client, need: client.organization.projects.create(name="Research"),
+    "member": lambda client, need: client.organization.projects.users.create(
+        need("project").id, email="ada@example.org", role="member"),
+    "cert": lambda client, need: client.organization.certificates.create(certificate=_self_signed_pem(), name="lab"),
+    "tutor": lambda client, need: client.assistants.create(model="local-ngram", name="Tutor",
+                                                           instructions="You explain astronomy simply."),
+    "thread": lambda client, need: client.threads.create(
+        messages=[{"role": "user", "content": "What is a comet?"}]),
+    "vs": lambda client, need: client.vector_stores.create(name="notes"),
+}
+
+
+def _self_signed_pem() -> str:
+    from tests.org_support import self_signed_pem
+
+    return self_signed_pem("examples")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,6 +72,30 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(scope="session")
+def _example_client(_isolated_data_dir):
+    """The client the examples use, and the objects they share (made on demand)."""
+    from jupyter_api_kit.client import Client
+
+    client = Client()
+    yield client, {}
+    client.close()
+
+
+def _client_names(request, docstring: str) -> dict:
+    if not _NEEDS_CLIENT.search(docstring):
+        return {}
+    client, made = request.getfixturevalue("_example_client")
+
+    def need(name: str):
+        if name not in made:
+            made[name] = EXAMPLE_OBJECTS[name](client, need)
+        return made[name]
+
+    return {"client": client, **{name: need(name) for name in EXAMPLE_OBJECTS
+                                 if re.search(rf"\b{name}\b", docstring)}}
+
+
 @pytest.fixture(autouse=True)
 def _docstring_namespace(request):
     from _pytest.doctest import DoctestItem
@@ -59,13 +109,17 @@ def _docstring_namespace(request):
     namespace = request.getfixturevalue("doctest_namespace")
     store = Store(":memory:")
     namespace.update(Store=Store, store=store, SimpleNamespace=SimpleNamespace, admin_principal=admin_principal)
+    docstring = request.node.dtest.docstring or ""
+    shared = _client_names(request, docstring)
+    namespace.update(shared)
     app = None
-    if _NEEDS_APP.search(request.node.dtest.docstring or ""):
+    if _NEEDS_APP.search(docstring):
         from jupyter_api_kit.local.app import create_app
 
         app = namespace["app"] = create_app(store, data_dir=request.getfixturevalue("tmp_path"))
     yield
-    namespace.pop("app", None)
+    for name in ("app", *shared):
+        namespace.pop(name, None)
     if app is not None:
         app.state.jobs.shutdown()
     store.close()

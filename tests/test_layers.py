@@ -164,3 +164,88 @@ def test_no_import_cycles():
         if node not in state:
             visit(node, [node])
     assert cycles == []
+
+
+#: the most lines a module of the local server may have: past it, split it by what it holds
+MAX_LOCAL_MODULE_LINES = 400
+
+
+def test_no_local_module_is_over_400_lines():
+    long = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in sorted(LOCAL.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LOCAL_MODULE_LINES]
+    assert long == []
+
+
+# -- API facts are written once, in jupyter_api_kit.spec ------------------------------------------
+
+def spec_facts() -> dict[str, frozenset]:
+    """Each fact of `jupyter_api_kit.spec` as an order-free value, so a reordered copy is found too."""
+    from jupyter_api_kit import spec
+
+    facts = {name: getattr(spec, name) for name in
+             ("USAGE_KINDS", "COMPARISONS", "STRING_CHECK_OPERATIONS", "CHAT_ROLES", "INPUT_ROLES", "ORG_ROLES",
+              "PROJECT_ROLES", "MESSAGE_ROLES", "COST_GROUPS", "BUCKET_SECONDS", "BUCKET_LIMITS")}
+    facts["BUCKET_LIMITS (defaults)"] = {w: limits[0] for w, limits in spec.BUCKET_LIMITS.items()}
+    facts["BUCKET_LIMITS (maxima)"] = {w: limits[1] for w, limits in spec.BUCKET_LIMITS.items()}
+    facts["metadata limits"] = (spec.MAX_METADATA_PAIRS, spec.MAX_METADATA_KEY, spec.MAX_METADATA_VALUE)
+    facts.update({f"USAGE_GROUPS[{kind!r}]": groups for kind, groups in spec.USAGE_GROUPS.items() if len(groups) > 1})
+    return {name: order_free(value) for name, value in facts.items()}
+
+
+def order_free(value):
+    if isinstance(value, dict):
+        return frozenset((k, order_free(v)) for k, v in value.items())
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return frozenset(value) if all(isinstance(v, str) for v in value) else tuple(map(order_free, value))
+    return value
+
+
+def literals_in(path: Path):
+    """(line, value) of every constant tuple, list, set or dict written in a module."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+            try:
+                value = order_free(ast.literal_eval(node))
+                hash(value)
+            except (ValueError, TypeError, SyntaxError):
+                continue  # not a constant (names, calls, unhashable parts)
+            yield node.lineno, value
+
+
+def test_api_facts_are_written_only_in_spec():
+    """Usage kinds, bucket widths and limits, roles, comparisons, groups and the metadata limits live in
+    `jupyter_api_kit.spec`; the client, the notebook front and the local server import them."""
+    facts = spec_facts()
+    by_value = {}
+    for name, value in facts.items():
+        by_value.setdefault(value, name)
+    copies = [f"{path.relative_to(PACKAGE.parent)}:{line} repeats spec.{by_value[value]}"
+              for path in sorted(PACKAGE.rglob("*.py")) if path.relative_to(PACKAGE).parts[0] != "spec"
+              for line, value in literals_in(path) if value in by_value]
+    assert copies == []
+
+
+def test_spec_names_are_not_assigned_elsewhere():
+    """A spec fact's name (say `MAX_METADATA_KEY = 64`) is imported, never assigned outside spec."""
+    from jupyter_api_kit import spec
+
+    names = {name for name in vars(spec) if name.isupper()}
+    assigned = [f"{path.relative_to(PACKAGE.parent)}:{node.lineno} assigns {target.id}"
+                for path in sorted(PACKAGE.rglob("*.py")) if path.relative_to(PACKAGE).parts[0] != "spec"
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, (ast.Assign, ast.AnnAssign))
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(target, ast.Name) and target.id in names]
+    assert assigned == []
+
+
+def test_the_fact_finder_finds_a_copy(tmp_path):
+    """The check above would see a pasted copy, in any order, written as a tuple, list or literal type."""
+    copy = tmp_path / "copy.py"
+    copy.write_text('KINDS = ["embeddings", "completions", "moderations", "images", "audio_speeches",\n'
+                    '         "audio_transcriptions", "vector_stores", "code_interpreter_sessions",\n'
+                    '         "file_search_calls", "web_search_calls"]\n'
+                    'role: Literal["reader", "owner"]\nLIMITS = {"1m": 1440, "1h": 168, "1d": 31}\n'
+                    'MAX = (16, 64, 512)\n', encoding="utf-8")
+    values = set(spec_facts().values())
+    assert sorted(line for line, value in literals_in(copy) if value in values) == [1, 4, 5, 6]

@@ -97,7 +97,7 @@ def world(served_world) -> dict[str, str]:
     """The served world's ids, with an assistant of this module's own (the fuzz may have deleted the
     world's)."""
     r = requests.post(f"{served_world.base_url}/assistants", json={"model": MODEL, "name": "regressions"},
-                      timeout=TIMEOUT)
+                      headers=served_world.headers("/assistants"), timeout=TIMEOUT)
     assert r.status_code == 200, r.text
     return {**served_world.world, "assistant": r.json()["id"]}
 

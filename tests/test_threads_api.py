@@ -92,7 +92,7 @@ def test_messages_of_another_thread_are_404(client):
 ])
 def test_bad_thread_bodies_are_400_and_write_nothing(server, path, body, param):
     before = server.store.one("SELECT count(*) FROM threads")[0]
-    r = requests.post(f"{server.base_url}/{path}", json=body, timeout=10)
+    r = requests.post(f"{server.base_url}/{path}", json=body, timeout=10, headers=server.headers)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     if param:
@@ -119,13 +119,13 @@ def test_known_threads_are_remembered_per_server_and_forget_deleted(client, serv
     assert made.id in known_ids
     assert client.threads.registry.key == server.base_url
     # Deleted elsewhere (raw HTTP, another tool): the next check drops it.
-    requests.delete(f"{server.base_url}/threads/{made.id}", timeout=10)
+    requests.delete(f"{server.base_url}/threads/{made.id}", timeout=10, headers=server.headers)
     assert made.id in client.threads.registry.ids()
     assert made.id not in [t.id for t in client.threads.known()]
     assert made.id not in client.threads.registry.ids()
 
     # A thread made elsewhere is remembered once given; a client of another server does not see it.
-    other = requests.post(f"{server.base_url}/threads", json={"metadata": {"by": "curl"}}, timeout=10).json()
+    other = requests.post(f"{server.base_url}/threads", json={"metadata": {"by": "curl"}}, timeout=10, headers=server.headers).json()
     client.threads.remember(other["id"])
     assert other["id"] in [t.id for t in client.threads.known()]
     elsewhere = Client(base_url="http://127.0.0.1:9/v1", max_retries=0)
@@ -181,3 +181,35 @@ def test_openai_package_drives_threads_and_messages(openai_client):
         "a": "b"}
     assert openai_client.beta.threads.messages.delete(msg.id, thread_id=thread.id).deleted is True
     assert openai_client.beta.threads.delete(thread.id).deleted is True
+
+
+def test_user_messages_have_empty_attachments_as_the_api_gives(openai_client):
+    thread = openai_client.beta.threads.create(messages=[{"role": "user", "content": "Hello"}])
+    created = openai_client.beta.threads.messages.create(thread.id, role="user", content="Second")
+    listed = openai_client.beta.threads.messages.list(thread.id, order="asc").data
+    assert created.attachments == [] and [m.attachments for m in listed] == [[], []]
+    with_file = openai_client.beta.threads.messages.create(thread.id, role="user", content="See the file", attachments=[
+        {"file_id": "file-abc", "tools": [{"type": "file_search"}]}])
+    assert [a.file_id for a in with_file.attachments] == ["file-abc"]
+
+
+@pytest.mark.parametrize("assistant_model, run_model", [("gpt-4o-mini", None), ("local-ngram", "gpt-4.1")])
+def test_run_model_is_the_one_asked_for_and_its_steps_name_the_local_model(openai_client, assistant_model,
+                                                                            run_model):
+    """The API echoes the requested model in `run.model`; the local model that answered any name is
+    named in the metadata of the run's steps (chat names it in `model`, which a run keeps as asked)."""
+    assistant = openai_client.beta.assistants.create(model=assistant_model, instructions="Be brief.")
+    thread = openai_client.beta.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+    extra = {"model": run_model} if run_model else {}
+    run = openai_client.beta.threads.runs.create_and_poll(thread_id=thread.id, assistant_id=assistant.id,
+                                                          poll_interval_ms=20, **extra)
+    asked = run_model or assistant_model
+    assert run.status == "completed" and run.model == asked
+    assert openai_client.beta.threads.runs.retrieve(run.id, thread_id=thread.id).model == asked
+    steps = openai_client.beta.threads.runs.steps.list(run.id, thread_id=thread.id).data
+    assert [s.type for s in steps] == ["message_creation"] and steps[0].metadata == {"served_by": "local-ngram"}
+    chat = openai_client.chat.completions.create(model=asked, messages=[{"role": "user", "content": "Hi"}],
+                                                 max_completion_tokens=3)
+    assert chat.model == steps[0].metadata["served_by"]
+    reply = openai_client.beta.threads.messages.list(thread.id, run_id=run.id).data[0]
+    assert reply.role == "assistant" and reply.attachments == [] and reply.content[0].text.value

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from jupyter_api_kit import frames
-from jupyter_api_kit.client.usage import KINDS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 from jupyter_api_kit.errors import BadRequestError
 from jupyter_api_kit.spec.prices import PriceTable
 from jupyter_api_kit.local.core.usage_log import record
@@ -38,7 +38,7 @@ def traffic(org_server):
     """Two projects with keys, traffic through each with different models; what was served."""
     from jupyter_api_kit.client import Client
 
-    org = Client(base_url=org_server.base_url, admin_key=ADMIN_KEY)
+    org = Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=ADMIN_KEY)
     start = int(time.time()) - 5
     served: Counter = Counter()
     projects = {}
@@ -87,29 +87,59 @@ def test_the_official_package_sees_the_same_totals(sdk, traffic):
     assert len(sdk.checked) == 12 and all(status == 200 for *_x, status in sdk.checked)
 
 
-def test_buckets_are_aligned_empty_ones_included_and_paged(admin, org_server):
+def test_buckets_start_at_start_time_empty_ones_included_and_paged(admin, org_server, recorder):
+    """As the API's, the first bucket starts at start_time itself, whatever the width, and each of the
+    following one width later; records before start_time are not counted."""
     project = unique_project()
     for hour, tokens in ((0, 5), (0, 7), (3, 11), (30, 13)):
         record(org_server.store, "completions", model="local-ngram", input_tokens=tokens, output_tokens=1,
                ts=T0 + hour * 3600 + 59, principal=_principal(project))
     usage = admin.organization.usage
-    page = usage.completions(start_time=T0 + 1800, end_time=T0 + 2 * DAY, bucket_width="1h", project_ids=[project])
+    start = T0 + 1800
+    page = usage.completions(start_time=start, end_time=T0 + 2 * DAY, bucket_width="1h", project_ids=[project])
     assert len(page) == 24 and page.has_more and page.next_page  # the default limit for 1h
     first = page.data[0]
-    assert (first.start_time, first.end_time) == (T0, T0 + 3600)  # aligned; records from start_time on
+    assert (first.start_time, first.end_time) == (start, start + 3600)
     assert first.results == []  # the two records of hour 0 are before start_time
-    assert page.data[3].results[0].input_tokens == 11 and page.data[1].results == []
+    assert page.data[2].results[0].input_tokens == 11 and page.data[1].results == []  # 03:00:59 is in 02:30-03:30
     every = page.buckets()
-    assert len(every) == 48 and [b.start_time for b in every] == [T0 + h * 3600 for h in range(48)]
+    assert len(every) == 48 and [b.start_time for b in every] == [start + h * 3600 for h in range(48)]
     assert sum(r.input_tokens for b in every for r in b.results) == 24
 
+    noon = T0 + DAY // 2
+    days = usage.completions(start_time=noon, end_time=T0 + 2 * DAY, bucket_width="1d", project_ids=[project])
+    assert [(b.start_time, b.end_time) for b in days.data] == [(noon, noon + DAY), (noon + DAY, noon + 2 * DAY)]
+    assert [[r.input_tokens for r in b.results] for b in days.data] == [[13], []] and not days.has_more
     whole = usage.completions(start_time=T0, end_time=T0 + 2 * DAY, bucket_width="1d", project_ids=[project])
-    assert [b.results[0].input_tokens for b in whole.data] == [23, 13] and not whole.has_more
-    minutes = usage.completions(start_time=T0, end_time=T0 + 3600, bucket_width="1m", limit=1440,
+    assert [b.results[0].input_tokens for b in whole.data] == [23, 13]
+    minutes = usage.completions(start_time=T0 + 30, end_time=T0 + 3600, bucket_width="1m", limit=1440,
                                 project_ids=[project])
-    assert len(minutes) == 60 and minutes.data[0].results[0].num_model_requests == 2
+    assert [b.start_time for b in minutes.data] == [T0 + 30 + 60 * m for m in range(60)]
+    assert minutes.data[0].results[0].num_model_requests == 2
     df = frames.usage_buckets(page.iter_pages())
     assert len(df) == 48 and df["input_tokens"].sum() == 24  # empty buckets are rows with zeros
+    assert df["start_time"].iloc[0].timestamp() == start
+    assert "usage-completions" in recorder.operation_ids
+
+
+def test_costs_days_start_at_start_time(admin, org_server, sdk):
+    """Costs buckets (1d only) start at start_time too, through our client and the official package."""
+    project = unique_project()
+    record(org_server.store, "completions", model="local-ngram", input_tokens=1_000, ts=T0 + 3600,
+           principal=_principal(project))
+    record(org_server.store, "completions", model="local-ngram", input_tokens=1_000, ts=T0 + 20 * 3600,
+           principal=_principal(project))
+    evening = T0 + 18 * 3600
+    ours = admin.organization.costs(start_time=evening, end_time=evening + 2 * DAY, project_ids=[project])
+    theirs = sdk.admin.organization.usage.costs(start_time=evening, end_time=evening + 2 * DAY,
+                                                project_ids=[project])
+    for page in (ours, theirs):
+        assert [(b.start_time, b.end_time) for b in page.data] == [(evening, evening + DAY),
+                                                                   (evening + DAY, evening + 2 * DAY)]
+        amounts = [sum(r.amount.value for r in b.results) for b in page.data]
+        assert amounts[0] == pytest.approx(1_000 * PriceTable().token_price("local-ngram", "input") / 1e6)
+        assert amounts[1] == 0  # the record at 01:00 is before start_time, not in the first day
+    assert all(status == 200 for *_x, status in sdk.checked)
 
 
 def _principal(project, user=None, key=None, model=None):
@@ -264,7 +294,7 @@ def _ready(url: str) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"{url}/models", timeout=2)
+            requests.get(f"{url}/health", timeout=2)  # any answer, a 401 included, says it is up
             return
         except requests.ConnectionError:
             assert time.monotonic() < deadline
@@ -272,7 +302,7 @@ def _ready(url: str) -> None:
 
 
 def test_the_official_package_against_jupyter_api_kit_serve(contract):
-    proc = _serve("--admin-key", "sk-admin-served")
+    proc = _serve("--admin-key", "sk-admin-served", "--api-key", "sk-local-served")
     try:
         url = proc.stdout.readline().strip()
         _ready(url)
@@ -287,7 +317,7 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
         import httpx
 
         with httpx.Client(event_hooks={"response": [check]}) as http:
-            sdk = openai.OpenAI(base_url=url, api_key="unused", admin_api_key="sk-admin-served", http_client=http,
+            sdk = openai.OpenAI(base_url=url, api_key="sk-local-served", admin_api_key="sk-admin-served", http_client=http,
                                 max_retries=0)
             org = sdk.admin.organization
             project = org.projects.create(name="served")
@@ -304,7 +334,7 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
             assert [e.type for e in org.audit_logs.list(project_ids=[project.id])] == [
                 "api_key.created", "service_account.created", "project.created"]
             with pytest.raises(openai.PermissionDeniedError):
-                openai.OpenAI(base_url=url, api_key="unused", admin_api_key=account.api_key.value,
+                openai.OpenAI(base_url=url, api_key="sk-local-served", admin_api_key=account.api_key.value,
                               max_retries=0).admin.organization.projects.list()
         assert checked and all(status == 200 for status in checked)
     finally:
@@ -314,13 +344,19 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
 def test_serve_without_an_admin_key_prints_a_fresh_one_that_works():
     proc = _serve()
     try:
-        line = proc.stderr.readline()
-        key = line.rsplit(" ", 1)[-1].strip()
+        api_line, line = proc.stderr.readline(), proc.stderr.readline()
+        api_key, key = (text.rsplit(" ", 1)[-1].strip() for text in (api_line, line))
+        assert "API key" in api_line and api_key.startswith("sk-local-")
         assert "admin key" in line and key.startswith("sk-admin-")
         url = proc.stdout.readline().strip()
         _ready(url)
         ok = requests.get(f"{url}/organization/projects", headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200
         assert requests.get(f"{url}/organization/projects").status_code == 401
+        # The printed API key opens the model endpoints, not the organization's.
+        as_user = {"Authorization": f"Bearer {api_key}"}
+        assert requests.get(f"{url}/models", headers=as_user).status_code == 200
+        refused = requests.get(f"{url}/organization/projects", headers=as_user)
+        assert refused.status_code == 401 and api_key not in refused.text and key not in refused.text
     finally:
         _stop(proc)

@@ -30,7 +30,7 @@ def recording_client(server, recorder):
     """Our client on `server`, every exchange checked against the contract by `recorder`."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=server.base_url, max_retries=0)
+    c = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     return c
 
@@ -40,6 +40,14 @@ def openai_for(server, contract, violations: list):
     exchange are validated against the contract (violations are collected in `violations`)."""
     import openai
 
+    return openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=checking_http(contract, violations),
+                         max_retries=0)
+
+
+def checking_http(contract, violations: list):
+    """An httpx client (of the http library the installed openai package is built on) that validates
+    request and response of every non-streamed exchange against the contract, for the official `openai`
+    package and the libraries built on it that take an `http_client`."""
     try:  # the http library the installed openai package is built on
         import httpx2 as httpx
     except ImportError:
@@ -49,11 +57,12 @@ def openai_for(server, contract, violations: list):
         if contract is None:
             return
         request = response.request
-        prepared = requests.Request(request.method, str(request.url), data=request.content or None,
-                                    headers={"Content-Type": request.headers.get("content-type", "application/json")}
-                                    ).prepare()
+        media = request.headers.get("content-type", "application/json")
         try:
-            contract.validate_request(prepared)
+            if not media.startswith("multipart/"):  # an upload's body is streamed, not kept to be read again
+                contract.validate_request(requests.Request(request.method, str(request.url),
+                                                           data=request.content or None,
+                                                           headers={"Content-Type": media}).prepare())
             if response.headers.get("content-type", "").startswith("text/event-stream"):
                 return
             response.read()
@@ -62,8 +71,7 @@ def openai_for(server, contract, violations: list):
         except AssertionError as exc:
             violations.append(exc)
 
-    http = httpx.Client(event_hooks={"response": [check]}, timeout=30)
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    return httpx.Client(event_hooks={"response": [check]}, timeout=30)
 
 
 @pytest.fixture()

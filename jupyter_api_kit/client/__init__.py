@@ -1,10 +1,9 @@
 """The requests-backed API client.
 
 Example:
-    >>> from jupyter_api_kit.client import Client
-    >>> client = Client(base_url="http://127.0.0.1:8765/v1")
     >>> client.chat.completions.create(model="local-ngram",
-    ...     messages=[{"role": "user", "content": "Hello"}])  # doctest: +SKIP
+    ...     messages=[{"role": "user", "content": "Hello"}]).choices[0].finish_reason
+    'stop'
 """
 
 from __future__ import annotations
@@ -53,15 +52,15 @@ class Client:
                  session=None, cache=None):
         settings = Settings.resolve(api_key=api_key, base_url=base_url, organization=organization,
                                     project=project, admin_key=admin_key)
-        resolved_url, server_admin_key = settings.base_url, None
+        resolved_url, server_key, server_admin_key = settings.base_url, settings.api_key, None
         if resolved_url is None:
             from jupyter_api_kit.embedded import shared_local
 
-            local = shared_local()  # the embedded server hands over its URL and admin key, nothing else
-            resolved_url, server_admin_key = local.base_url, local.admin_key
+            local = shared_local()  # the embedded server hands over its URL and keys, nothing else
+            resolved_url, server_key, server_admin_key = local.base_url, local.api_key, local.admin_key
         self.settings = settings
         self.uses_local_server = settings.uses_embedded_server
-        self.transport = Transport(resolved_url, api_key=settings.api_key, admin_key=settings.admin_key,
+        self.transport = Transport(resolved_url, api_key=server_key, admin_key=settings.admin_key,
                                    server_admin_key=server_admin_key,
                                    organization=settings.organization, project=settings.project,
                                    timeout=timeout, max_retries=max_retries, session=session)
@@ -74,7 +73,6 @@ class Client:
         `ReplayCache`.
 
         Example:
-            >>> client = Client(base_url="http://127.0.0.1:8765/v1")
             >>> client.cache is None
             True
         """

@@ -2,9 +2,11 @@
 
 Example:
     >>> tutor = client.assistants.create(model="local-ngram", name="Tutor",
-    ...     instructions="You explain astronomy simply.")                       # doctest: +SKIP
-    >>> client.assistants.update(tutor.id, metadata={"course": "astro101"})     # doctest: +SKIP
-    >>> client.assistants.list(limit=10).to_frame()                             # doctest: +SKIP
+    ...     instructions="You explain astronomy simply.")
+    >>> client.assistants.update(tutor.id, metadata={"course": "astro101"}).metadata
+    <APIObject> {"course": "astro101"}
+    >>> client.assistants.list(limit=10).to_frame()["id"].tolist()[0] == tutor.id   # newest first
+    True
 """
 
 from __future__ import annotations
@@ -21,11 +23,9 @@ class Assistants(Resource):
     assistants that runs on threads use. Reached as `client.assistants`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> tutor = client.assistants.create(model="local-ngram", name="Tutor",
-        ...                                  instructions="You explain astronomy simply.")  # doctest: +SKIP
-        >>> client.assistants.retrieve(tutor.id).name                                     # doctest: +SKIP
+        ...                                  instructions="You explain astronomy simply.")
+        >>> client.assistants.retrieve(tutor.id).name
         'Tutor'
     """
 
@@ -37,7 +37,8 @@ class Assistants(Resource):
         Example:
             >>> client.assistants.create(model="local-ngram", instructions="Answer briefly.",
             ...     tools=[{"type": "function", "function": {"name": "get_weather",
-            ...            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])  # doctest: +SKIP
+            ...            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]).tools[0].type
+            'function'
         """
         if not isinstance(model, str) or not model:
             raise InvalidInputError("model must be a non-empty string, e.g. 'local-ngram'", param="model")
@@ -51,7 +52,8 @@ class Assistants(Resource):
         """Change some of an assistant's fields (the same keywords as `create`); the others stay.
 
         Example:
-            >>> client.assistants.update("asst_...", instructions="Answer in one sentence.")  # doctest: +SKIP
+            >>> client.assistants.update(tutor.id, instructions="Answer in one sentence.").instructions
+            'Answer in one sentence.'
         """
         return self._post(f"assistants/{path_id(assistant_id, 'assistant_id')}", params)
 
@@ -59,7 +61,8 @@ class Assistants(Resource):
         """Assistants, newest first by default, as a lazily paging page.
 
         Example:
-            >>> client.assistants.list(limit=20).to_frame()  # doctest: +SKIP
+            >>> tutor.id in client.assistants.list(limit=20).to_frame()["id"].tolist()
+            True
         """
         return self._list("assistants", {"after": after, "before": before, "limit": limit, "order": order})
 

@@ -2,9 +2,11 @@
 
 Example:
     >>> c = client.chat.completions.create(model="local-ngram", store=True, metadata={"topic": "demo"},
-    ...     messages=[{"role": "user", "content": "Tell me about planets"}], logprobs=True, top_logprobs=3)  # doctest: +SKIP
-    >>> client.chat.completions.update(c.id, metadata={"topic": "space"})  # doctest: +SKIP
-    >>> client.chat.completions.list(metadata={"topic": "space"}).to_frame()  # doctest: +SKIP
+    ...     messages=[{"role": "user", "content": "Tell me about planets"}], logprobs=True, top_logprobs=3)
+    >>> client.chat.completions.update(c.id, metadata={"topic": "space"}).metadata
+    <APIObject> {"topic": "space"}
+    >>> c.id in client.chat.completions.list(metadata={"topic": "space"}).to_frame()["id"].tolist()
+    True
 """
 
 from __future__ import annotations
@@ -21,11 +23,9 @@ class Messages(Resource):
     completions created with `store=True`. Reached as `client.chat.completions.messages`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> c = client.chat.completions.create(model="local-ngram", store=True,
-        ...     messages=[{"role": "user", "content": "Hi"}])                       # doctest: +SKIP
-        >>> [m.content for m in client.chat.completions.messages.list(c.id)]        # doctest: +SKIP
+        ...     messages=[{"role": "user", "content": "Hi"}])
+        >>> [m.content for m in client.chat.completions.messages.list(c.id)]
         ['Hi']
     """
 
@@ -33,7 +33,10 @@ class Messages(Resource):
         """The messages stored with a completion, as a page.
 
         Example:
-            >>> client.chat.completions.messages.list(c.id).to_frame()  # doctest: +SKIP
+            >>> c = client.chat.completions.create(model="local-ngram", store=True,
+            ...     messages=[{"role": "user", "content": "Hi"}])
+            >>> client.chat.completions.messages.list(c.id).to_frame()[["role", "content"]].values.tolist()
+            [['user', 'Hi']]
         """
         return self._list(f"chat/completions/{path_id(completion_id, 'completion_id')}/messages",
                           {"after": after, "limit": limit, "order": order})
@@ -44,11 +47,9 @@ class Completions(Resource):
     list and delete the completions stored with `store=True`. Reached as `client.chat.completions`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> c = client.chat.completions.create(model="local-ngram",
-        ...     messages=[{"role": "user", "content": "Name a planet"}])             # doctest: +SKIP
-        >>> c.choices[0].message.role                                              # doctest: +SKIP
+        ...     messages=[{"role": "user", "content": "Name a planet"}])
+        >>> c.choices[0].message.role
         'assistant'
     """
 
@@ -64,7 +65,8 @@ class Completions(Resource):
 
         Example:
             >>> client.chat.completions.create(model="local-ngram",
-            ...     messages=[{"role": "user", "content": "Hi"}]).choices[0].message.content  # doctest: +SKIP
+            ...     messages=[{"role": "user", "content": "Hi"}], n=2).choices[1].message.role
+            'assistant'
         """
         if not isinstance(messages, list) or not messages:
             raise InvalidInputError("messages must be a non-empty list of {'role', 'content'} dicts",
@@ -82,7 +84,10 @@ class Completions(Resource):
         """Replace a stored completion's metadata (checked against the API's limits before sending).
 
         Example:
-            >>> client.chat.completions.update("chatcmpl-...", metadata={"reviewed": "yes"})  # doctest: +SKIP
+            >>> c = client.chat.completions.create(model="local-ngram", store=True,
+            ...     messages=[{"role": "user", "content": "Hi"}])
+            >>> client.chat.completions.update(c.id, metadata={"reviewed": "yes"}).metadata
+            <APIObject> {"reviewed": "yes"}
         """
         check_metadata(metadata)
         if metadata is None:
@@ -95,7 +100,10 @@ class Completions(Resource):
         """Stored completions, filtered by model and metadata pairs, as a lazily paging page.
 
         Example:
-            >>> client.chat.completions.list(metadata={"topic": "demo"}, limit=10).to_frame()  # doctest: +SKIP
+            >>> c = client.chat.completions.create(model="local-ngram", store=True, metadata={"topic": "moons"},
+            ...     messages=[{"role": "user", "content": "Hi"}])
+            >>> client.chat.completions.list(metadata={"topic": "moons"}, limit=10).to_frame()["id"].tolist() == [c.id]
+            True
         """
         if metadata is not None:
             check_metadata(metadata)
@@ -112,8 +120,6 @@ class Chat(Resource):
     `client.chat`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> type(client.chat.completions).__name__
         'Completions'
     """

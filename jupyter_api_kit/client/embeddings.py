@@ -1,8 +1,8 @@
 """Embeddings: create, and the same as a NumPy array or a DataFrame.
 
 Example:
-    >>> r = client.embeddings.create(model="local-embed", input=["planets", "moons"])   # doctest: +SKIP
-    >>> client.embeddings.array(["planets", "moons"], model="local-embed").shape        # doctest: +SKIP
+    >>> r = client.embeddings.create(model="local-embed", input=["planets", "moons"])
+    >>> client.embeddings.array(["planets", "moons"], model="local-embed").shape
     (2, 512)
 """
 
@@ -18,9 +18,7 @@ class Embeddings(Resource):
     array or a DataFrame. Reached as `client.embeddings`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.embeddings.array(["planets", "moons"], model="local-embed").shape  # doctest: +SKIP
+        >>> client.embeddings.array(["planets", "moons"], model="local-embed").shape
         (2, 512)
     """
 
@@ -29,8 +27,8 @@ class Embeddings(Resource):
         """Embed a string, a list of strings, a token array or a list of token arrays.
 
         Example:
-            >>> r = client.embeddings.create(model="local-embed", input="hello", dimensions=64)  # doctest: +SKIP
-            >>> len(r.data[0].embedding)                                                         # doctest: +SKIP
+            >>> r = client.embeddings.create(model="local-embed", input="hello", dimensions=64)
+            >>> len(r.data[0].embedding)
             64
         """
         if input is None or input == "" or input == []:

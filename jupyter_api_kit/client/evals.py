@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
-from jupyter_api_kit.client.validation import check_metadata
+from jupyter_api_kit.client.validation import check_metadata, drop_unset
 from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
 
 TERMINAL_RUN_STATUSES = ("completed", "failed", "canceled")
 
@@ -33,9 +34,9 @@ def string_check(name: str, input: str, reference: str, operation: str = "eq") -
         >>> string_check("exact", "{{sample.output_text}}", "{{item.answer}}")["operation"]
         'eq'
     """
-    if operation not in ("eq", "ne", "like", "ilike"):
-        raise InvalidInputError(f"operation must be 'eq', 'ne', 'like' or 'ilike', not {operation!r}",
-                                param="operation")
+    if operation not in STRING_CHECK_OPERATIONS:
+        raise InvalidInputError(f"operation must be one of {', '.join(map(repr, STRING_CHECK_OPERATIONS))}, "
+                                f"not {operation!r}", param="operation")
     return {"type": "string_check", "name": name, "input": input, "reference": reference, "operation": operation}
 
 
@@ -50,6 +51,69 @@ def text_similarity(name: str, input: str, reference: str, evaluation_metric: st
     """
     return {"type": "text_similarity", "name": name, "input": input, "reference": reference,
             "evaluation_metric": evaluation_metric, "pass_threshold": pass_threshold}
+
+
+def _grader_messages(input: list[dict]) -> list[dict]:
+    if not isinstance(input, list) or not input or not all(isinstance(m, Mapping) and "role" in m for m in input):
+        raise InvalidInputError("input must be a non-empty list of {'role', 'content'} messages", param="input")
+    return [_template_message(m) for m in input]
+
+
+def label_model(name: str, input: list[dict], labels: list[str], passing_labels: list[str], *,
+                model: str = "local-ngram") -> dict:
+    """A `label_model` grader: `model` answers `input` (messages with `{{item.x}}` /
+    `{{sample.output_text}}` variables) with one of `labels`; the item passes when the label is one of
+    `passing_labels`. The local server picks the label the local model finds most probable.
+
+    Example:
+        >>> grader = label_model("tone", [{"role": "user", "content": "Tone of: {{sample.output_text}}"}],
+        ...                      ["friendly", "rude"], ["friendly"])
+        >>> grader["type"], grader["input"][0]["content"]["type"]
+        ('label_model', 'input_text')
+    """
+    stray = [label for label in passing_labels if label not in labels]
+    if stray:
+        raise InvalidInputError(f"passing label {stray[0]!r} is not one of labels {labels}", param="passing_labels")
+    return {"type": "label_model", "name": name, "model": model, "input": _grader_messages(input),
+            "labels": list(labels), "passing_labels": list(passing_labels)}
+
+
+def score_model(name: str, input: list[dict], *, model: str = "local-ngram", range: tuple = (0, 1),
+                pass_threshold: float | None = None, **sampling_params) -> dict:
+    """A `score_model` grader: `model` scores each item with a number within `range`; the item passes
+    at or above `pass_threshold`. `sampling_params`: `temperature`, `top_p`, `seed`, ...
+
+    Example:
+        >>> score_model("quality", [{"role": "user", "content": "Rate: {{sample.output_text}}"}],
+        ...             range=(1, 5), pass_threshold=3)["range"]
+        [1, 5]
+    """
+    low, high = range
+    if not low < high:
+        raise InvalidInputError(f"range must be (low, high) with low < high, not {range!r}", param="range")
+    grader = {"type": "score_model", "name": name, "model": model, "input": _grader_messages(input),
+              "range": [low, high]}
+    if pass_threshold is not None:
+        grader["pass_threshold"] = pass_threshold
+    if sampling_params:
+        grader["sampling_params"] = sampling_params
+    return grader
+
+
+def stored_completions_source(*, metadata: dict | None = None, model: str | None = None,
+                              created_after: int | None = None, created_before: int | None = None,
+                              limit: int | None = None) -> dict:
+    """A `completions` run data source over the chat completions stored with `store=True`: those with
+    every `metadata` pair, of `model`, created in [created_after, created_before), the latest `limit`.
+    Each completion is an item (`item.input`, `item.metadata`) and its answer the sample.
+
+    Example:
+        >>> stored_completions_source(metadata={"prompt": "v2"}, limit=50)["source"]
+        {'type': 'stored_completions', 'metadata': {'prompt': 'v2'}, 'limit': 50}
+    """
+    filters = drop_unset({"metadata": metadata if metadata is None else check_metadata(metadata), "model": model,
+                          "created_after": created_after, "created_before": created_before, "limit": limit})
+    return {"type": "completions", "source": {"type": "stored_completions", **filters}}
 
 
 def _content_rows(items: Iterable) -> list[dict]:

@@ -1,8 +1,8 @@
 """Moderations: classify one text or several.
 
 Example:
-    >>> r = client.moderations.create(input=["hello", "I will hurt you"])   # doctest: +SKIP
-    >>> [x.flagged for x in r.results]                                       # doctest: +SKIP
+    >>> r = client.moderations.create(input=["hello", "I will hurt you"])
+    >>> [x.flagged for x in r.results]
     [False, True]
 """
 
@@ -18,16 +18,15 @@ class Moderations(Resource):
     DataFrame. Reached as `client.moderations`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.moderations.frame(["hello", "I will hurt you"])  # doctest: +SKIP
+        >>> client.moderations.frame(["hello", "I will hurt you"])[["text", "flagged"]].values.tolist()
+        [['hello', False], ['I will hurt you', True]]
     """
 
     def create(self, *, input, model: str | None = None) -> APIObject:
         """Category flags and scores for each input (a string, a list of strings, or text parts).
 
         Example:
-            >>> client.moderations.create(input="hello", model="local-moderation").results[0].flagged  # doctest: +SKIP
+            >>> client.moderations.create(input="hello", model="local-moderation").results[0].flagged
             False
         """
         if input is None or input == []:

@@ -15,10 +15,10 @@ from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.admin import AdminResource
 from jupyter_api_kit.client.resource import path_id
 from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.spec import ORG_ROLES, PROJECT_ROLES
 
 USERS = "organization/users"
 INVITES = "organization/invites"
-ORG_ROLES = ("owner", "reader")
 
 
 def _role(role, allowed: tuple[str, ...], name: str = "role") -> str:
@@ -110,7 +110,7 @@ class Invites(AdminResource):
         >>> client.organization.invites.create(email="ada@example.org", role="member")
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.errors.InvalidInputError: role must be one of 'reader', 'owner', got 'member'
+        jupyter_api_kit.errors.InvalidInputError: role must be one of 'owner', 'reader', got 'member'
     """
 
     def create(self, *, email: str, role: str, projects: list[dict] | None = None) -> APIObject:
@@ -123,12 +123,12 @@ class Invites(AdminResource):
         """
         if not isinstance(email, str) or "@" not in email:
             raise InvalidInputError(f"email must be an email address, got {email!r}", param="email")
-        _role(role, ("reader", "owner"))
+        _role(role, ORG_ROLES)
         for i, project in enumerate(projects or []):
             if not isinstance(project, dict) or not project.get("id"):
                 raise InvalidInputError(f"projects[{i}] must be {{'id': project_id, 'role': 'member'|'owner'}}",
                                         param=f"projects[{i}]")
-            _role(project.get("role"), ("member", "owner"), f"projects[{i}].role")
+            _role(project.get("role"), PROJECT_ROLES, f"projects[{i}].role")
         return self._post(INVITES, {"email": email, "role": role, "projects": projects})
 
     def list(self, *, limit: int | None = None, after: str | None = None):

@@ -1,10 +1,16 @@
 """List results: one page in hand, every following page fetched lazily on iteration.
 
 Example:
-    >>> page = client.chat.completions.list(limit=20)     # doctest: +SKIP
-    >>> page.data[0].id, page.has_more                      # this page only   # doctest: +SKIP
-    >>> for completion in page: ...                         # every page, fetched as needed  # doctest: +SKIP
-    >>> page.to_frame()                                     # this page as a DataFrame  # doctest: +SKIP
+    >>> for text in ("Hi", "Hello", "Hey"):
+    ...     _ = client.chat.completions.create(model="local-ngram", store=True, metadata={"demo": "pages"},
+    ...                                        messages=[{"role": "user", "content": text}])
+    >>> page = client.chat.completions.list(limit=2, metadata={"demo": "pages"}, order="asc")
+    >>> len(page.data), page.has_more                       # this page only
+    (2, True)
+    >>> [c.id for c in page] == [c.id for c in page.data] + [page.following().data[0].id]  # every page
+    True
+    >>> page.to_frame()["model"].tolist()                   # this page as a DataFrame
+    ['local-ngram', 'local-ngram']
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 rate limits and certificate activations. All calls use the admin key.
 
 Example:
-    >>> projects = client.organization.projects                        # doctest: +SKIP
-    >>> p = projects.create(name="Research")                           # doctest: +SKIP
-    >>> account = projects.service_accounts.create(p.id, name="ci")    # doctest: +SKIP
-    >>> account.api_key.value        # shown once: a key that works as an API key   # doctest: +SKIP
-    >>> projects.rate_limits.update(p.id, "rl-local-ngram", max_requests_per_1_minute=30)  # doctest: +SKIP
+    >>> projects = client.organization.projects
+    >>> project = projects.create(name="Research")
+    >>> account = projects.service_accounts.create(project.id, name="ci")
+    >>> account.api_key.value.startswith("sk-")   # shown once: a key that works as an API key
+    True
+    >>> projects.rate_limits.update(project.id, "rl-local-ngram", max_requests_per_1_minute=30).id
+    'rl-local-ngram'
 """
 
 from __future__ import annotations
@@ -31,14 +33,12 @@ class Projects(AdminResource):
     key. Reached as `client.organization.projects`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> client.organization.projects.create(name=" ")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: name must be a non-empty string, got ' '
-        >>> p = client.organization.projects.create(name="Research")     # doctest: +SKIP
-        >>> client.organization.projects.retrieve(p.id).status           # doctest: +SKIP
+        >>> p = client.organization.projects.create(name="Research")
+        >>> client.organization.projects.retrieve(project.id).status
         'active'
     """
 
@@ -47,7 +47,8 @@ class Projects(AdminResource):
         """The project's members and their roles.
 
         Example:
-            >>> client.organization.projects.users.list(p.id).to_frame()  # doctest: +SKIP
+            >>> client.organization.projects.users.retrieve(project.id, member.id).role
+            'member'
         """
         return self._sub(ProjectUsers)
 
@@ -56,7 +57,8 @@ class Projects(AdminResource):
         """The project's service accounts (bot users with their own API keys).
 
         Example:
-            >>> client.organization.projects.service_accounts.create(p.id, name="ci")  # doctest: +SKIP
+            >>> client.organization.projects.service_accounts.create(project.id, name="ci").role
+            'member'
         """
         return self._sub(ServiceAccounts)
 
@@ -65,7 +67,8 @@ class Projects(AdminResource):
         """The project's API keys (values are never shown again after creation).
 
         Example:
-            >>> client.organization.projects.api_keys.list(p.id).to_frame()  # doctest: +SKIP
+            >>> client.organization.projects.api_keys.list(project.id).has_more
+            False
         """
         return self._sub(ProjectApiKeys)
 
@@ -74,7 +77,8 @@ class Projects(AdminResource):
         """The project's rate limits, one per model.
 
         Example:
-            >>> client.organization.projects.rate_limits.list(p.id).to_frame()  # doctest: +SKIP
+            >>> "rl-local-ngram" in client.organization.projects.rate_limits.list(project.id).to_frame()["id"].tolist()
+            True
         """
         return self._sub(RateLimits)
 
@@ -83,7 +87,8 @@ class Projects(AdminResource):
         """The organization's certificates and whether each is active for the project.
 
         Example:
-            >>> client.organization.projects.certificates.activate(p.id, [cert.id])  # doctest: +SKIP
+            >>> client.organization.projects.certificates.activate(project.id, [cert.id]).data[0].active
+            True
         """
         return self._sub(ProjectCertificates)
 
@@ -91,7 +96,8 @@ class Projects(AdminResource):
         """Projects (archived ones with `include_archived=True`), as a page that iterates all pages.
 
         Example:
-            >>> client.organization.projects.list(include_archived=True).to_frame()   # doctest: +SKIP
+            >>> "Research" in client.organization.projects.list(include_archived=True).to_frame()["name"].tolist()
+            True
         """
         return self._list(BASE, {"limit": limit, "after": after, "include_archived": include_archived})
 
@@ -99,7 +105,7 @@ class Projects(AdminResource):
         """Create a project.
 
         Example:
-            >>> client.organization.projects.create(name="Teaching").status   # doctest: +SKIP
+            >>> client.organization.projects.create(name="Teaching").status
             'active'
         """
         if not isinstance(name, str) or not name.strip():
@@ -110,7 +116,7 @@ class Projects(AdminResource):
         """A project by id (archived ones too).
 
         Example:
-            >>> client.organization.projects.retrieve(p.id).name  # doctest: +SKIP
+            >>> client.organization.projects.retrieve(project.id).name
             'Research'
         """
         return self._get(_project(project_id))
@@ -131,21 +137,22 @@ class ProjectUsers(AdminResource):
     remove. Uses the admin key. Reached as `client.organization.projects.users`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> client.organization.projects.users.create("proj_abc", role="member")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: give user_id (a user listed by client.organization.users.list()) or email
-        >>> ada = client.organization.users.list(emails=["ada@example.org"]).data[0]            # doctest: +SKIP
-        >>> client.organization.projects.users.create(p.id, user_id=ada.id, role="owner")        # doctest: +SKIP
+        >>> ada = client.organization.users.list(emails=[member.email]).data[0]   # in the organization
+        >>> teaching = client.organization.projects.create(name="Teaching")
+        >>> client.organization.projects.users.create(teaching.id, user_id=ada.id, role="owner").role
+        'owner'
     """
 
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None):
         """The project's users with their roles, as a page that iterates every page.
 
         Example:
-            >>> client.organization.projects.users.list(p.id).to_frame()  # doctest: +SKIP
+            >>> client.organization.projects.users.list(project.id).to_frame().columns.tolist()
+            ['id', 'object', 'name', 'email', 'role', 'added_at']
         """
         return self._list(f"{_project(project_id)}/users", {"limit": limit, "after": after})
 
@@ -154,7 +161,8 @@ class ProjectUsers(AdminResource):
         person (by `email`, who then joins the organization) with role `owner` or `member`.
 
         Example:
-            >>> client.organization.projects.users.create(p.id, email="ada@example.org", role="member")  # doctest: +SKIP
+            >>> client.organization.projects.users.create(project.id, email="grace@example.org", role="member").name
+            'grace'
         """
         if not user_id and not email:
             raise InvalidInputError("give user_id (a user listed by client.organization.users.list()) or email", param="user_id")
@@ -164,8 +172,8 @@ class ProjectUsers(AdminResource):
         """One member of the project.
 
         Example:
-            >>> client.organization.projects.users.retrieve(p.id, user.id).role  # doctest: +SKIP
-            'member'
+            >>> client.organization.projects.users.retrieve(project.id, member.id).email
+            'ada@example.org'
         """
         return self._get(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}")
 
@@ -173,7 +181,8 @@ class ProjectUsers(AdminResource):
         """Change a member's role (`owner` or `member`).
 
         Example:
-            >>> client.organization.projects.users.update(p.id, user.id, role="owner").role  # doctest: +SKIP
+            >>> bob = client.organization.projects.users.create(project.id, email="bob@example.org", role="member")
+            >>> client.organization.projects.users.update(project.id, bob.id, role="owner").role
             'owner'
         """
         return self._post(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}", {"role": role})
@@ -182,7 +191,8 @@ class ProjectUsers(AdminResource):
         """Remove a member from the project (they stay in the organization).
 
         Example:
-            >>> client.organization.projects.users.delete(p.id, user.id).deleted  # doctest: +SKIP
+            >>> eve = client.organization.projects.users.create(project.id, email="eve@example.org", role="member")
+            >>> client.organization.projects.users.delete(project.id, eve.id).deleted
             True
         """
         return self._delete(f"{_project(project_id)}/users/{path_id(user_id, 'user_id')}")
@@ -194,10 +204,8 @@ class ServiceAccounts(AdminResource):
     `client.organization.projects.service_accounts`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
-        >>> account = client.organization.projects.service_accounts.create(p.id, name="ci")  # doctest: +SKIP
-        >>> account.api_key.value.startswith("sk-")                                          # doctest: +SKIP
+        >>> account = client.organization.projects.service_accounts.create(project.id, name="ci")
+        >>> account.api_key.value.startswith("sk-")
         True
     """
 
@@ -205,7 +213,10 @@ class ServiceAccounts(AdminResource):
         """The project's service accounts, as a page that iterates every page.
 
         Example:
-            >>> client.organization.projects.service_accounts.list(p.id).to_frame()  # doctest: +SKIP
+            >>> client.organization.projects.service_accounts.create(project.id, name="ci").role
+            'member'
+            >>> "ci" in [account.name for account in client.organization.projects.service_accounts.list(project.id)]
+            True
         """
         return self._list(f"{_project(project_id)}/service_accounts", {"limit": limit, "after": after})
 
@@ -214,7 +225,9 @@ class ServiceAccounts(AdminResource):
         (`.api_key.value`), shown this once.
 
         Example:
-            >>> key = client.organization.projects.service_accounts.create(p.id, name="ci").api_key.value  # doctest: +SKIP
+            >>> key = client.organization.projects.service_accounts.create(project.id, name="ci").api_key.value
+            >>> key.startswith("sk-")
+            True
         """
         return self._post(f"{_project(project_id)}/service_accounts",
                           {"name": name, "create_service_account_only": create_service_account_only})
@@ -223,7 +236,8 @@ class ServiceAccounts(AdminResource):
         """One service account (its keys' values are not included).
 
         Example:
-            >>> client.organization.projects.service_accounts.retrieve(p.id, account.id).name  # doctest: +SKIP
+            >>> account = client.organization.projects.service_accounts.create(project.id, name="ci")
+            >>> client.organization.projects.service_accounts.retrieve(project.id, account.id).name
             'ci'
         """
         return self._get(f"{_project(project_id)}/service_accounts/"
@@ -247,10 +261,9 @@ class ProjectApiKeys(AdminResource):
     and delete them. Uses the admin key. Reached as `client.organization.projects.api_keys`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
-        >>> keys = client.organization.projects.api_keys.list(p.id)          # doctest: +SKIP
-        >>> client.organization.projects.api_keys.delete(p.id, keys.data[0].id)  # doctest: +SKIP
+        >>> account = client.organization.projects.service_accounts.create(project.id, name="bot")
+        >>> client.organization.projects.api_keys.delete(project.id, account.api_key.id).deleted
+        True
     """
 
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
@@ -258,7 +271,10 @@ class ProjectApiKeys(AdminResource):
         """The project's keys (redacted values), as a page that iterates every page.
 
         Example:
-            >>> client.organization.projects.api_keys.list(p.id).to_frame()  # doctest: +SKIP
+            >>> client.organization.projects.service_accounts.create(project.id, name="ci").api_key.name
+            'Secret Key'
+            >>> client.organization.projects.api_keys.list(project.id).to_frame()["name"].tolist()[0]
+            'Secret Key'
         """
         return self._list(f"{_project(project_id)}/api_keys",
                           {"limit": limit, "after": after, "owner_project_access": owner_project_access})
@@ -267,7 +283,9 @@ class ProjectApiKeys(AdminResource):
         """One key: its name, redacted value, owner and creation time.
 
         Example:
-            >>> client.organization.projects.api_keys.retrieve(p.id, key_id).redacted_value  # doctest: +SKIP
+            >>> key = client.organization.projects.service_accounts.create(project.id, name="ci").api_key
+            >>> client.organization.projects.api_keys.retrieve(project.id, key.id).redacted_value.startswith("sk-")
+            True
         """
         return self._get(f"{_project(project_id)}/api_keys/{path_id(api_key_id, 'api_key_id')}")
 
@@ -285,14 +303,13 @@ class RateLimits(AdminResource):
     list and lower them. Uses the admin key. Reached as `client.organization.projects.rate_limits`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> limits = client.organization.projects.rate_limits
         >>> limits.update("proj_abc", "rl-local-ngram", max_requests=5)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: unknown rate limit field 'max_requests'; fields: ...
-        >>> limits.update(p.id, "rl-local-ngram", max_requests_per_1_minute=30)  # doctest: +SKIP
+        >>> limits.update(project.id, "rl-local-ngram", max_requests_per_1_minute=30).max_requests_per_1_minute
+        30
     """
 
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
@@ -304,7 +321,10 @@ class RateLimits(AdminResource):
         """Lower a project's limits for one model, e.g. `max_requests_per_1_minute=30`.
 
         Example:
-            >>> client.organization.projects.rate_limits.update(p.id, "rl-local-ngram", max_tokens_per_1_minute=5000)  # doctest: +SKIP
+            >>> limit = client.organization.projects.rate_limits.update(project.id, "rl-local-ngram",
+            ...                                                         max_tokens_per_1_minute=5000)
+            >>> limit.model, limit.max_tokens_per_1_minute
+            ('local-ngram', 5000)
         """
         unknown = sorted(set(limits) - set(RATE_LIMIT_FIELDS))
         if unknown:
@@ -319,10 +339,10 @@ class ProjectCertificates(AdminResource):
     Uses the admin key. Reached as `client.organization.projects.certificates`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
-        >>> client.organization.projects.certificates.activate(p.id, [cert.id])      # doctest: +SKIP
-        >>> client.organization.projects.certificates.list(p.id).to_frame()          # doctest: +SKIP
+        >>> client.organization.projects.certificates.activate(project.id, [cert.id]).object
+        'organization.project.certificate.activation'
+        >>> [c.active for c in client.organization.projects.certificates.list(project.id) if c.id == cert.id]
+        [True]
     """
 
     def list(self, project_id: str, *, limit: int | None = None, after: str | None = None,
@@ -334,7 +354,7 @@ class ProjectCertificates(AdminResource):
         """Activate certificates (uploaded to the organization) for this project.
 
         Example:
-            >>> client.organization.projects.certificates.activate(p.id, [cert.id]).data[0].active  # doctest: +SKIP
+            >>> client.organization.projects.certificates.activate(project.id, [cert.id]).data[0].active
             True
         """
         return self._post(f"{_project(project_id)}/certificates/activate", {"certificate_ids": list(certificate_ids)})
@@ -343,7 +363,9 @@ class ProjectCertificates(AdminResource):
         """Deactivate certificates for this project (they stay uploaded and active elsewhere).
 
         Example:
-            >>> client.organization.projects.certificates.deactivate(p.id, [cert.id]).data[0].active  # doctest: +SKIP
+            >>> client.organization.projects.certificates.activate(project.id, [cert.id]).data[0].active
+            True
+            >>> client.organization.projects.certificates.deactivate(project.id, [cert.id]).data[0].active
             False
         """
         return self._post(f"{_project(project_id)}/certificates/deactivate",

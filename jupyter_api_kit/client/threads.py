@@ -22,6 +22,7 @@ from jupyter_api_kit.client.runs import Runs
 from jupyter_api_kit.client.validation import check_metadata
 from jupyter_api_kit.client.thread_registry import ThreadRegistry
 from jupyter_api_kit.errors import AssistantsUnavailableError, InvalidInputError, NotFoundError
+from jupyter_api_kit.spec import MESSAGE_ROLES
 
 
 @sunset_aware("client.threads.messages")
@@ -46,7 +47,7 @@ class Messages(Resource):
         Example:
             >>> client.threads.messages.create(thread.id, role="user", content="Why is Mars red?")  # doctest: +SKIP
         """
-        if role not in ("user", "assistant"):
+        if role not in MESSAGE_ROLES:
             raise InvalidInputError(f"role must be 'user' or 'assistant', got {role!r}", param="role")
         return self._post(self._path(thread_id), {"role": role, "content": content, "attachments": attachments,
                                                   "metadata": metadata})

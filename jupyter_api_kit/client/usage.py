@@ -25,11 +25,8 @@ from jupyter_api_kit.client.pages import Page
 from jupyter_api_kit.client.resource import query_params
 from jupyter_api_kit.client.validation import drop_unset
 from jupyter_api_kit.errors import InvalidInputError
-
-KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
-WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
-DEFAULT_LIMITS = {"1m": 60, "1h": 24, "1d": 7}
+from jupyter_api_kit.spec import BUCKET_LIMITS, BUCKET_SECONDS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 
 
 def to_unix(value, name: str = "start_time") -> int:
@@ -93,9 +90,10 @@ class UsagePage(Page):
         if start is None or end is None:
             return None
         width_name = self._params.get("bucket_width") or "1d"
-        width = WIDTHS.get(width_name, 86400)
-        limit = self._params.get("limit") or DEFAULT_LIMITS.get(width_name, 7)
-        return max(1, math.ceil(math.ceil((end - (start - start % width)) / width) / limit))
+        width = BUCKET_SECONDS.get(width_name, BUCKET_SECONDS["1d"])
+        limit = self._params.get("limit") or BUCKET_LIMITS.get(width_name, BUCKET_LIMITS["1d"])[0]
+        # buckets start at start_time itself, as the API's do
+        return max(1, math.ceil(math.ceil((end - start) / width) / limit))
 
     def _progress_total(self) -> int | None:
         return self._pages_expected()

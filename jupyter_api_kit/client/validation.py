@@ -14,10 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from jupyter_api_kit.errors import InvalidInputError
-
-MAX_METADATA_PAIRS = 16
-MAX_METADATA_KEY = 64
-MAX_METADATA_VALUE = 512
+from jupyter_api_kit.spec import MAX_METADATA_KEY, MAX_METADATA_PAIRS, MAX_METADATA_VALUE
 
 
 def _short(text: str, limit: int = 20) -> str:

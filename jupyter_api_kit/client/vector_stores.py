@@ -15,9 +15,9 @@ from jupyter_api_kit.client.objects import APIObject
 from jupyter_api_kit.client.polling import poll
 from jupyter_api_kit.client.resource import Resource, path_id
 from jupyter_api_kit.errors import InvalidInputError
+from jupyter_api_kit.spec import COMPARISONS, COMPOUND_FILTERS
 
 FINAL_FILE_STATUSES = ("completed", "failed", "cancelled")
-COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
 
 
 def check_filter(f, where: str = "filters") -> None:
@@ -25,7 +25,7 @@ def check_filter(f, where: str = "filters") -> None:
     if not isinstance(f, dict):
         raise InvalidInputError(f"{where} must be a dict, got {type(f).__name__}", param=where)
     kind = f.get("type")
-    if kind in ("and", "or"):
+    if kind in COMPOUND_FILTERS:
         if not isinstance(f.get("filters"), list) or not f["filters"]:
             raise InvalidInputError(f"{where}: an '{kind}' filter needs a non-empty 'filters' list", param=where)
         for i, g in enumerate(f["filters"]):

@@ -248,5 +248,16 @@ def usage_plot(frame: pd.DataFrame, metric: str | None = None, by: list | None =
 
 
 def _tick(start: pd.Timestamp, frame: pd.DataFrame) -> str:
+    """A bucket's label: its day for day-wide buckets from midnight, else its day and time (buckets start at
+    the query's start_time, so days may run from any hour).
+
+    Example:
+        >>> days = pd.DataFrame({"start_time": pd.to_datetime([0, 86400], unit="s", utc=True),
+        ...                      "end_time": pd.to_datetime([86400, 172800], unit="s", utc=True)})
+        >>> evenings = days + pd.Timedelta(hours=18)
+        >>> _tick(days["start_time"][1], days), _tick(evenings["start_time"][1], evenings)
+        ('1970-01-02', '01-02 18:00')
+    """
     width = (frame["end_time"] - frame["start_time"]).min() if len(frame) else pd.Timedelta(days=1)
-    return start.strftime("%Y-%m-%d" if width >= pd.Timedelta(days=1) else "%m-%d %H:%M")
+    whole_days = width >= pd.Timedelta(days=1) and start == start.normalize()
+    return start.strftime("%Y-%m-%d" if whole_days else "%m-%d %H:%M")

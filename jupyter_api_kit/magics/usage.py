@@ -26,13 +26,14 @@ from traitlets.config.configurable import Configurable
 from jupyter_api_kit.errors import ConfigurationError
 from jupyter_api_kit.magics.common import (Connection, check_output_name, parse_options, range_problem, register_magics,
                                            shown_errors)
+from jupyter_api_kit.spec import BUCKET_LIMITS, BUCKET_SECONDS, COST_BUCKET_LIMITS, COST_GROUPS, USAGE_GROUPS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 
-KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
-BUCKETS = ("1m", "1h", "1d")
-MAX_LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
-COST_GROUPS = ("project_id", "line_item", "api_key_id")
-NO_MODEL_FILTER = ("vector_stores", "code_interpreter_sessions", "file_search_calls")
+#: bucket widths, shortest first
+BUCKETS = tuple(BUCKET_SECONDS)
+
+#: kinds whose records say nothing of a model, so `--model` cannot filter them
+NO_MODEL_FILTER = tuple(kind for kind in KINDS if "model" not in USAGE_GROUPS[kind])
 
 
 def split_list(values) -> list[str]:
@@ -171,9 +172,9 @@ class UsageMagics(Magics, Configurable):
         import math
         import time
 
-        width = {"1m": 60, "1h": 3600, "1d": 86400}[bucket]
-        limit = MAX_LIMITS[bucket] if not costs else 180
-        span = (end or int(time.time())) - (start - start % width)
+        width = BUCKET_SECONDS[bucket]
+        limit = COST_BUCKET_LIMITS[1] if costs else BUCKET_LIMITS[bucket][1]
+        span = (end or int(time.time())) - start  # buckets start at start_time itself
         progress = math.ceil(span / width / limit) > 1
         with shown_errors():
             try:

@@ -25,7 +25,8 @@ from collections.abc import Callable
 import ipywidgets as widgets
 from traitlets import Bool, Dict, List, Unicode, observe
 
-from jupyter_api_kit.client.validation import MAX_METADATA_PAIRS, metadata_problem
+from jupyter_api_kit.client.validation import metadata_problem
+from jupyter_api_kit.spec import MAX_METADATA_PAIRS
 
 
 def rows_problem(pairs) -> str | None:

@@ -23,16 +23,11 @@ import ipywidgets as widgets
 from traitlets import Any, Int, List, TraitError, Unicode, observe, validate
 
 from jupyter_api_kit.errors import JupyterAPIKitError
+from jupyter_api_kit.spec import BUCKET_LIMITS, COST_BUCKET_LIMITS, COST_GROUPS, USAGE_GROUPS
+from jupyter_api_kit.spec import USAGE_KINDS as KINDS
 
-KINDS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-         "vector_stores", "code_interpreter_sessions", "file_search_calls", "web_search_calls")
 #: what each kind can be grouped by ("costs" is the costs endpoint)
-GROUPS = {"completions": ("model", "project_id", "api_key_id", "user_id", "batch", "service_tier"),
-          "costs": ("project_id", "line_item", "api_key_id"),
-          "vector_stores": ("project_id",), "code_interpreter_sessions": ("project_id",),
-          "file_search_calls": ("project_id", "api_key_id", "user_id", "vector_store_id")}
-DEFAULT_GROUPS = ("model", "project_id", "api_key_id", "user_id")
-LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
+GROUPS = {**USAGE_GROUPS, "costs": COST_GROUPS}
 #: chartable columns known before the first refresh (a refresh adds any others the frame has)
 METRICS = ("total_tokens", "input_tokens", "output_tokens", "input_cached_tokens", "input_uncached_tokens",
            "num_model_requests", "amount", "images", "characters", "seconds", "usage_bytes", "num_sessions",
@@ -46,7 +41,7 @@ def groups_for(kind: str) -> tuple:
         >>> groups_for("costs")
         ('project_id', 'line_item', 'api_key_id')
     """
-    return GROUPS.get(kind, DEFAULT_GROUPS)
+    return GROUPS[kind]
 
 
 class UsageDashboard(widgets.VBox):
@@ -106,7 +101,7 @@ class UsageDashboard(widgets.VBox):
 
     @validate("bucket_width")
     def _check_bucket(self, proposal):
-        if proposal["value"] not in LIMITS:
+        if proposal["value"] not in BUCKET_LIMITS:
             raise TraitError(f"bucket_width must be 1m, 1h or 1d, got {proposal['value']!r}")
         return proposal["value"]
 
@@ -149,10 +144,10 @@ class UsageDashboard(widgets.VBox):
             org = self.client.organization
             group_by = list(self.group_by) or None
             if self.kind == "costs":
-                page = org.costs(start_time=start, end_time=end, group_by=group_by, limit=180)
+                page = org.costs(start_time=start, end_time=end, group_by=group_by, limit=COST_BUCKET_LIMITS[1])
             else:
                 page = org.usage.get(self.kind, start_time=start, end_time=end, bucket_width=self.bucket_width,
-                                     group_by=group_by, limit=LIMITS[self.bucket_width])
+                                     group_by=group_by, limit=BUCKET_LIMITS[self.bucket_width][1])
             pages = []
             for number, one in enumerate(page.iter_pages(), start=1):
                 pages.append(one)

@@ -1,8 +1,8 @@
 """Checking what assistants and runs are configured with: tools, tool choice, response format,
 tool resources, truncation strategy. A bad value is a 400 that names the parameter and what is allowed.
 
-The local server runs function tools only: a `code_interpreter` or `file_search` tool is refused
-with a 400 that says so, rather than accepted and silently never used.
+The local server runs `function` and `file_search` tools (see `file_search`): a `code_interpreter`
+tool is refused with a 400 that says so, rather than accepted and silently never used.
 
 Example:
     >>> parse_tools([{"type": "function", "function": {"name": "get_weather"}}])[0]["function"]["name"]
@@ -10,23 +10,24 @@ Example:
     >>> parse_tools([{"type": "code_interpreter"}])
     Traceback (most recent call last):
     ...
-    jupyter_api_kit.local.core.errors.BadRequest: Invalid 'tools[0]': the local server cannot run 'code_interpreter' tools; it runs tools of type 'function' only.
+    jupyter_api_kit.local.core.errors.BadRequest: Invalid 'tools[0]': the local server cannot run 'code_interpreter' tools; it runs 'function' and 'file_search' tools.
 """
 
 from __future__ import annotations
 
 import re
 
+from jupyter_api_kit.local.assistants.file_search import parse_file_search_tool, parse_new_stores
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params, type_name
 from jupyter_api_kit.local.inference.tools import check_json_schema
 
 FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-UNRUNNABLE_TOOLS = ("code_interpreter", "file_search")
+UNRUNNABLE_TOOLS = ("code_interpreter",)
 
 
 def parse_tools(value, param: str = "tools", max_items: int = 128) -> list | None:
-    """Function tools as the API echoes them; None when absent."""
+    """Function and file_search tools as the API echoes them; None when absent."""
     if value is None:
         return None
     tools = Params({param: value}).list(param, max_items=max_items)
@@ -37,11 +38,16 @@ def parse_tools(value, param: str = "tools", max_items: int = 128) -> list | Non
             raise BadRequest(f"Invalid type for '{where}': expected an object, got {type_name(tool)}.", param=where)
         kind = tool.get("type")
         if kind in UNRUNNABLE_TOOLS:
-            raise BadRequest(f"Invalid '{where}': the local server cannot run '{kind}' tools; it runs tools of "
-                             "type 'function' only.", param=f"{where}.type")
+            raise BadRequest(f"Invalid '{where}': the local server cannot run '{kind}' tools; it runs 'function' "
+                             "and 'file_search' tools.", param=f"{where}.type")
+        if kind == "file_search":
+            if any(t["type"] == "file_search" for t in out):
+                raise BadRequest(f"Invalid '{where}': only one 'file_search' tool can be given.", param=where)
+            out.append(parse_file_search_tool(tool, where))
+            continue
         if kind != "function":
-            raise BadRequest(f"Invalid value for '{where}.type': {kind!r}. Supported values are: 'function' "
-                             "('code_interpreter' and 'file_search' are not run by the local server).",
+            raise BadRequest(f"Invalid value for '{where}.type': {kind!r}. Supported values are: 'function', "
+                             "'file_search' ('code_interpreter' is not run by the local server).",
                              param=f"{where}.type")
         function = tool.get("function")
         if not isinstance(function, dict):
@@ -57,7 +63,7 @@ def parse_tools(value, param: str = "tools", max_items: int = 128) -> list | Non
             check_json_schema(parameters, f"{where}.function.parameters")
         fp.bool("strict", default=False)
         out.append({"type": "function", "function": dict(function)})
-    names = [t["function"]["name"] for t in out]
+    names = [t["function"]["name"] for t in out if t["type"] == "function"]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise BadRequest(f"Invalid '{param}': the function name '{duplicate}' is used twice.", param=param)
@@ -65,7 +71,8 @@ def parse_tools(value, param: str = "tools", max_items: int = 128) -> list | Non
 
 
 def parse_tool_choice(value, tools: list, param: str = "tool_choice"):
-    """`none`, `auto`, `required` or `{"type": "function", "function": {"name": ...}}` naming one of `tools`."""
+    """`none`, `auto`, `required`, `{"type": "file_search"}` (with a file_search tool) or
+    `{"type": "function", "function": {"name": ...}}` naming one of `tools`."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -73,22 +80,27 @@ def parse_tool_choice(value, tools: list, param: str = "tool_choice"):
             raise BadRequest(f"Invalid value for '{param}': '{value[:40]}'. Supported values are: 'none', 'auto', "
                              "'required', or an object naming a function tool.", param=param)
         if value == "required" and not tools:
-            raise BadRequest(f"Invalid '{param}': 'required' needs at least one function tool, and this run has "
-                             "none.", param=param)
+            raise BadRequest(f"Invalid '{param}': 'required' needs at least one tool, and this run has none.",
+                             param=param)
         return value
     if not isinstance(value, dict):
         raise BadRequest(f"Invalid type for '{param}': expected a string or an object, got {type_name(value)}.",
                          param=param)
     kind = value.get("type")
     if kind in UNRUNNABLE_TOOLS:
-        raise BadRequest(f"Invalid '{param}': the local server cannot run '{kind}' tools; name a function tool.",
-                         param=f"{param}.type")
+        raise BadRequest(f"Invalid '{param}': the local server cannot run '{kind}' tools; name a function tool "
+                         "or 'file_search'.", param=f"{param}.type")
+    if kind == "file_search":
+        if not any(t["type"] == "file_search" for t in tools):
+            raise BadRequest(f"Invalid '{param}': 'file_search' needs a file_search tool among this run's tools.",
+                             param=f"{param}.type")
+        return {"type": "file_search"}
     if kind != "function":
-        raise BadRequest(f"Invalid value for '{param}.type': {kind!r}. Supported values are: 'function'.",
-                         param=f"{param}.type")
+        raise BadRequest(f"Invalid value for '{param}.type': {kind!r}. Supported values are: 'function', "
+                         "'file_search'.", param=f"{param}.type")
     function = value.get("function")
     name = function.get("name") if isinstance(function, dict) else None
-    known = [t["function"]["name"] for t in tools]
+    known = [t["function"]["name"] for t in tools if t["type"] == "function"]
     if name not in known:
         listed = ", ".join(f"'{n}'" for n in known) or "none"
         raise BadRequest(f"Invalid '{param}': function {name!r} is not one of this run's tools (function tools: "
@@ -126,8 +138,18 @@ def parse_response_format(value, param: str = "response_format"):
     return dict(value)
 
 
-def parse_tool_resources(value, param: str = "tool_resources"):
-    """`code_interpreter.file_ids` (up to 20) and `file_search.vector_store_ids` (at most 1), echoed back."""
+def parse_tool_resources(value, param: str = "tool_resources", *, new_stores: bool = False):
+    """`code_interpreter.file_ids` (up to 20) and `file_search.vector_store_ids` (at most 1), echoed back.
+    With `new_stores` (creating an assistant or a thread) `file_search.vector_stores` may ask for a store
+    to be made (`file_search.create_new_stores` makes it); one store in all.
+
+    Example:
+        >>> parse_tool_resources({"file_search": {"vector_store_ids": ["vs_1"], "vector_stores": [{}]}},
+        ...                      new_stores=True)
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'tool_resources.file_search': at most one vector store can be attached (given: 1 in 'vector_store_ids' and 1 in 'vector_stores').
+    """
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -143,13 +165,20 @@ def parse_tool_resources(value, param: str = "tool_resources"):
         out["code_interpreter"] = {"file_ids": _strings(ids, f"{param}.code_interpreter.file_ids")}
     if "file_search" in value:
         fs = value["file_search"] or {}
-        if isinstance(fs, dict) and fs.get("vector_stores"):
-            raise BadRequest(f"Invalid '{param}.file_search.vector_stores': the local server does not create "
-                             "vector stores inline; create one first and pass 'vector_store_ids'.",
-                             param=f"{param}.file_search.vector_stores")
-        p = Params(fs if isinstance(fs, dict) else {}, prefix=f"{param}.file_search.")
+        where = f"{param}.file_search"
+        if isinstance(fs, dict) and fs.get("vector_stores") is not None and not new_stores:
+            raise BadRequest(f"Invalid '{where}.vector_stores': vector stores are made this way only when an "
+                             "assistant or a thread is created; pass 'vector_store_ids'.",
+                             param=f"{where}.vector_stores")
+        p = Params(fs if isinstance(fs, dict) else {}, prefix=f"{where}.")
         ids = p.list("vector_store_ids", default=[], max_items=1)
-        out["file_search"] = {"vector_store_ids": _strings(ids, f"{param}.file_search.vector_store_ids")}
+        out["file_search"] = {"vector_store_ids": _strings(ids, f"{where}.vector_store_ids")}
+        if isinstance(fs, dict) and fs.get("vector_stores") is not None:
+            made = parse_new_stores(fs["vector_stores"], f"{where}.vector_stores")
+            if ids and made:
+                raise BadRequest(f"Invalid '{where}': at most one vector store can be attached (given: {len(ids)} "
+                                 f"in 'vector_store_ids' and {len(made)} in 'vector_stores').", param=where)
+            out["file_search"]["vector_stores"] = made
     return out
 
 

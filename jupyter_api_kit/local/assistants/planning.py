@@ -80,6 +80,9 @@ def build_context(store, run: dict, model) -> list[dict]:
 def choose_calls(run: dict, context: list, steps: list) -> list[dict]:
     """The functions ({"name", "description", "parameters"}) this run calls now (empty: answer in text)."""
     functions = [t for t in run.get("tools") or [] if t.get("type") == "function"]
+    choice = run.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "file_search":
+        return []  # the run was told to search, not to call a function
     if not functions or tool_outputs(steps):
         return []
     found = function_to_call(context, functions, run.get("tool_choice") or "auto")

@@ -36,6 +36,7 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, tagged
+from jupyter_api_kit.spec import MESSAGE_ROLES
 
 Effort = Literal["minimal", "low", "medium", "high"]
 Temperature = Annotated[float, Field(ge=0, le=2)]
@@ -162,7 +163,7 @@ class Attachment(BodyModel):
 class CreateMessageBody(BodyModel):
     """`POST /threads/{id}/messages`, and each message of a new thread or of a run's additions."""
 
-    role: Literal["user", "assistant"]
+    role: Literal[MESSAGE_ROLES]
     content: str | Annotated[list[tagged(TextPart, ImageFilePart, ImageURLPart)], Field(min_length=1)]
     attachments: list[Attachment] | None = None
     metadata: Metadata | None = None
@@ -274,7 +275,8 @@ def parse_thread_request(body, param: str = "") -> dict:
         raise BadRequest(f"Unrecognized request argument: '{prefix}{unknown[0]}'. A thread takes 'messages', "
                          "'tool_resources' and 'metadata'.", param=f"{prefix}{unknown[0]}")
     return {"messages": parse_messages(body.get("messages"), f"{prefix}messages"),
-            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources"),
+            "tool_resources": parse_tool_resources(body.get("tool_resources"), f"{prefix}tool_resources",
+                                                   new_stores=True),
             "metadata": Params(body, prefix=prefix).metadata()}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from jupyter_api_kit.local.assistants.file_search import create_new_stores
 from jupyter_api_kit.local.assistants.options import (
     parse_response_format,
     parse_tool_resources,
@@ -15,8 +16,15 @@ from jupyter_api_kit.local.assistants.options import (
     sampling,
 )
 from jupyter_api_kit.local.assistants.request import AssistantBody, CreateAssistantBody
-from jupyter_api_kit.local.assistants.store import get_assistant, only_keys, save
-from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.assistants.store import (
+    get_assistant,
+    insert_assistant,
+    only_keys,
+    remove_assistant,
+    save,
+)
+from jupyter_api_kit.local.core.auth import Principal, authenticate
+from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page
@@ -40,7 +48,7 @@ def _checked(body: dict, *, creating: bool) -> dict:
         "description": p.str("description", max_length=512),
         "instructions": p.str("instructions", max_length=256000),
         "tools": parse_tools(body.get("tools")),
-        "tool_resources": parse_tool_resources(body.get("tool_resources")),
+        "tool_resources": parse_tool_resources(body.get("tool_resources"), new_stores=creating),
         "metadata": p.metadata(),
         "response_format": parse_response_format(body.get("response_format")),
         **sampling(p),
@@ -54,8 +62,10 @@ def _checked(body: dict, *, creating: bool) -> dict:
 
 
 @router.post("/assistants")
-def create_assistant(request: Request, body: dict = Depends(checked(CreateAssistantBody))):
+def create_assistant(request: Request, body: dict = Depends(checked(CreateAssistantBody)),
+                     principal: Principal = Depends(authenticate)):
     v = _checked(body, creating=True)
+    v["tool_resources"] = create_new_stores(request.app, v["tool_resources"], principal)
     assistant = {
         "id": new_id("asst_"), "object": "assistant", "created_at": now(), "name": v["name"],
         "description": v["description"], "model": v["model"], "instructions": v["instructions"],
@@ -63,8 +73,7 @@ def create_assistant(request: Request, body: dict = Depends(checked(CreateAssist
         "temperature": 1.0 if v["temperature"] is None else v["temperature"],
         "top_p": 1.0 if v["top_p"] is None else v["top_p"], "response_format": v["response_format"] or "auto",
     }
-    request.app.state.store.execute("INSERT INTO assistants (id, created_at, body) VALUES (?, ?, ?)",
-                                    (assistant["id"], assistant["created_at"], dumps(assistant)))
+    insert_assistant(request.app.state.store, assistant)
     return assistant
 
 
@@ -100,5 +109,5 @@ def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(c
 def delete_assistant(assistant_id: str, request: Request):
     store = request.app.state.store
     get_assistant(store, assistant_id)
-    store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
+    remove_assistant(store, assistant_id)
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}

@@ -14,8 +14,9 @@ import time
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from jupyter_api_kit.local.assistants.engine import RunEngine, save_run
+from jupyter_api_kit.local.assistants.engine import RunEngine
 from jupyter_api_kit.local.assistants.events import END, sse
+from jupyter_api_kit.local.assistants.file_search import INCLUDE_CONTENT, create_new_stores, public_step
 from jupyter_api_kit.local.assistants.request import (
     build_run,
     parse_run_request,
@@ -29,30 +30,32 @@ from jupyter_api_kit.local.assistants.store import (
     get_step,
     get_thread,
     insert_message,
+    insert_run,
     insert_thread,
     only_keys,
+    run_status,
     run_steps,
     save,
+    save_run,
 )
 from jupyter_api_kit.local.assistants import request as request_models
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
-from jupyter_api_kit.local.inference.engine import resolve_language_model
 
 router = APIRouter()
 
-INCLUDABLE = ("step_details.tool_calls[*].file_search.results[*].content",)
+INCLUDABLE = (INCLUDE_CONTENT,)
 #: how soon a poller should look again at a run that is still going (the `openai` package reads it)
 POLL_AFTER_MS = "10"
 
 
 
 def _include(request: Request) -> list:
-    """`include[]` values: checked, and accepted; the local server has no file search results to add."""
+    """`include[]` values, checked: file search results' `content` is shown when asked for."""
     values = request.query_params.getlist("include[]") + request.query_params.getlist("include")
     for value in values:
         if value not in INCLUDABLE:
@@ -61,23 +64,15 @@ def _include(request: Request) -> list:
     return values
 
 
-def _principal_json(principal: Principal) -> str:
-    return dumps({k: v for k, v in vars(principal).items()})
-
-
 def _insert_run(db, run: dict, principal: Principal, deadline: float) -> None:
-    db.execute("INSERT INTO thread_runs (id, thread_id, status, expires_at, principal, body) VALUES (?, ?, ?, ?, ?, ?)",
-               (run["id"], run["thread_id"], run["status"], deadline, _principal_json(principal), dumps(run)))
+    insert_run(db, run, dict(vars(principal)), deadline)
 
 
 def _prepare(app, req: dict) -> dict:
     """The run object (not yet stored) for a checked request: its assistant must exist."""
     assistant = get_assistant(app.state.store, req["assistant_id"])
     expiry = app.state.timing.run_expiry
-    run = build_run(req, assistant, "", expiry=expiry)
-    # The run names the model that will really answer (a local model), as chat completions do.
-    run["model"] = resolve_language_model(app, run["model"]).id
-    return run
+    return build_run(req, assistant, "", expiry=expiry)  # `model` as asked; run steps name the local model
 
 
 def _respond(app, run: dict, stream: bool, prelude: list):
@@ -106,8 +101,7 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                     # Safety net: the engine always ends a stream, but a stopped server must not hang one.
                     if app.state.jobs.stopping.is_set():
                         break
-                    row = app.state.store.one("SELECT status FROM thread_runs WHERE id = ?", (run_id,))
-                    if row is None or row["status"] not in ("queued", "in_progress", "cancelling"):
+                    if run_status(app.state.store, run_id) not in ("queued", "in_progress", "cancelling"):
                         idle_checks += 1
                         if idle_checks >= 2:
                             break
@@ -142,6 +136,8 @@ def create_thread_and_run(request: Request, body: dict = Depends(checked(request
     run = _prepare(app, req)
     if req["tool_resources"] is not None:
         req["thread"]["tool_resources"] = req["thread"]["tool_resources"] or req["tool_resources"]
+    req["thread"]["tool_resources"] = create_new_stores(app, req["thread"]["tool_resources"], principal,
+                                                        "thread.tool_resources")
     with app.state.store.tx() as db:
         thread = insert_thread(db, req["thread"])
         for message in req["thread"]["messages"]:
@@ -282,17 +278,17 @@ def _answer_calls(store, run: dict, outputs: list) -> dict:
 @router.get("/threads/{thread_id}/runs/{run_id}/steps")
 def list_run_steps(thread_id: str, run_id: str, request: Request):
     store = request.app.state.store
-    _include(request)
+    include = _include(request)
     get_run(store, thread_id, run_id)
     cursor = Cursor.from_query(request.query_params, default_order="desc")
-    return page(store, "thread_run_steps", cursor, lambda row: loads(row["body"]), where="run_id = ?",
-                params=(run_id,))
+    return page(store, "thread_run_steps", cursor, lambda row: public_step(loads(row["body"]), include),
+                where="run_id = ?", params=(run_id,))
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/steps/{step_id}")
 def retrieve_run_step(thread_id: str, run_id: str, step_id: str, request: Request):
-    _include(request)
-    return get_step(request.app.state.store, thread_id, run_id, step_id)
+    include = _include(request)
+    return public_step(get_step(request.app.state.store, thread_id, run_id, step_id), include)
 
 
 __all__ = ["create_thread_and_run", "router"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from jupyter_api_kit.local.assistants.file_search import create_new_stores
 from jupyter_api_kit.local.assistants.options import parse_tool_resources
 from jupyter_api_kit.local.assistants.request import (
     CreateMessageBody,
@@ -24,8 +25,11 @@ from jupyter_api_kit.local.assistants.store import (
     insert_thread,
     only_keys,
     parse_message,
+    remove_message,
+    remove_thread,
     save,
 )
+from jupyter_api_kit.local.core.auth import Principal, authenticate
 from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
@@ -42,8 +46,10 @@ def _expire_due(request: Request, thread_id: str) -> None:
 
 
 @router.post("/threads")
-def create_thread(request: Request, body: dict = Depends(checked(CreateThreadBody))):
+def create_thread(request: Request, body: dict = Depends(checked(CreateThreadBody)),
+                  principal: Principal = Depends(authenticate)):
     parsed = parse_thread_request(body)
+    parsed["tool_resources"] = create_new_stores(request.app, parsed["tool_resources"], principal)
     store = request.app.state.store
     with store.tx() as db:
         thread = insert_thread(db, parsed)
@@ -78,7 +84,7 @@ def delete_thread(thread_id: str, request: Request):
     store = request.app.state.store
     get_thread(store, thread_id)
     running = active_run(store, thread_id)
-    store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))  # messages, runs, steps cascade
+    remove_thread(store, thread_id)
     if running:
         request.app.state.run_engine.request_cancel(running)  # its worker stops at the next token
     return {"id": thread_id, "object": "thread.deleted", "deleted": True}
@@ -134,5 +140,5 @@ def modify_message(thread_id: str, message_id: str, request: Request,
 def delete_message(thread_id: str, message_id: str, request: Request):
     store = request.app.state.store
     get_message(store, thread_id, message_id)
-    store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
+    remove_message(store, thread_id, message_id)
     return {"id": message_id, "object": "thread.message.deleted", "deleted": True}

@@ -1,4 +1,5 @@
-"""Stored chat completions in SQLite: save, fetch, filter, update metadata, delete, messages.
+"""Stored chat completions in SQLite: save, fetch, filter (a page, or every match for an eval run),
+update metadata, delete, messages.
 
 Example:
     >>> save(store, {"id": "chatcmpl-1", "created": 1, "model": "m", "choices": []},
@@ -104,6 +105,12 @@ def list_page(store, cursor: Cursor, model: str | None, metadata: dict) -> dict:
         >>> list_page(store, Cursor(), None, {"topic": "other"})["data"]
         []
     """
+    where, params = _filters(model, metadata)
+    return page(store, "chat_completions", cursor, _object, where=" AND ".join(where), params=params,
+                columns="id, seq, response, metadata")
+
+
+def _filters(model: str | None, metadata: dict) -> tuple[list[str], list]:
     where, params = ["1"], []
     if model:
         where.append("model = ?")
@@ -112,8 +119,35 @@ def list_page(store, cursor: Cursor, model: str | None, metadata: dict) -> dict:
         # json_each rather than a JSON path: a key may hold any character, quotes and dots included.
         where.append("EXISTS (SELECT 1 FROM json_each(chat_completions.metadata) AS m WHERE m.key = ? AND m.value = ?)")
         params.extend([key, value])
-    return page(store, "chat_completions", cursor, _object, where=" AND ".join(where), params=params,
-                columns="id, seq, response, metadata")
+    return where, params
+
+
+def matching(store, model: str | None, metadata: dict, created_after: int | None = None,
+             created_before: int | None = None, limit: int | None = None) -> list[dict]:
+    """The stored completions of `model` with every `metadata` pair, created in [created_after,
+    created_before), oldest first; with `limit`, the most recent `limit` of them. Each is
+    `{"completion": ..., "request": ..., "metadata": ...}`.
+
+    Example:
+        >>> for n in (1, 2, 3):
+        ...     save(store, {"id": f"chatcmpl-{n}", "created": 1700000000 + n, "model": "local-ngram",
+        ...                  "choices": []}, {"messages": []}, {"topic": "demo" if n > 1 else "other"})
+        >>> [c["completion"]["id"] for c in matching(store, None, {"topic": "demo"})]
+        ['chatcmpl-2', 'chatcmpl-3']
+        >>> [c["completion"]["id"] for c in matching(store, "local-ngram", {}, created_before=1700000003, limit=1)]
+        ['chatcmpl-2']
+    """
+    where, params = _filters(model, metadata)
+    if created_after is not None:
+        where.append("created >= ?")
+        params.append(created_after)
+    if created_before is not None:
+        where.append("created < ?")
+        params.append(created_before)
+    rows = store.all(f"SELECT response, request, metadata FROM chat_completions WHERE {' AND '.join(where)} "
+                     "ORDER BY created DESC, seq DESC LIMIT ?", (*params, -1 if limit is None else limit))
+    return [{"completion": loads(r["response"]), "request": loads(r["request"]), "metadata": loads(r["metadata"])}
+            for r in reversed(rows)]
 
 
 def messages_page(store, completion_id: str, cursor: Cursor) -> dict:

@@ -1,11 +1,12 @@
-"""Testing criteria the local server grades for real: checking them at eval creation, filling their
-`{{item.x}}` / `{{sample.output_text}}` templates, and scoring one item.
+"""Testing criteria the local server grades for real: checking them at eval creation and scoring
+one item (templates: `templates`).
 
 Supported: `string_check` (`eq`, `ne`, `like` = the input contains the reference, `ilike` = the same
-ignoring case) and `text_similarity` with every metric the API documents: those of
-`text_metrics.METRICS`, and `cosine` of the two texts' `local-embed` embeddings. Graders that need a
-model to judge (`label_model`, `score_model`) or run user code (`python`) are refused at creation with
-a 400 that says so.
+ignoring case), `text_similarity` with every metric the API documents (those of
+`text_metrics.METRICS`, and `cosine` of the two texts' `local-embed` embeddings), and the graders that
+ask a model, `label_model` and `score_model` (`model_graders`: the local language model's
+probabilities decide). Graders that run user code (`python`) or combine them (`multi`) are refused at
+creation with a 400 that says so.
 
 Example:
     >>> criteria = check_criteria([{"type": "string_check", "name": "exact", "operation": "eq",
@@ -16,13 +17,20 @@ Example:
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params
+from jupyter_api_kit.local.evals import model_graders
 from jupyter_api_kit.local.evals.metrics import METRICS
+from jupyter_api_kit.local.inference.engine import resolve_language_model
+from jupyter_api_kit.local.evals.templates import (  # noqa: F401 (lookup, render: the graders' templates)
+    VARIABLE_PATH,
+    TemplateError,
+    check_template_text,
+    lookup,
+    render,
+)
 from jupyter_api_kit.spec import STRING_CHECK_OPERATIONS
 
 
@@ -40,89 +48,14 @@ def cosine(output: str, reference: str) -> float:
 
 SIMILARITY = {"cosine": cosine, **METRICS}
 TEXT_SIMILARITY_METRICS = tuple(SIMILARITY)
-GRADER_TYPES = ("string_check", "text_similarity")
+#: graders that ask a model, and how each is checked
+MODEL_GRADERS = {"label_model": model_graders.check_label_model, "score_model": model_graders.check_score_model}
+GRADER_TYPES = ("string_check", "text_similarity", *MODEL_GRADERS)
 _REFUSED = {
-    "label_model": "it asks a model to label each item, and the local language model cannot follow grading "
-                   "instructions",
-    "score_model": "it asks a model to score each item, and the local language model cannot follow grading "
-                   "instructions",
     "python": "it runs user-supplied code, which the local server does not execute",
     "multi": "it combines model and code graders the local server cannot run",
 }
 MAX_CRITERIA = 32
-_TEMPLATE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-VARIABLE_PATH = re.compile(r"^(item|sample)(\.[A-Za-z0-9_\-]+)+$")
-
-
-class TemplateError(ValueError):
-    """A template names a variable the item or sample does not have."""
-
-
-def template_refs(text: str) -> list[str]:
-    """The variable paths a template uses.
-
-    Example:
-        >>> template_refs("Q: {{ item.question }} A: {{sample.output_text}}")
-        ['item.question', 'sample.output_text']
-    """
-    return [m.group(1) for m in _TEMPLATE.finditer(text)]
-
-
-def lookup(path: str, namespaces: Mapping):
-    """The value at a dotted path such as `item.answer` or `item.tags.0`; TemplateError if absent.
-
-    Example:
-        >>> lookup("item.a.b", {"item": {"a": {"b": 3}}})
-        3
-    """
-    parts = path.split(".")
-    value = namespaces
-    for depth, part in enumerate(parts):
-        if isinstance(value, Mapping) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            raise TemplateError(f"'{{{{{path}}}}}' has no value: '{'.'.join(parts[:depth + 1])}' is missing")
-    return value
-
-
-def as_text(value) -> str:
-    """A template value as text: strings as they are, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def render(template: str, namespaces: Mapping) -> str:
-    """Fill every `{{item.x}}` / `{{sample.y}}` of a template.
-
-    Example:
-        >>> render("Capital of {{item.country}}?", {"item": {"country": "France"}})
-        'Capital of France?'
-    """
-    return _TEMPLATE.sub(lambda m: as_text(lookup(m.group(1), namespaces)), template)
-
-
-def _check_refs(text: str, param: str, item_properties: set | None, has_sample: bool) -> None:
-    for ref in template_refs(text):
-        if not VARIABLE_PATH.match(ref):
-            raise BadRequest(f"Invalid template '{{{{{ref}}}}}' in '{param}': variables are 'item.<field>' or "
-                             "'sample.<field>', e.g. '{{item.answer}}' or '{{sample.output_text}}'.", param=param)
-        namespace, field = ref.split(".")[:2]
-        if namespace == "sample" and not has_sample:
-            raise BadRequest(f"'{param}' uses '{{{{{ref}}}}}', but this eval has no sample namespace: create it "
-                             "with data_source_config.include_sample_schema set to true.", param=param)
-        if namespace == "item" and item_properties is not None and field not in item_properties:
-            known = ", ".join(sorted(item_properties)) or "none"
-            raise BadRequest(f"'{param}' uses '{{{{{ref}}}}}', but the item schema has no property '{field}' "
-                             f"(properties: {known}).", param=param)
-
-
-def check_template_text(text, param: str, item_properties: set | None, has_sample: bool) -> str:
-    """A template string whose variables exist in the eval's namespaces, or a 400 naming the problem."""
-    if not isinstance(text, str):
-        raise BadRequest(f"Invalid type for '{param}': expected a string.", param=param)
-    _check_refs(text, param, item_properties, has_sample)
-    return text
 
 
 def check_criteria(criteria, item_properties: set | None = None, has_sample: bool = True) -> list[dict]:
@@ -135,7 +68,7 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
         >>> check_criteria([{"type": "python", "name": "p", "source": "def grade(s, i): return 1"}])
         Traceback (most recent call last):
         ...
-        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'testing_criteria[0]': grader type 'python' is not supported by the local server: it runs user-supplied code, which the local server does not execute. Supported types: 'string_check', 'text_similarity'.
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'testing_criteria[0]': grader type 'python' is not supported by the local server: it runs user-supplied code, which the local server does not execute. Supported types: 'string_check', 'text_similarity', 'label_model', 'score_model'.
     """
     if not isinstance(criteria, list) or not criteria:
         raise BadRequest("Invalid 'testing_criteria': expected a non-empty array of graders.",
@@ -151,7 +84,7 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
         kind = criterion.get("type")
         if isinstance(kind, str) and kind in _REFUSED:  # an array or object here is not hashable
             raise BadRequest(f"Invalid '{where}': grader type '{kind}' is not supported by the local server: "
-                             f"{_REFUSED[kind]}. Supported types: 'string_check', 'text_similarity'.",
+                             f"{_REFUSED[kind]}. Supported types: {', '.join(map(repr, GRADER_TYPES))}.",
                              param=f"{where}.type")
         p = Params(criterion, prefix=f"{where}.")
         p.str("type", required=True, choices=GRADER_TYPES)
@@ -160,6 +93,9 @@ def check_criteria(criteria, item_properties: set | None = None, has_sample: boo
             raise BadRequest(f"Invalid '{where}.name': '{name}' is used by another grader; names must be unique "
                              "so results can be told apart.", param=f"{where}.name")
         names.add(name)
+        if kind in MODEL_GRADERS:
+            out.append(MODEL_GRADERS[kind](criterion, where, item_properties, has_sample))
+            continue
         stored = {"type": kind, "name": name,
                   "input": check_template_text(p.str("input", required=True), f"{where}.input",
                                                item_properties, has_sample),
@@ -200,11 +136,24 @@ def string_check(operation: str, text: str, reference: str) -> bool:
     raise ValueError(f"unknown string_check operation {operation!r}")
 
 
-def grade(criterion: dict, namespaces: Mapping) -> dict:
-    """One grader's result for one item, as an output item's `results` entry.
+def grader_model(app, criterion: dict):
+    """The language model a `label_model` / `score_model` grader asks, its `model` resolved as chat
+    resolves one (a fine-tuned id, a local id, else the default local model); None for other graders."""
+    if criterion["type"] not in MODEL_GRADERS:
+        return None
+    return resolve_language_model(app, criterion["model"])
+
+
+def grade(criterion: dict, namespaces: Mapping, model=None) -> dict:
+    """One grader's result for one item, as an output item's `results` entry; `model` is the language
+    model a `label_model` or `score_model` grader asks (see `grader_model`).
 
     Raises TemplateError when the item or sample lacks a variable the grader uses.
     """
+    if criterion["type"] == "label_model":
+        return model_graders.grade_label_model(criterion, namespaces, model)
+    if criterion["type"] == "score_model":
+        return model_graders.grade_score_model(criterion, namespaces, model)
     text = render(criterion["input"], namespaces)
     reference = render(criterion["reference"], namespaces)
     if criterion["type"] == "string_check":

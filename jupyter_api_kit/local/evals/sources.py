@@ -1,8 +1,8 @@
 """Eval data: checking data source configs and run data sources, and loading a run's items.
 
 An eval's `data_source_config` fixes the item schema (and whether a `sample` namespace exists); a run's
-`data_source` says where items come from (`jsonl`: inline content or an uploaded file) and, for
-`completions`, how to sample the model (an input template over `{{item.x}}`, sampling parameters).
+`data_source` says where items come from (inline content, an uploaded file, or, for `completions`, the
+stored chat completions: `stored_completions`) and, for `completions`, how to sample the model (an input template over `{{item.x}}`, sampling parameters).
 
 Example:
     >>> config, props, has_sample = check_data_source_config(
@@ -18,17 +18,23 @@ import json
 
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.params import Params, check_metadata
-from jupyter_api_kit.local.evals.graders import VARIABLE_PATH, check_template_text
+from jupyter_api_kit.local.evals.stored_completions import MAX_ITEMS, check_stored_source, stored_rows
+from jupyter_api_kit.local.evals.templates import (  # noqa: F401 (content_texts: read by the engine too)
+    VARIABLE_PATH,
+    check_template_text,
+    content_texts,
+    template_message,
+)
 from jupyter_api_kit.spec import INPUT_ROLES as ROLES
 
-MAX_ITEMS = 10_000
 SAMPLE_SCHEMA = {
     "type": "object",
     "properties": {"model": {"type": "string"}, "choices": {"type": "array"}, "output_text": {"type": "string"},
                    "output_json": {"type": "object"}, "output_tools": {"type": "array"}},
     "required": ["model", "choices"],
 }
-LOGS_ITEM_SCHEMA = {"type": "object", "properties": {"input": {"type": "array"}, "metadata": {"type": "object"}}}
+LOGS_ITEM_SCHEMA = {"type": "object", "properties": {"input": {"type": "array"}, "metadata": {"type": "object"},
+                                                    "completion_id": {"type": "string"}}}
 _JSON_TYPES = {"string": str, "boolean": bool, "object": dict, "array": list, "null": type(None)}
 
 
@@ -118,9 +124,13 @@ def check_run_data_source(source, item_properties: set | None) -> dict:
         raise BadRequest("Invalid 'data_source.type': 'responses' is not run by the local server; use "
                          "'completions' to sample a local model, or 'jsonl' to grade given samples.",
                          param="data_source.type")
-    _check_source(source.get("source"))
+    stored = _check_source(source.get("source"), kind)
     if kind == "jsonl":
         return source
+    if stored is not None:
+        source = dict(source, source=stored)
+        if source.get("input_messages") is None:  # grade the stored answers as they are
+            return {key: value for key, value in source.items() if key not in ("model", "sampling_params")}
     model = p.str("model", default="local-ngram")
     out = dict(source, model=model)
     out["input_messages"] = _check_input_messages(source.get("input_messages"), item_properties)
@@ -128,25 +138,25 @@ def check_run_data_source(source, item_properties: set | None) -> dict:
     return out
 
 
-def _check_source(source) -> None:
+def _check_source(source, run_kind: str) -> dict | None:
+    """Check a run's `source`; the checked filters of a `stored_completions` source, else None."""
     where = "data_source.source"
     if not isinstance(source, dict):
         raise BadRequest(f"Missing required parameter: '{where}' (type 'file_content' with 'content', or type "
                          "'file_id' with 'id').", param=where)
-    kind = Params(source, prefix=f"{where}.").str("type", required=True,
-                                                   choices=("file_content", "file_id", "stored_completions"))
+    kinds = ("file_content", "file_id") if run_kind == "jsonl" else ("file_content", "file_id", "stored_completions")
+    kind = Params(source, prefix=f"{where}.").str("type", required=True, choices=kinds)
     if kind == "stored_completions":
-        raise BadRequest(f"Invalid '{where}.type': 'stored_completions' sources are not run by the local server; "
-                         "give the items as 'file_content' or upload them and use 'file_id'.",
-                         param=f"{where}.type")
+        return check_stored_source(source, where)
     if kind == "file_id":
         Params(source, prefix=f"{where}.").str("id", required=True)
-        return
+        return None
     content = Params(source, prefix=f"{where}.").list("content", required=True, max_items=MAX_ITEMS)
     for i, row in enumerate(content):
         if not isinstance(row, dict) or not isinstance(row.get("item"), dict):
             raise BadRequest(f"Invalid '{where}.content[{i}]': expected an object with an 'item' object.",
                              param=f"{where}.content[{i}]")
+    return None
 
 
 def _check_input_messages(spec, item_properties: set | None) -> dict:
@@ -174,38 +184,6 @@ def _check_input_messages(spec, item_properties: set | None) -> dict:
             check_template_text(text, f"{at}.content", item_properties, has_sample=False)
         normalized.append(template_message(role, "\n".join(texts), message.get("type")))
     return {"type": "template", "template": normalized}
-
-
-def template_message(role: str, text: str, kind: str | None = None) -> dict:
-    """A template message in the one form the API description reads unambiguously: content as an
-    `input_text` part (a plain string content matches two of its message schemas at once).
-
-    Example:
-        >>> template_message("user", "{{item.q}}")
-        {'role': 'user', 'content': {'type': 'input_text', 'text': '{{item.q}}'}}
-    """
-    message = {"role": role, "content": {"type": "input_text", "text": text}}
-    if kind == "message":
-        message["type"] = kind
-    return message
-
-
-def content_texts(content, param: str) -> list[str]:
-    """The text pieces of a template message's content (a string, a text part, or a list of them)."""
-    if isinstance(content, str):
-        return [content]
-    parts = content if isinstance(content, list) else [content]
-    texts = []
-    for part in parts:
-        if isinstance(part, str):
-            texts.append(part)
-        elif isinstance(part, dict) and part.get("type") in ("input_text", "output_text", "text"):
-            texts.append(str(part.get("text", "")))
-        else:
-            kind = part.get("type") if isinstance(part, dict) else type(part).__name__
-            raise BadRequest(f"Invalid '{param}': content of type '{kind}' cannot be sampled by the local text "
-                             "models; use text ('input_text') content.", param=param)
-    return texts
 
 
 def _check_sampling(params) -> dict:
@@ -238,6 +216,8 @@ def load_items(app, source: dict, item_schema) -> list[dict]:
     spec = source["source"]
     if spec["type"] == "file_content":
         rows, label = spec["content"], "data_source.source.content[{}]"
+    elif spec["type"] == "stored_completions":
+        rows, label = stored_rows(app, spec), "stored completion {}"
     else:
         rows, label = _file_rows(app, spec["id"]), "line {} of file " + spec["id"]
     if not rows:
@@ -248,7 +228,8 @@ def load_items(app, source: dict, item_schema) -> list[dict]:
     for i, row in enumerate(rows):
         problem = schema_problem(item_schema, row["item"])
         if problem:
-            where = label.format(i if spec["type"] == "file_content" else row["_line"])
+            where = label.format(row["_line"] if "_line" in row else
+                                 row["item"]["completion_id"] if "output_sample" in row else i)
             raise BadRequest(f"Invalid {where}: {problem}.", param="data_source.source")
     return rows
 

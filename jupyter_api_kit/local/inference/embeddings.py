@@ -18,30 +18,26 @@ MAX_TOTAL_TOKENS = 300_000
 _FIELDS = {"input", "model", "encoding_format", "dimensions", "user"}
 
 
-
-def _decode_tokens(ids: list, param: str) -> str:
-    """Token ids are the local language model's: decode them to the text they stand for."""
-    from jupyter_api_kit.local.models.language import get_language_model
-
-    vocabulary = get_language_model().vocabulary
-    pieces = []
+def _token_ids(ids: list, param: str) -> tuple[int, ...]:
+    """A token array as it is: ids of the caller's tokenizer (cl100k for OpenAI's own clients), which the
+    local model embeds as ids; decoding them with the local vocabulary would embed some other text."""
     for i, tid in enumerate(ids):
         if isinstance(tid, bool) or not isinstance(tid, int):
             raise BadRequest(f"Invalid type for '{param}[{i}]': expected an integer token id, got "
                              f"{type_name(tid)}.", param=f"{param}[{i}]")
-        if not 0 <= tid < len(vocabulary):
-            raise BadRequest(f"Invalid '{param}[{i}]': token id {tid} is outside the local vocabulary "
-                             f"(0 to {len(vocabulary) - 1}).", param=f"{param}[{i}]")
-        pieces.append(vocabulary[tid])
-    return "".join(pieces)
+        if tid < 0:
+            raise BadRequest(f"Invalid '{param}[{i}]': token id {tid} is negative; token ids are integers "
+                             "from 0.", param=f"{param}[{i}]")
+    return tuple(ids)
 
 
-def parse_inputs(value) -> list[str]:
-    """The texts of `input`: a string, a list of strings, a token array or a list of token arrays.
+def parse_inputs(value) -> list[str | tuple[int, ...]]:
+    """The inputs of `input`: a string, a list of strings, a token array or a list of token arrays; each
+    text a string, each token array a tuple of ids.
 
     Example:
-        >>> parse_inputs(["a", "b"])
-        ['a', 'b']
+        >>> parse_inputs(["a", "b"]), parse_inputs([15339, 1917]), parse_inputs([[15339], [1917, 1]])
+        (['a', 'b'], [(15339, 1917)], [(15339,), (1917, 1)])
     """
     if value is None:
         raise BadRequest("Missing required parameter: 'input'.", param="input")
@@ -54,19 +50,19 @@ def parse_inputs(value) -> list[str]:
         if len(value) > MAX_INPUTS:
             raise BadRequest(f"Invalid 'input': {len(value)} items; at most {MAX_INPUTS} are allowed.",
                              param="input")
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return [_decode_tokens(value, "input")]
+        if isinstance(value[0], (int, float)) and not isinstance(value[0], bool):  # one flat token array
+            return [_token_ids(value, "input")]
         items, param = value, None
     else:
         raise BadRequest(f"Invalid type for 'input': expected a string, an array of strings or token arrays, "
                          f"got {type_name(value)}.", param="input")
-    texts = []
+    texts: list[str | tuple[int, ...]] = []
     for i, item in enumerate(items):
         where = param or f"input[{i}]"
         if isinstance(item, list):
             if not item:
                 raise BadRequest(f"Invalid '{where}': empty token array.", param=where)
-            texts.append(_decode_tokens(item, where))
+            texts.append(_token_ids(item, where))
         elif isinstance(item, str):
             if not item:
                 raise BadRequest(f"Invalid '{where}': the input cannot be an empty string.", param=where)

@@ -6,6 +6,10 @@ and typos still overlap). Each feature is hashed to a dimension and a sign; coun
 (1 + log tf) and the vector is L2-normalised. Texts sharing words therefore get a high cosine
 similarity, unrelated texts one near 0, and the same text always gets the same vector, on any machine.
 
+A token array (ids of whatever tokenizer the caller used, e.g. OpenAI's cl100k) is embedded as ids, never
+decoded into local words: each id and each pair of neighbouring ids is a feature of its own, so the same ids
+always give the same vector and arrays sharing ids are similar.
+
 `dimensions` sets the number of hash buckets directly (rather than truncating a longer vector), so a
 short embedding is as good a hashing embedding as its length allows.
 
@@ -76,24 +80,40 @@ def features(text: str) -> Counter:
     return out
 
 
-_WEIGHTS = {"w": WORD_WEIGHT, "p": PAIR_WEIGHT, "c": TRIGRAM_WEIGHT, "n": NUMBER_WEIGHT, "f": WORD_WEIGHT}
+def token_features(ids) -> Counter:
+    """The features of a token array: `t:` each id and `u:` each pair of neighbouring ids.
+
+    Example:
+        >>> sorted(token_features([15339, 1917, 15339]).items())
+        [('t:15339', 2), ('t:1917', 1), ('u:15339 1917', 1), ('u:1917 15339', 1)]
+    """
+    out: Counter = Counter(f"t:{i}" for i in ids)
+    out.update(f"u:{left} {right}" for left, right in zip(ids, ids[1:]))
+    return out
 
 
-def embed_text(text: str, dimensions: int = NATIVE_DIMENSIONS) -> np.ndarray:
-    """One L2-normalised float32 vector.
+_WEIGHTS = {"w": WORD_WEIGHT, "p": PAIR_WEIGHT, "c": TRIGRAM_WEIGHT, "n": NUMBER_WEIGHT, "f": WORD_WEIGHT,
+            "t": WORD_WEIGHT, "u": PAIR_WEIGHT}
+
+
+def embed_text(text, dimensions: int = NATIVE_DIMENSIONS) -> np.ndarray:
+    """One L2-normalised float32 vector for a text, or for a token array (a tuple or list of ints).
 
     Example:
         >>> embed_text("hello", 8).shape, embed_text("hello", 8).dtype
         ((8,), dtype('float32'))
+        >>> bool((embed_text([15339, 1917]) == embed_text((15339, 1917))).all())
+        True
     """
+    found = features(text) if isinstance(text, str) else token_features(list(text))
     vec = np.zeros(dimensions, dtype=np.float64)
-    for feature, count in features(text).items():
+    for feature, count in found.items():
         index, sign = _bucket(feature, dimensions)
         # Damped counts: a word said ten times is not ten times the topic.
         vec[index] += sign * _WEIGHTS[feature[0]] * (1.0 + math.log(count))
     norm = np.linalg.norm(vec)
     if norm == 0.0:  # every feature cancelled out: fall back to a fixed unit vector
-        index, sign = _bucket("f:" + text, dimensions)
+        index, sign = _bucket(f"f:{text}", dimensions)
         vec[index], norm = sign, 1.0
     return (vec / norm).astype(np.float32)
 
@@ -106,7 +126,7 @@ class EmbeddingModel:
     max_input_tokens = MAX_INPUT_TOKENS
 
     def embed(self, texts, dimensions: int | None = None) -> np.ndarray:
-        """An (n, dimensions) float32 array of unit vectors, one row per text."""
+        """An (n, dimensions) float32 array of unit vectors, one row per text or token array (a tuple of ids)."""
         if isinstance(texts, str):
             texts = [texts]
         d = dimensions or self.dimensions
@@ -115,8 +135,9 @@ class EmbeddingModel:
         return np.stack([embed_text(t, d) for t in texts])
 
     @staticmethod
-    def count_tokens(text: str) -> int:
-        return len(pretokenize(text))
+    def count_tokens(text) -> int:
+        """Local pre-tokens of a text; a token array counts its ids."""
+        return len(pretokenize(text)) if isinstance(text, str) else len(text)
 
 
 _MODEL = EmbeddingModel()

@@ -24,6 +24,7 @@ from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.request_models import BodyModel, QueryModel
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.local.organization.store import EMAIL, MAX_NAME, page_where
+from jupyter_api_kit.spec import ORG_ROLES, PROJECT_ROLES
 
 #: how long an invite stays pending
 INVITE_SECONDS = 7 * 24 * 3600
@@ -33,14 +34,14 @@ class InviteProject(BodyModel):
     """A project the invitee joins on acceptance, with the project role."""
 
     id: str
-    role: Literal["member", "owner"]
+    role: Literal[PROJECT_ROLES]
 
 
 class InviteBody(BodyModel):
     """`POST /organization/invites`."""
 
     email: str = Field(max_length=MAX_NAME)
-    role: Literal["reader", "owner"]
+    role: Literal[ORG_ROLES]
     projects: list[InviteProject] | None = None
 
 

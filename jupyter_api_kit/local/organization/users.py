@@ -21,9 +21,8 @@ from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.request_models import BodyModel, QueryModel
 from jupyter_api_kit.local.organization import audit
 from jupyter_api_kit.local.organization.store import page_where
+from jupyter_api_kit.spec import ORG_ROLES
 
-#: the organization roles (project roles are `owner` and `member`)
-ORG_ROLES = ("owner", "reader")
 
 
 class UsersQuery(QueryModel):
@@ -37,7 +36,7 @@ class UsersQuery(QueryModel):
 class UserUpdateBody(BodyModel):
     """`POST /organization/users/{id}`: the user's organization role and descriptive fields."""
 
-    role: Literal["owner", "reader"] | None = None
+    role: Literal[ORG_ROLES] | None = None
     role_id: str | None = None
     technical_level: str | None = Field(None, max_length=256)
     developer_persona: str | None = Field(None, max_length=256)

@@ -46,9 +46,9 @@ def _text_part(part: dict, where: str, app) -> dict:
 
 
 def _file_part(part: dict, where: str, app) -> dict:
-    """An uploaded text file as input: its text is read now, so the stored item stays readable."""
+    """An uploaded file as input (text, Markdown, HTML, JSON, PDF): its text is read now, so the stored item stays readable."""
     from jupyter_api_kit.local.files.store import file_record, read_file_bytes
-    from jupyter_api_kit.local.vector_stores.store import Unreadable, decode_text
+    from jupyter_api_kit.local.files.text import Unreadable, extract_text
 
     file_id = part.get("file_id")
     if not isinstance(file_id, str) or app is None:
@@ -56,7 +56,7 @@ def _file_part(part: dict, where: str, app) -> dict:
                          param=f"{where}.file_id")
     try:
         name = file_record(app.state.store, file_id)["filename"]
-        text = decode_text(read_file_bytes(app, file_id), name)
+        text = extract_text(read_file_bytes(app, file_id), name)
     except NotFound:
         raise NotFound(f"No file found with id '{file_id}' ({where}.file_id).", param=f"{where}.file_id") from None
     except Unreadable as exc:

@@ -1,8 +1,9 @@
 """Usage as the API reports it: `usage_records` aggregated into time buckets.
 
-Buckets are aligned to UTC minutes, hours or days (`1m`, `1h`, `1d`); the first bucket is the one
-holding `start_time`, and records count from `start_time` (inclusive) to `end_time` (exclusive, by
-default the end of the current bucket). Every bucket of a page is present, with `results: []` when
+Buckets are a minute, an hour or a day wide (`1m`, `1h`, `1d`) and, as the API's, the first starts at
+`start_time` itself, not at the minute, hour or midnight before it: a day from 12:00 runs to 12:00 the next
+day. Records count from `start_time` (inclusive) to `end_time` (exclusive, by default the end of the
+bucket holding now). Every bucket of a page is present, with `results: []` when
 nothing happened in it. A page holds at most `limit` buckets (defaults and maxima per width as the
 API documents: 1d 7/31, 1h 24/168, 1m 60/1440); `next_page` continues where it stopped.
 
@@ -30,6 +31,9 @@ Example:
     ...                                           "bucket_width": "1h", "group_by[]": "model"}, now=200000)
     >>> len(page["data"]), page["data"][0]["results"][0]["output_tokens"], page["data"][1]["results"]
     (24, 7, [])
+    >>> later = usage_page(store, "completions", {"start_time": "86410", "end_time": "86530", "bucket_width": "1m"})
+    >>> [(b["start_time"], b["end_time"], len(b["results"])) for b in later["data"]]
+    [(86410, 86470, 1), (86470, 86530, 0)]
 """
 
 from __future__ import annotations
@@ -44,11 +48,14 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.params import Params, multi_param
 from jupyter_api_kit.spec import BUCKET_LIMITS as LIMITS
 from jupyter_api_kit.spec import BUCKET_SECONDS as WIDTHS
+from jupyter_api_kit.spec import USAGE_GROUPS
 
 #: the last second of the year 9999: later times do not fit SQLite's 64-bit integers in bucket arithmetic
 MAX_TIME = 253402300799
 
-_WHO = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model"}
+#: the SQL a `group_by` value reads; dimensions the records do not carry group as null
+_GROUP_SQL = {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id", "model": "model",
+              "batch": "batch", "service_tier": "'default'"}
 _ID_FILTERS = {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id", "models": "model"}
 _REQUESTS = {"num_model_requests": "sum(num_model_requests)"}
 
@@ -62,8 +69,12 @@ class Kind:
     groups: dict                                 # group_by value -> SQL expression
     filters: dict = field(default_factory=dict)  # id filter parameter -> column (None: never recorded)
     choices: dict = field(default_factory=dict)  # enumerated filter parameter -> allowed values
-    widths: tuple = ("1m", "1h", "1d")
+    widths: tuple = tuple(WIDTHS)
     limits: dict = field(default_factory=lambda: LIMITS)
+
+
+def _groups(kind: str) -> dict:
+    return {g: _GROUP_SQL.get(g, "NULL") for g in USAGE_GROUPS[kind]}
 
 
 def _quantity(name: str) -> dict:
@@ -80,33 +91,32 @@ KINDS = {
          "output_text_tokens": "sum(output_tokens - output_audio_tokens)",
          "input_audio_tokens": "sum(input_audio_tokens)", "output_audio_tokens": "sum(output_audio_tokens)",
          **_REQUESTS},
-        {**_WHO, "batch": "batch", "service_tier": "'default'"}, _ID_FILTERS),
+        _groups("completions"), _ID_FILTERS),
     "embeddings": Kind("organization.usage.embeddings.result", {"input_tokens": "sum(input_tokens)", **_REQUESTS},
-                       _WHO, _ID_FILTERS),
+                       _groups("embeddings"), _ID_FILTERS),
     "moderations": Kind("organization.usage.moderations.result", {"input_tokens": "sum(input_tokens)", **_REQUESTS},
-                        _WHO, _ID_FILTERS),
+                        _groups("moderations"), _ID_FILTERS),
     "images": Kind("organization.usage.images.result", {**_quantity("images"), **_REQUESTS},
-                   {**_WHO, "size": "NULL", "source": "NULL"}, _ID_FILTERS,
+                   _groups("images"), _ID_FILTERS,
                    {"sources": ("image.generation", "image.edit", "image.variation"),
                     "sizes": ("256x256", "512x512", "1024x1024", "1792x1792", "1024x1792")}),
     "audio_speeches": Kind("organization.usage.audio_speeches.result", {**_quantity("characters"), **_REQUESTS},
-                           _WHO, _ID_FILTERS),
+                           _groups("audio_speeches"), _ID_FILTERS),
     "audio_transcriptions": Kind("organization.usage.audio_transcriptions.result",
-                                 {**_quantity("seconds"), **_REQUESTS}, _WHO, _ID_FILTERS),
+                                 {**_quantity("seconds"), **_REQUESTS}, _groups("audio_transcriptions"), _ID_FILTERS),
     "vector_stores": Kind("organization.usage.vector_stores.result", _quantity("usage_bytes"),
-                          {"project_id": "project_id"}, {"project_ids": "project_id"}),
+                          _groups("vector_stores"), {"project_ids": "project_id"}),
     "code_interpreter_sessions": Kind("organization.usage.code_interpreter_sessions.result",
-                                      {"num_sessions": "sum(num_model_requests)"}, {"project_id": "project_id"},
+                                      {"num_sessions": "sum(num_model_requests)"}, _groups("code_interpreter_sessions"),
                                       {"project_ids": "project_id"}),
     "file_search_calls": Kind("organization.usage.file_searches.result", {"num_requests": "sum(num_model_requests)"},
-                              {"project_id": "project_id", "user_id": "user_id", "api_key_id": "api_key_id",
-                               "vector_store_id": "NULL"},
+                              _groups("file_search_calls"),
                               {"project_ids": "project_id", "user_ids": "user_id", "api_key_ids": "api_key_id",
                                "vector_store_ids": None}),
     "web_search_calls": Kind("organization.usage.web_searches.result",
                              {"num_model_requests": "sum(num_model_requests)",
                               "num_requests": "sum(num_model_requests)"},
-                             {**_WHO, "context_level": "NULL"}, {**_ID_FILTERS, "context_levels": None},
+                             _groups("web_search_calls"), {**_ID_FILTERS, "context_levels": None},
                              {"context_levels": ("low", "medium", "high")}),
 }
 
@@ -134,7 +144,7 @@ class Window:
             >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
             ...                                                        "limit": "1"}, now=300000)
             >>> w.page_start, w.count, w.page_end
-            (86400, 1, 172800)
+            (90000, 1, 176400)
         """
         return self.page_start + self.count * self.width
 
@@ -150,7 +160,7 @@ class Window:
             True
             >>> last = parse_window("completions", KINDS["completions"], {**query, "page": w.next_page}, now=300000)
             >>> last.page_start, last.next_page
-            (172800, None)
+            (176400, None)
         """
         if self.page_end >= self.end:
             return None
@@ -165,7 +175,7 @@ class Window:
             >>> w = parse_window("completions", KINDS["completions"], {"start_time": "90000", "end_time": "200000",
             ...                                                        "limit": "1"}, now=300000)
             >>> w.record_range()
-            (90000, 172800)
+            (90000, 176400)
         """
         return max(self.start, self.page_start), min(self.end, self.page_end)
 
@@ -177,12 +187,11 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
     start = p.int("start_time", required=True, minimum=0, maximum=MAX_TIME)
     width_name = p.str("bucket_width", default="1d", choices=spec.widths)
     width = WIDTHS[width_name]
-    first = start - start % width
     end = p.int("end_time", maximum=MAX_TIME)
     if end is not None and end <= start:
         raise BadRequest(f"Invalid 'end_time': {end} must be after start_time ({start}).", param="end_time")
-    if end is None:
-        end = max(now - now % width + width, first + width)  # up to the end of the current bucket
+    if end is None:  # up to the end of the bucket holding now
+        end = start + width * (max(0, now - start) // width + 1)
     default, maximum = spec.limits[width_name]
     limit = p.int("limit", default=default, minimum=1)
     if limit > maximum:
@@ -196,15 +205,15 @@ def parse_window(kind_name: str, spec: Kind, query, now: int | None = None) -> W
             raise BadRequest(f"Invalid value for 'group_by': '{value[:40]}'. Supported values for {kind_name} are: "
                              f"{allowed}.", param="group_by")
     group_by = list(dict.fromkeys(group_by))
-    page_start = _page_start(p.str("page"), kind_name, width_name, start, first, end)
+    page_start = _page_start(p.str("page"), kind_name, width_name, start, end)
     count = min(limit, math.ceil((end - page_start) / width))
     where, args = _filters(kind_name, spec, query, p)
     return Window(kind_name, start, end, width_name, width, page_start, count, group_by, where, args)
 
 
-def _page_start(token: str | None, kind: str, width_name: str, start: int, first: int, end: int) -> int:
+def _page_start(token: str | None, kind: str, width_name: str, start: int, end: int) -> int:
     if token is None:
-        return first
+        return start
     try:
         if not token.startswith("page_"):
             raise ValueError
@@ -214,7 +223,7 @@ def _page_start(token: str | None, kind: str, width_name: str, start: int, first
     except (ValueError, KeyError, TypeError):
         raise BadRequest("Invalid 'page': pass the 'next_page' value of the previous response unchanged.",
                          param="page") from None
-    if not same or t % WIDTHS[width_name] or not first <= t < end:
+    if not same or (t - start) % WIDTHS[width_name] or not start <= t < end:
         raise BadRequest("Invalid 'page': this cursor belongs to another query; keep start_time, end_time and "
                          "bucket_width as they were.", param="page")
     return t

@@ -19,11 +19,13 @@ from jupyter_api_kit.local.usage.buckets import (
     empty_buckets,
     parse_window,
 )
+from jupyter_api_kit.spec import COST_BUCKET_LIMITS, COST_GROUPS
 from jupyter_api_kit.spec.prices import PriceTable
 
-COSTS = Kind("organization.costs.result", {}, {"project_id": "project_id", "line_item": None,
-                                              "api_key_id": "api_key_id"},
-             {"project_ids": "project_id", "api_key_ids": "api_key_id"}, widths=("1d",), limits={"1d": (7, 180)})
+#: line items are priced here, not read from a column
+COSTS = Kind("organization.costs.result", {}, {g: None if g == "line_item" else g for g in COST_GROUPS},
+             {"project_ids": "project_id", "api_key_ids": "api_key_id"}, widths=("1d",),
+             limits={"1d": COST_BUCKET_LIMITS})
 
 
 def costs_page(store, prices: PriceTable, query, now: int | None = None) -> dict:

@@ -123,7 +123,13 @@ def rewrite_query(query: str) -> str:
 
 
 @lru_cache(maxsize=20_000)
-def _stems(text: str) -> frozenset[str]:
+def content_stems(text: str) -> frozenset[str]:
+    """The stems of the content words of `text` (what the keyword part of ranking compares).
+
+    Example:
+        >>> sorted(content_stems("What are the moons of Mars?"))
+        ['mar', 'moon']
+    """
     # Cached: the same chunks are scored again by every search of their store.
     return frozenset(s for s in (stem(t) for t in pretokenize(text)) if s)
 
@@ -181,14 +187,14 @@ def search(store, vector_store_ids: list[str], queries: list[str], *, max_num_re
         return []
     scores = cosine_scores(rows, queries, keep, embed)
     if ranker != "none":
-        wanted = set().union(*(_stems(x) for x in queries))
+        wanted = set().union(*(content_stems(x) for x in queries))
         if wanted:
             scores = np.where(keep, (1 - KEYWORD_WEIGHT) * scores, -1.0)
             # Keyword overlap adds at most KEYWORD_WEIGHT, so only chunks within that of the k-th best
             # cosine part can still reach the top k: score just those (exact, and far fewer).
             kth = np.sort(scores)[::-1][min(max_num_results, len(scores)) - 1]
             for i in np.flatnonzero(keep & (scores + KEYWORD_WEIGHT >= kth)):
-                scores[i] += KEYWORD_WEIGHT * len(wanted & _stems(rows[i]["text"])) / len(wanted)
+                scores[i] += KEYWORD_WEIGHT * len(wanted & content_stems(rows[i]["text"])) / len(wanted)
     order = np.argsort(-scores, kind="stable")
     results = []
     for i in order[:max_num_results]:
