@@ -17,7 +17,10 @@ Each answer is held to:
   operation and by how the request breaks the description; an entry that no longer happens fails too, so
   both lists only ever shrink to what is true.
 
-The pytest summary prints, per operation, how many requests were sent and how many invalid ones were accepted.
+The pytest summary prints a table of the operations that accepted invalid requests, with how many.
+Budget and settings: up to `COVERAGE` coverage-phase requests per operation, then `EXAMPLES` generated ones
+per mode, under Hypothesis settings `derandomize=True, database=None, deadline=None`, generation phase only
+(nothing is shrunk: every problem is collected and reported with its curl line).
 """
 
 from __future__ import annotations
