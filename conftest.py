@@ -7,12 +7,15 @@ organization's `admin_principal()` for store functions that record who acted.
 
 Examples of the client get `client`, a `Client()` as a notebook makes it with nothing configured: it
 talks to the embedded local server, started once for the whole run the first time an example needs
-it. Objects many examples act on (`project`, `tutor`, `thread`, `vs`) are made on that server the
-first time an example names them, and shared by the later ones.
+it. Objects many examples act on (`project`, `member`, `cert`, `tutor`, `thread`, `vs`, `conv`, and
+`job`, a finished fine-tuning job) are made on that server the first time an example names them, and
+shared by the later ones. `today` is the current UTC date, a start time usage examples can use; `pem`
+is the text of a certificate not uploaded yet (a new one for each docstring that names it).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from types import SimpleNamespace
@@ -39,6 +42,11 @@ EXAMPLE_OBJECTS = {
     "thread": lambda client, need: client.threads.create(
         messages=[{"role": "user", "content": "What is a comet?"}]),
     "vs": lambda client, need: client.vector_stores.create(name="notes"),
+    "conv": lambda client, need: client.conversations.create(
+        metadata={"lesson": "3"}, items=[{"role": "user", "content": "What is a comet?"}]),
+    "job": lambda client, need: client.fine_tuning.fine_tune(
+        [{"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]}],
+        suffix="capitals", progress=False),
 }
 
 
@@ -92,8 +100,9 @@ def _client_names(request, docstring: str) -> dict:
             made[name] = EXAMPLE_OBJECTS[name](client, need)
         return made[name]
 
-    return {"client": client, **{name: need(name) for name in EXAMPLE_OBJECTS
-                                 if re.search(rf"\b{name}\b", docstring)}}
+    fresh = {"pem": _self_signed_pem()} if re.search(r"\bpem\b", docstring) else {}
+    return {"client": client, **fresh, **{name: need(name) for name in EXAMPLE_OBJECTS
+                                          if re.search(rf"\b{name}\b", docstring)}}
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +117,8 @@ def _docstring_namespace(request):
 
     namespace = request.getfixturevalue("doctest_namespace")
     store = Store(":memory:")
-    namespace.update(Store=Store, store=store, SimpleNamespace=SimpleNamespace, admin_principal=admin_principal)
+    namespace.update(Store=Store, store=store, SimpleNamespace=SimpleNamespace, admin_principal=admin_principal,
+                     today=datetime.datetime.now(datetime.timezone.utc).date())
     docstring = request.node.dtest.docstring or ""
     shared = _client_names(request, docstring)
     namespace.update(shared)
