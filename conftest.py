@@ -7,8 +7,8 @@ organization's `admin_principal()` for store functions that record who acted.
 
 Examples of the client get `client`, a `Client()` as a notebook makes it with nothing configured: it
 talks to the embedded local server, started once for the whole run the first time an example needs
-it. Objects many examples act on (`project`, `member`, `cert`, `tutor`, `thread`, `vs`, `conv`, and
-`job`, a finished fine-tuning job) are made on that server the first time an example names them, and
+it. Objects many examples act on (`project`, `member`, `cert`, `tutor`, `thread`, `vs` (a vector
+store holding two processed notes), `conv`, and `job`, a finished fine-tuning job) are made on that server the first time an example names them, and
 shared by the later ones. `today` is the current UTC date, a start time usage examples can use; `pem`
 is the text of a certificate not uploaded yet (a new one for each docstring that names it).
 """
@@ -41,13 +41,23 @@ EXAMPLE_OBJECTS = {
                                                            instructions="You explain astronomy simply."),
     "thread": lambda client, need: client.threads.create(
         messages=[{"role": "user", "content": "What is a comet?"}]),
-    "vs": lambda client, need: client.vector_stores.create(name="notes"),
+    "vs": lambda client, need: _notes_store(client),
     "conv": lambda client, need: client.conversations.create(
         metadata={"lesson": "3"}, items=[{"role": "user", "content": "What is a comet?"}]),
     "job": lambda client, need: client.fine_tuning.fine_tune(
         [{"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]}],
         suffix="capitals", progress=False),
 }
+
+
+def _notes_store(client):
+    """A vector store holding two processed notes about space."""
+    vs = client.vector_stores.create(name="notes")
+    client.vector_stores.upload_and_poll(
+        vs.id, [("mars.md", b"Mars is the red planet: its dust is rich in iron oxide."),
+                ("io.md", b"Io is a volcanic moon of Jupiter.")],
+        attributes={"topic": "space", "year": 2021}, progress=False)
+    return vs
 
 
 def _self_signed_pem() -> str:
