@@ -8,7 +8,8 @@ organization's `admin_principal()` for store functions that record who acted.
 Examples of the client get `client`, a `Client()` as a notebook makes it with nothing configured: it
 talks to the embedded local server, started once for the whole run the first time an example needs
 it. Objects many examples act on (`project`, `member`, `cert`, `tutor`, `thread`, `vs` (a vector
-store holding two processed notes), `conv`, and `job`, a finished fine-tuning job) are made on that server the first time an example names them, and
+store holding two processed notes), `conv`, `ev` (an eval comparing `item.answer` with `item.a`),
+and `job`, a finished fine-tuning job) are made on that server the first time an example names them, and
 shared by the later ones. `today` is the current UTC date, a start time usage examples can use; `pem`
 is the text of a certificate not uploaded yet (a new one for each docstring that names it).
 """
@@ -44,6 +45,10 @@ EXAMPLE_OBJECTS = {
     "vs": lambda client, need: _notes_store(client),
     "conv": lambda client, need: client.conversations.create(
         metadata={"lesson": "3"}, items=[{"role": "user", "content": "What is a comet?"}]),
+    "ev": lambda client, need: client.evals.create(
+        name="arithmetic", data_source_config={"type": "custom", "item_schema": {"type": "object"}},
+        testing_criteria=[{"type": "string_check", "name": "match", "input": "{{item.answer}}",
+                           "reference": "{{item.a}}", "operation": "eq"}]),
     "job": lambda client, need: client.fine_tuning.fine_tune(
         [{"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]}],
         suffix="capitals", progress=False),
