@@ -115,9 +115,8 @@ def _client_names(request, docstring: str) -> dict:
             made[name] = EXAMPLE_OBJECTS[name](client, need)
         return made[name]
 
-    fresh = {"pem": _self_signed_pem()} if re.search(r"\bpem\b", docstring) else {}
-    return {"client": client, **fresh, **{name: need(name) for name in EXAMPLE_OBJECTS
-                                          if re.search(rf"\b{name}\b", docstring)}}
+    return {"client": client, **{name: need(name) for name in EXAMPLE_OBJECTS
+                                 if re.search(rf"\b{name}\b", docstring)}}
 
 
 @pytest.fixture(autouse=True)
@@ -136,6 +135,8 @@ def _docstring_namespace(request):
                      today=datetime.datetime.now(datetime.timezone.utc).date())
     docstring = request.node.dtest.docstring or ""
     shared = _client_names(request, docstring)
+    if re.search(r"\bpem\b", docstring):
+        shared["pem"] = _self_signed_pem()
     namespace.update(shared)
     app = None
     if _NEEDS_APP.search(docstring):

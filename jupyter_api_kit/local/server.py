@@ -1,10 +1,10 @@
 """Running the app: in a background thread (notebooks, tests) or in the foreground (the console command).
 
 Example:
-    >>> server = start_local_server(db=":memory:")     # doctest: +SKIP
-    >>> server.base_url                                  # doctest: +SKIP
-    'http://127.0.0.1:50123/v1'
-    >>> server.stop()                                    # doctest: +SKIP
+    >>> server = start_local_server(db=":memory:")     # port 0: a free one
+    >>> server.base_url
+    'http://127.0.0.1:.../v1'
+    >>> server.stop()
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class LocalServer:
         """The admin key of this server (organization endpoints), for the clients this process makes.
 
         Example:
-            >>> server.admin_key.startswith("sk-admin-")  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
+            ...     server.admin_key.startswith("sk-admin-")
             True
         """
         return self.app.state.admin_key
@@ -80,7 +81,8 @@ class LocalServer:
         """The server's database, for looking at its state directly (tests, notebooks).
 
         Example:
-            >>> server.store.one("SELECT count(*) AS n FROM chat_completions")["n"]  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
+            ...     server.store.one("SELECT count(*) AS n FROM chat_completions")["n"]
             0
         """
         return self.app.state.store
@@ -90,8 +92,9 @@ class LocalServer:
         close the database; leaving a `with` block calls it.
 
         Example:
-            >>> with start_local_server(db=":memory:") as server:  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
             ...     print(server.base_url)
+            http://127.0.0.1:.../v1
         """
         self._server.should_exit = True
         self._thread.join(timeout)
@@ -137,8 +140,9 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     API off, as on OpenAI since its sunset.
 
     Example:
-        >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
+        >>> with start_local_server(db=":memory:") as server:
         ...     print(server.base_url)
+        http://127.0.0.1:.../v1
     """
     check_bind(host, api_key)
     store = Store(default_db_path() if db is None else db)

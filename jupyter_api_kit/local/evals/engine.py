@@ -51,9 +51,6 @@ def item_delay(app) -> float:
 def start(app, run_id: str, principal: Principal | None = None) -> None:
     """Run an eval run on the app's background pool; `principal` is who the model usage is
     recorded for.
-
-    Example:
-        >>> start(request.app, run["id"], principal)  # doctest: +SKIP
     """
     app.state.jobs.submit(execute, app, run_id, principal or Principal())
 

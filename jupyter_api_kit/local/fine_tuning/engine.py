@@ -107,11 +107,7 @@ def add_event(db, job_id: str, message: str, *, level: str = "info", kind: str =
 
 
 def start(app, job_id: str) -> None:
-    """Train a job on the app's background pool (the job must already be stored, `queued`).
-
-    Example:
-        >>> start(request.app, job["id"])  # doctest: +SKIP
-    """
+    """Train a job on the app's background pool (the job must already be stored, `queued`)."""
     app.state.jobs.submit(execute, app, job_id)
 
 

@@ -244,7 +244,7 @@ def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = No
     helper of assistants' and threads' `tool_resources`.
 
     Example:
-        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
+        >>> create_store(app, name="notes")      # no files: nothing to process
         'vs_...'
     """
     vsid, created = new_id("vs_"), now()
@@ -313,7 +313,10 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
     embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
 
     Example:
-        >>> process_one(request.app, "vs_1", "file-1", principal)  # doctest: +SKIP
+        >>> vs_id = create_store(app, name="notes")
+        >>> process_one(app, vs_id, "file-gone")       # not attached (any more): left alone
+        >>> app.state.store.one("SELECT count(*) AS n FROM vector_store_chunks")["n"]
+        0
     """
     store = app.state.store
     row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
