@@ -4,9 +4,10 @@ It imports nothing from the client, the magics or the widgets: the two sides mee
 
 Layout: one package per API group, each with the same file names where it needs them (`routes.py`
 the endpoints, `request.py` reading requests, `store.py` the SQL, `engine.py` the work):
-`chat/`, `files/`, `vector_stores/`, `responses/`, `assistants/`, `evals/`, `fine_tuning/`,
-`organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy completions,
-and the generation every other feature uses). `core/` holds what they all share (database and
+`chat/`, `files/`, `vector_stores/`, `responses/`, `assistants/`, `conversations/`, `evals/`,
+`fine_tuning/`, `organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy
+completions, and the generation every other feature uses); `gateway/` hands generation to an upstream
+engine when the server runs with `--upstream`. `core/` holds what they all share (database and
 migrations, errors, request parsing, ids, paging, authentication, the job runner, the typed app
 state) and imports no feature. Work that outlives a request (runs, eval runs, fine-tuning jobs,
 background responses, vector-store ingest) is a `core.jobs.JobKind` each feature declares and
