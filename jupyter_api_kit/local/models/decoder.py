@@ -221,7 +221,9 @@ class AnswerDecoder:
                 sure.append(c if alts else 1.0)
                 mates.append(alts)
             # Only wordings the model has tokens for: it does not spell a word it has never seen.
-            paths = tuple(tuple(a for a in alts if all(w in index for w in a[1])) for alts in phrase_paths(pieces))
+            paths = tuple(tuple(a for a in alts if all(w in index for w in a[1])
+                                and not (a[2] == 1 and len(a[1]) == 1 and index[a[1][0]] in mates[k]))
+                          for k, alts in enumerate(phrase_paths(pieces)))
             found = (pieces, tuple(sure), tuple(mates), paths)
             with _SHARED_LOCK:
                 _WORDS[key] = found
@@ -262,7 +264,8 @@ class AnswerDecoder:
             return
         said = said + (ref,)
         end, options = self.plan.after(ref, said)
-        close = CLOSE_SHARE if self.plan.units[ref].kind in CLOSE_KINDS else 0.0
+        # A closing line only where there is nothing more to say, so a greedy answer stops as it did.
+        close = CLOSE_SHARE if end >= 1.0 and self.plan.units[ref].kind in CLOSE_KINDS else 0.0
         self._add(hyps, (END, 0, 0, 0, ()), weight * end * (1.0 - close))
         for c in range(len(CLOSINGS) if close else 0):
             self._add(hyps, (CLOSE, c, START, 0, ()), weight * end * close / len(CLOSINGS))

@@ -12,6 +12,8 @@ Example:
     >>> pieces = pretokenize("Roots soak up water, and they do not stop.")
     >>> [(pieces[k], alt) for k, alt in enumerate(paths(pieces)) if alt]
     [(' soak', ((0.3, (' absorb',), 2),)), (',', ((0.3, (' and',), 2),)), (' do', ((0.3, (' don', "'t"), 2),))]
+    >>> [(k, alt) for k, alt in enumerate(paths(pretokenize("It grows so that it can eat."))) if alt]
+    [(3, ((0.3, (' it',), 2),))]
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def paths(pieces: list[str]) -> tuple[tuple[tuple[float, tuple[str, ...], int], 
     (probability, pre-tokens said instead, how many of the sentence's pre-tokens they replace)."""
     table = load_paraphrases()
     longest = max((len(k) for k in table), default=0)
-    out = []
+    out: list[list[tuple[float, tuple[str, ...], int]]] = []
+    later: list[tuple[int, float, tuple[str, ...], int]] = []
     for k, piece in enumerate(pieces):
         found: list[tuple[float, tuple[str, ...], int]] = []
         if piece == "," and 0 < k < len(pieces) - 1 and (pieces[k + 1] in COMMA_JOINS or _after_intro(pieces, k)):
@@ -71,10 +74,21 @@ def paths(pieces: list[str]) -> tuple[tuple[tuple[float, tuple[str, ...], int], 
             for n in range(min(longest, len(pieces) - k), 0, -1):
                 others = table.get(tuple(pieces[k:k + n]))
                 if others:
-                    found += [(P_PHRASE / len(others), other, n) for other in others]
+                    later += [(k, P_PHRASE / len(others), other, n) for other in others]
                     break
-        out.append(tuple(found))
-    return tuple(out)
+        out.append(found)
+    for k, p, other, n in later:
+        # The words a wording shares with the phrase's start are said either way: it branches where
+        # they differ ("so that" / "so" leaves out "that", whatever comes after it).
+        j = 0
+        while j < min(n, len(other)) and other[j] == pieces[k + j]:
+            j += 1
+        if j == len(other):
+            if k + n >= len(pieces):
+                continue
+            other, n = other + (pieces[k + n],), n + 1
+        out[k + j].append((p, other[j:], n - j))
+    return tuple(tuple(found) for found in out)
 
 
 def _after_intro(pieces: list[str], k: int) -> bool:
