@@ -1,5 +1,5 @@
 # Two commands set up everything on a fresh machine that has Python 3.11 and make:
-#   make lab    JupyterLab on notebooks/, talking to the embedded local server (no key, no network)
+#   make lab    JupyterLab on notebooks/, talking to the embedded local server (no OpenAI key, no network)
 #   make test   the whole test suite
 #   make lab UPSTREAM=http://127.0.0.1:11434/v1   the same, with a real engine answering (gateway mode)
 PYTHON ?= python3
@@ -33,9 +33,13 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[lab,test]"
 	touch $@ $(VENV)/.lab-installed
 
+# The local server takes only this run's random key; the server and the kernels read it from the environment
+# (never the command line, which other users of the machine can see).
 lab: $(VENV)/.lab-installed
 	@echo "Starting the local server at $(LOCAL_URL) and JupyterLab on notebooks/ (the URL to open follows)."
-	@$(VENV)/bin/jupyter-api-kit serve --port $(PORT) $(SERVE_FLAGS) & server=$$!; \
+	@JUPYTER_API_KIT_LOCAL_KEY=$$($(PY) -c 'import secrets; print("sk-local-" + secrets.token_urlsafe(32))'); \
+	export JUPYTER_API_KIT_LOCAL_KEY; \
+	$(VENV)/bin/jupyter-api-kit serve --port $(PORT) $(SERVE_FLAGS) & server=$$!; \
 	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
 	cd notebooks && JUPYTER_API_KIT_LOCAL_URL=$(LOCAL_URL) \
 		JUPYTER_CONFIG_PATH=$(LAB_CONFIG_PATH)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \

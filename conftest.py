@@ -21,7 +21,7 @@ import pytest
 
 # Tests never reach the real API, and never read or write the user's data directory.
 for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_ADMIN_KEY",
-              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_DB"):
+              "JUPYTER_API_KIT_LOCAL_URL", "JUPYTER_API_KIT_LOCAL_KEY", "JUPYTER_API_KIT_DB"):
     os.environ.pop(_name, None)
 
 _NEEDS_APP = re.compile(r"\bapp\b")

@@ -24,7 +24,7 @@ import time
 
 import requests
 
-from benchmarks.server_process import served
+from benchmarks.server_process import HEADERS, KEY, served
 
 ROUNDS = 15
 QUESTION = "Why is the sky blue?"
@@ -81,13 +81,14 @@ def run(rounds: int = ROUNDS) -> list[dict]:
     from jupyter_api_kit.magics import load_ipython_extension, unload_ipython_extension
 
     with tempfile.TemporaryDirectory() as data_dir, served(data_dir=data_dir) as url:
-        saved_env = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "JUPYTER_API_KIT_DATA_DIR")}
-        os.environ.update(OPENAI_BASE_URL=url, JUPYTER_API_KIT_DATA_DIR=data_dir)
+        saved_env = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "JUPYTER_API_KIT_DATA_DIR")}
+        os.environ.update(OPENAI_BASE_URL=url, OPENAI_API_KEY=KEY, JUPYTER_API_KIT_DATA_DIR=data_dir)
         shell = InteractiveShell.instance()
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 load_ipython_extension(shell)
             session = requests.Session()
+            session.headers.update(HEADERS)
             _cell_first_token(shell, 0)  # warm both paths: model loading is not what is measured
             _raw_first_token(session, url, 0)
             subject, baseline = [], []

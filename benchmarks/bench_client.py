@@ -14,7 +14,7 @@ import time
 
 import requests
 
-from benchmarks.server_process import served
+from benchmarks.server_process import HEADERS, KEY, served
 
 CALLS = 3000
 WARMUP = 100
@@ -62,12 +62,13 @@ def run() -> list[dict]:
     from jupyter_api_kit.client import Client
 
     with served() as url:
-        client = Client(base_url=url, max_retries=0)
+        client = Client(base_url=url, api_key=KEY, max_retries=0)
         created = client.chat.completions.create(model="local-ngram", store=True, max_completion_tokens=2,
                                                  messages=[{"role": "user", "content": "benchmark"}])
         cid = created.id
         session = requests.Session()
-        official = openai.OpenAI(base_url=url, api_key="unused", max_retries=0)
+        session.headers.update(HEADERS)
+        official = openai.OpenAI(base_url=url, api_key=KEY, max_retries=0)
 
         def subject(i):
             client.chat.completions.update(cid, metadata={"i": str(i)})
@@ -100,7 +101,7 @@ def _own_overhead(url: str, cid: str, body: bytes) -> dict:
     """Per-call time of the client's and of bare requests' own Python, with the network taken away."""
     from jupyter_api_kit.client import Client
 
-    client = Client(base_url=url, max_retries=0)
+    client = Client(base_url=url, api_key=KEY, max_retries=0)
     session = requests.Session()
     for s in (client.transport.session, session):
         s.mount("http://", CannedAdapter(body))

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.bench_client import _median_call
-from benchmarks.server_process import served
+from benchmarks.server_process import HEADERS, served
 
 CALLS = 150
 STREAMS = 60
@@ -41,7 +41,7 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as work, litellm_proxy(Path(work)) as engine, \
             served(args=("--upstream", engine.base_url, "--upstream-key-env", KEY_ENV),
                    env_extra={KEY_ENV: engine.key}) as url:
-        http = httpx.Client(timeout=60)
+        http = httpx.Client(timeout=60, headers=HEADERS)  # the gateway's key; direct calls send the engine's
         direct_headers = {"Authorization": f"Bearer {engine.key}"}
 
         def gateway(i):

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from benchmarks.server_process import served
+from benchmarks.server_process import KEY, served
 
 FILES = 200
 SEARCHES = 20
@@ -112,7 +112,7 @@ def run() -> list[dict]:
     texts, queries = _texts(), _queries()
     with tempfile.TemporaryDirectory() as data_dir:
         with served(data_dir) as url:
-            client = Client(base_url=url, max_retries=0)
+            client = Client(base_url=url, api_key=KEY, max_retries=0)
             _upload_round(client, texts[:5])  # warm up: connections, model loading
             subject, uploads = [], []
             for _ in range(ROUNDS):

@@ -38,7 +38,7 @@ def run(repeat: int = 20) -> list[dict]:
 
     server = start_local_server(db=":memory:")
     try:
-        client = Client(base_url=server.base_url, max_retries=0)
+        client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
         tutor = client.assistants.create(model="local-ngram", instructions=INSTRUCTIONS, temperature=0)
         messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": PROMPT}]
 

@@ -121,7 +121,7 @@ def run(repeat: int = 3) -> list[dict]:
         db_path = Path(tmp) / "usage.db"
         fill(db_path)
         with start_local_server(db=db_path, admin_key=ADMIN_KEY) as server, \
-                Client(base_url=server.base_url, admin_key=ADMIN_KEY, max_retries=0) as client:
+                Client(base_url=server.base_url, api_key=server.api_key, admin_key=ADMIN_KEY, max_retries=0) as client:
             for label, group_by in GROUPS.items():
                 assert _same(subject(client, group_by), baseline(db_path, group_by)), label
                 subject_s = _best_of(lambda: subject(client, group_by), repeat)

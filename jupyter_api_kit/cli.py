@@ -2,6 +2,8 @@
 
 Example:
     $ jupyter-api-kit serve --port 8765 --db :memory:
+    jupyter-api-kit: API key for this run (send it as Authorization: Bearer KEY): sk-local-...
+    jupyter-api-kit: admin key for this run (organization endpoints): sk-admin-...
     http://127.0.0.1:8765/v1
     $ jupyter-api-kit serve --upstream http://127.0.0.1:11434/v1 --upstream-model-map fast=llama3.2:1b
     jupyter-api-kit: gateway to http://127.0.0.1:11434/v1 (no key): its models answer beside the local ones
@@ -14,6 +16,8 @@ import argparse
 import os
 import sys
 
+from jupyter_api_kit.config import LOCAL_KEY_ENV
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jupyter-api-kit", description="jupyter_api_kit command line")
@@ -22,7 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     serve.add_argument("--db", default=None, help="SQLite file, or :memory: (default: the user data directory)")
-    serve.add_argument("--api-key", default=None, help="require this key on every request")
+    serve.add_argument("--api-key", default=None, help="require this key on every request (default: "
+                       f"{LOCAL_KEY_ENV}, else a new one printed at start); other users of this machine can see "
+                       f"command lines, so prefer {LOCAL_KEY_ENV}")
+    serve.add_argument("--open", dest="open_access", action="store_true",
+                       help="take requests with any key or none, as a server for this machine's users alike "
+                       "(loopback only)")
     serve.add_argument("--admin-key", default=None, help="admin key of the organization endpoints (default: "
                        "OPENAI_ADMIN_KEY, else a new one printed at start)")
     serve.add_argument("--upstream", metavar="URL", default=None,
@@ -68,6 +77,21 @@ def _gateway(args):
     return gateway
 
 
+def _api_key(args) -> tuple[str | None, str | None]:
+    """The key the server will require: --api-key, else $JUPYTER_API_KIT_LOCAL_KEY, else a new one; None
+    with --open. With it, the line to print at start: the new key, or what --open means."""
+    from jupyter_api_kit.local.server import server_key
+
+    chosen = args.api_key or os.environ.get(LOCAL_KEY_ENV) or None
+    if args.open_access:
+        if args.api_key:
+            raise ValueError("--open and --api-key exclude each other: an open server takes any key")
+        return None, ("--open: any process on this machine, other users' included, can use this server and read "
+                      "what it stores")
+    key = server_key(chosen, False)
+    return key, None if chosen else f"API key for this run (send it as Authorization: Bearer KEY): {key}"
+
+
 def main(argv=None) -> int:
     """Run the `jupyter-api-kit` command with `argv` (default: the process arguments) and return its
     exit status: 0 after `serve` stops, 1 when the port cannot be used, 2 for a refused setting (an
@@ -75,7 +99,7 @@ def main(argv=None) -> int:
     prints its URL when ready.
 
     Example:
-        >>> main(["serve", "--host", "0.0.0.0"])       # no --api-key: refused before binding
+        >>> main(["serve", "--host", "0.0.0.0", "--open"])       # open to the network: refused before binding
         2
         >>> main(["serve", "--upstream", "http://127.0.0.1:11434/v1", "--upstream-model-map", "oops"])
         2
@@ -86,11 +110,14 @@ def main(argv=None) -> int:
         from jupyter_api_kit.local.server import check_bind, serve_forever
 
         try:
-            check_bind(args.host, args.api_key)
+            api_key, notice = _api_key(args)
+            check_bind(args.host, api_key)
             upstream = _gateway(args)
         except ValueError as exc:
             print(f"jupyter-api-kit: {exc}", file=sys.stderr)
             return 2
+        if notice:
+            print(f"jupyter-api-kit: {notice}", file=sys.stderr)
 
         admin_key = args.admin_key or os.environ.get("OPENAI_ADMIN_KEY")
         if not admin_key:
@@ -103,7 +130,7 @@ def main(argv=None) -> int:
             print(url, flush=True)
 
         try:
-            serve_forever(args.host, args.port, args.db, args.api_key, on_ready=ready, admin_key=admin_key,
+            serve_forever(args.host, args.port, args.db, api_key, on_ready=ready, admin_key=admin_key,
                           upstream=upstream, assistants=args.assistants)
         except OSError as exc:
             print(f"jupyter-api-kit: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)

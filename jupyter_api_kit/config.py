@@ -11,7 +11,8 @@
 With neither a key nor a base URL the embedded local server is used. The user data directory
 (local database, remembered threads) is `JUPYTER_API_KIT_DATA_DIR` or the platform's user data dir; the
 cache directory (files that can be fetched again) is `JUPYTER_API_KIT_CACHE_DIR` or the platform's user
-cache dir.
+cache dir. Both are private to their owner (0700), and so is every file the toolkit writes (0600):
+on a shared machine other users can read neither.
 
 Example:
     >>> s = Settings.resolve(api_key="sk-test", base_url="http://localhost:1/v1/", env={})
@@ -23,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,12 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 DATA_DIR_ENV = "JUPYTER_API_KIT_DATA_DIR"
 CACHE_DIR_ENV = "JUPYTER_API_KIT_CACHE_DIR"
 LOCAL_URL_ENV = "JUPYTER_API_KIT_LOCAL_URL"
+#: the key of the local server named by LOCAL_URL_ENV (`make lab` sets both for its kernels)
+LOCAL_KEY_ENV = "JUPYTER_API_KIT_LOCAL_KEY"
+#: modes of what the toolkit writes: readable by its owner only
+PRIVATE_DIR_MODE, PRIVATE_FILE_MODE = 0o700, 0o600
+
+log = logging.getLogger("jupyter_api_kit")
 
 
 def data_dir() -> Path:
@@ -61,7 +69,45 @@ def _user_dir(env_name: str, platform_kind: str) -> Path:
         import platformdirs
 
         path = Path(getattr(platformdirs, platform_kind)("jupyter-api-kit", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    return private_dir(path, tighten=True)
+
+
+def private_dir(path: str | Path, *, tighten: bool = False) -> Path:
+    """`path` as a directory only its owner can open: made with mode 0700 when missing (parents too);
+    with `tighten`, an existing one that others could read is narrowed to 0700, with a one-line notice.
+
+    Example:
+        >>> import tempfile
+        >>> root = Path(tempfile.mkdtemp())
+        >>> oct(private_dir(root / "a" / "b").stat().st_mode & 0o777), oct((root / "a").stat().st_mode & 0o777)
+        ('0o700', '0o700')
+    """
+    path = Path(path)
+    if not path.is_dir():
+        for missing in reversed([p for p in [path, *path.parents] if not p.exists()]):
+            missing.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+            missing.chmod(PRIVATE_DIR_MODE)  # in case the umask took bits away from mkdir's mode
+    elif tighten and path.stat().st_mode & 0o077:
+        wide = path.stat().st_mode & 0o777
+        path.chmod(PRIVATE_DIR_MODE)
+        log.warning("jupyter-api-kit: %s was readable by other users (mode %s); it is now 0700", path, oct(wide))
+    return path
+
+
+def private_file(path: str | Path) -> Path:
+    """`path` as a file only its owner can read: created empty with mode 0600 when missing (its folder
+    as `private_dir`), narrowed to 0600 when it exists. Files written through this path keep the mode.
+
+    Example:
+        >>> import tempfile
+        >>> oct(private_file(Path(tempfile.mkdtemp()) / "x" / "f.db").stat().st_mode & 0o777)
+        '0o600'
+    """
+    path = Path(path)
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    if path.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+        path.chmod(PRIVATE_FILE_MODE)
     return path
 
 

@@ -2,7 +2,7 @@
 
 Typical use::
 
-    lab = start_jupyterlab(root_dir, env=lab_env(tmp_path, local_url), log_path=tmp_path / "lab.log")
+    lab = start_jupyterlab(root_dir, env=lab_env(tmp_path, local_url, local_key), log_path=tmp_path / "lab.log")
     try:
         with sync_playwright() as pw:
             browser = launch_chromium(pw)
@@ -61,7 +61,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def lab_env(tmp_path: Path, local_url: str) -> dict:
+def lab_env(tmp_path: Path, local_url: str, local_key: str | None = None) -> dict:
     """The environment for JupyterLab and its kernels: the test's local server, and every Jupyter,
     IPython and toolkit directory inside `tmp_path`, so the user's own settings neither leak in nor change."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
@@ -78,6 +78,8 @@ def lab_env(tmp_path: Path, local_url: str) -> dict:
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env["JUPYTER_API_KIT_LOCAL_URL"] = local_url
+    if local_key:
+        env["JUPYTER_API_KIT_LOCAL_KEY"] = local_key  # as `make lab` gives its kernels the server's key
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("JUPYTER_API_KIT_DB", None)
     return env

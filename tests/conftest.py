@@ -68,7 +68,7 @@ def client(server, recorder):
     """A client of the session server whose every request and response is checked against the contract."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=server.base_url, max_retries=0)
+    c = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()

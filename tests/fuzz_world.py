@@ -4,7 +4,7 @@ per operation (small, and rich with nested structures) for the fuzz cases to bre
 Body and query cases aimed at real objects get past the path lookup to the validation behind it.
 
 Example:
-    >>> w = build_world(server.base_url, ADMIN_KEY, self_signed_pem("fuzz"))   # doctest: +SKIP
+    >>> w = build_world(server.base_url, ADMIN_KEY, self_signed_pem("fuzz"), server.api_key)   # doctest: +SKIP
     >>> sorted(w)[:3]                                                           # doctest: +SKIP
     ['action_run', 'action_thread', 'api_key']
 """
@@ -70,12 +70,13 @@ def eval_source() -> dict:
 
 
 class _Caller:
-    def __init__(self, base_url: str, admin_key: str):
-        self.base_url, self.admin_key = base_url, admin_key
+    def __init__(self, base_url: str, admin_key: str, api_key: str | None):
+        self.base_url, self.admin_key, self.api_key = base_url, admin_key, api_key
         self.session = requests.Session()
 
     def __call__(self, method: str, path: str, *, admin: bool = False, **kwargs) -> dict:
-        headers = {"Authorization": f"Bearer {self.admin_key}"} if admin else {}
+        key = self.admin_key if admin else self.api_key
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         r = self.session.request(method, self.base_url + path, headers=headers, timeout=60, **kwargs)
         assert r.status_code < 300, f"building the fuzz world: {method} {path} -> {r.status_code} {r.text[:300]}"
         return r.json()
@@ -89,9 +90,10 @@ class _Caller:
             time.sleep(0.05)
 
 
-def build_world(base_url: str, admin_key: str, certificate_pem: str) -> dict[str, str]:
-    """Make one object of every kind a path names; returns kind -> id."""
-    call, w = _Caller(base_url, admin_key), {}
+def build_world(base_url: str, admin_key: str, certificate_pem: str, api_key: str | None) -> dict[str, str]:
+    """Make one object of every kind a path names (sending `api_key`, or `admin_key` where only it opens
+    the route); returns kind -> id."""
+    call, w = _Caller(base_url, admin_key, api_key), {}
     upload = {"purpose": "assistants"}
     w["file"] = call("POST", "/files", files={"file": ("atlas.txt", ATLAS.encode())}, data=upload)["id"]
     batch_file = call("POST", "/files", files={"file": ("more.txt", ATLAS.encode())}, data=upload)["id"]

@@ -29,7 +29,7 @@ def admin(org_server, recorder):
     """Our client with the admin key; every request and response is validated by `recorder`."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=org_server.base_url, admin_key=ADMIN_KEY, max_retries=0)
+    c = Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=ADMIN_KEY, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
@@ -49,7 +49,7 @@ def sdk(org_server, contract_or_none):
         checked.append((response.request.method, response.request.url.path, response.status_code))
 
     http = httpx.Client(event_hooks={"response": [check]})
-    client = openai.OpenAI(base_url=org_server.base_url, api_key="unused", admin_api_key=ADMIN_KEY,
+    client = openai.OpenAI(base_url=org_server.base_url, api_key=org_server.api_key, admin_api_key=ADMIN_KEY,
                            http_client=http, max_retries=0)
     client.checked = checked
     yield client

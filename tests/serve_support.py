@@ -5,20 +5,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 import httpx
 import requests
 
 
+class Served(NamedTuple):
+    """A `jupyter-api-kit serve` process: where it answers and the key it takes."""
+
+    base_url: str
+    api_key: str
+
+
 @contextlib.contextmanager
 def serve_process(data_dir, *args: str):
-    """Run `jupyter-api-kit serve --port 0 --db :memory: ARGS` with its files under `data_dir`;
-    yields its base URL once it answers, and stops it (SIGTERM to its process group) after."""
-    env = {**os.environ, "JUPYTER_API_KIT_DATA_DIR": str(data_dir)}
+    """Run `jupyter-api-kit serve --port 0 --db :memory: ARGS` with its files under `data_dir` and a
+    new key in `JUPYTER_API_KIT_LOCAL_KEY` (as `make lab` gives it); yields `Served(base_url, api_key)`
+    once it answers, and stops it (SIGTERM to its process group) after."""
+    key = f"sk-local-{secrets.token_urlsafe(32)}"
+    env = {**os.environ, "JUPYTER_API_KIT_DATA_DIR": str(data_dir), "JUPYTER_API_KIT_LOCAL_KEY": key}
     proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:",
                              *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
                             start_new_session=True)
@@ -27,13 +38,13 @@ def serve_process(data_dir, *args: str):
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"{url}/models", timeout=1)
+                requests.get(f"{url}/models", headers={"Authorization": f"Bearer {key}"}, timeout=1)
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        yield url
+        yield Served(url, key)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)

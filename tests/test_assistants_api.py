@@ -85,7 +85,7 @@ def test_unknown_ids_and_refused_tools(client):
 ])
 def test_bad_bodies_are_one_line_400s(server, body, param):
     # Raw HTTP: these bodies break the contract on purpose, so no contract-checked client sends them.
-    r = requests.post(f"{server.base_url}/assistants", json=body, timeout=10)
+    r = requests.post(f"{server.base_url}/assistants", json=body, timeout=10, headers=server.headers)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["param"] == param and "\n" not in error["message"] and error["type"] == "invalid_request_error"
@@ -93,7 +93,7 @@ def test_bad_bodies_are_one_line_400s(server, body, param):
 
 def test_modify_rejects_null_model_and_leaves_assistant_unchanged(server, client):
     a = client.assistants.create(model="local-ngram", name="keep")
-    r = requests.post(f"{server.base_url}/assistants/{a.id}", json={"model": None, "name": "changed"}, timeout=10)
+    r = requests.post(f"{server.base_url}/assistants/{a.id}", json={"model": None, "name": "changed"}, timeout=10, headers=server.headers)
     assert r.status_code == 400 and r.json()["error"]["param"] == "model"
     assert client.assistants.retrieve(a.id).name == "keep"
 

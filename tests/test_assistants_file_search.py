@@ -153,7 +153,7 @@ def test_create_and_run_with_a_new_store(openai_client, station_store):
 ])
 def test_bad_file_search_settings_are_one_line_400s(server, contract, path, body, param, words):
     # Sent as raw HTTP: some of these bodies break the description, which the SDK's checked client refuses.
-    answer = requests.post(server.base_url + path, json=body, timeout=30)
+    answer = requests.post(server.base_url + path, json=body, timeout=30, headers=server.headers)
     assert answer.status_code == 400
     contract.validate_body("POST", path, answer.json(), 400)
     error = answer.json()["error"]

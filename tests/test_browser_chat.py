@@ -48,11 +48,11 @@ def local_server(tmp_path):
     handle.stop()
 
 
-def make_lab_env(tmp_path: Path, local_url: str) -> dict:
+def make_lab_env(tmp_path: Path, local_url: str, local_key: str) -> dict:
     """The test environment, but with the news settings the suite usually writes taken away and the
     project's page config on `JUPYTER_CONFIG_PATH`, as `make lab` sets it; the copy also exposes the
     application object to the page, so the test can read the notebook model."""
-    env = lab_env(tmp_path, local_url)
+    env = lab_env(tmp_path, local_url, local_key)
     (Path(env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "apputils-extension" /
      "notification.jupyterlab-settings").unlink()
     config = tmp_path / "project-jupyter-config"
@@ -91,7 +91,7 @@ def test_hover_stream_save_reopen(chromium, local_server, tmp_path):
 
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    lab = start_jupyterlab(root, make_lab_env(tmp_path, local_server.base_url), log_path=tmp_path / "lab.log")
+    lab = start_jupyterlab(root, make_lab_env(tmp_path, local_server.base_url, local_server.api_key), log_path=tmp_path / "lab.log")
     page = None
     try:
         page_html = requests.get(f"{lab.base_url}lab", params={"token": lab.token}, timeout=30).text

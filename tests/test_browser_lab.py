@@ -60,7 +60,7 @@ def test_quickstart_panel_saves_metadata_from_the_browser(chromium, local_server
     root = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     assert (root / QUICKSTART).exists(), "notebooks/quickstart.ipynb is missing"
-    lab = start_jupyterlab(root, lab_env(tmp_path, local_server.base_url), log_path=tmp_path / "jupyterlab.log")
+    lab = start_jupyterlab(root, lab_env(tmp_path, local_server.base_url, local_server.api_key), log_path=tmp_path / "jupyterlab.log")
     new_value = f"retagged-{uuid.uuid4().hex[:6]}"
     page = None
     try:
@@ -85,7 +85,7 @@ def test_quickstart_panel_saves_metadata_from_the_browser(chromium, local_server
                 value_box.fill(new_value)
                 page.locator("button.jak-save").first.click()  # the class is on the <button> itself
 
-                with Client(base_url=local_server.base_url, max_retries=0) as client:
+                with Client(base_url=local_server.base_url, api_key=local_server.api_key, max_retries=0) as client:
                     stored, deadline = None, time.monotonic() + 20
                     while time.monotonic() < deadline:
                         stored = client.chat.completions.retrieve(completion_id).metadata

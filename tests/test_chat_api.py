@@ -160,15 +160,15 @@ def test_server_refuses_bad_metadata_with_400(server, metadata):
     import requests
 
     created = requests.post(f"{server.base_url}/chat/completions", json={
-        "model": "local-ngram", "messages": USER, "store": True, "max_completion_tokens": 2}).json()
+        "model": "local-ngram", "messages": USER, "store": True, "max_completion_tokens": 2}, headers=server.headers).json()
     for url, body in ((f"{server.base_url}/chat/completions/{created['id']}", {"metadata": metadata}),
                       (f"{server.base_url}/chat/completions", {"model": "local-ngram", "messages": USER,
                                                                "metadata": metadata})):
-        r = requests.post(url, json=body)
+        r = requests.post(url, json=body, headers=server.headers)
         assert r.status_code == 400, r.text
         err = r.json()["error"]
         assert err["type"] == "invalid_request_error" and err["param"].startswith("metadata") and err["message"]
-    assert requests.get(f"{server.base_url}/chat/completions/{created['id']}").json()["metadata"] == {}
+    assert requests.get(f"{server.base_url}/chat/completions/{created['id']}", headers=server.headers).json()["metadata"] == {}
 
 
 def test_unknown_ids_are_404(client):
@@ -196,7 +196,7 @@ def test_unknown_ids_are_404(client):
 def test_invalid_parameters_are_400_naming_the_parameter(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/chat/completions", json=body)
+    r = requests.post(f"{server.base_url}/chat/completions", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -206,7 +206,7 @@ def test_garbage_bodies_never_500(server):
 
     for raw in (b"", b"{", b"[]", b"null", b"\xff\xfe", b'{"model": 1, "messages": [1]}'):
         r = requests.post(f"{server.base_url}/chat/completions", data=raw,
-                          headers={"content-type": "application/json"})
+                          headers={**server.headers, "content-type": "application/json"})
         assert r.status_code == 400, (raw, r.text)
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
 

@@ -20,12 +20,10 @@ from IPython.core.interactiveshell import InteractiveShell
 from jupyter_api_kit.client import Client
 from tests.test_magics import Notebook, _forget_settings, _load
 
-SECRET = "sk-front-test-secret-0123456789"
-
-
 @pytest.fixture()
 def front(server, recorder, monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)  # the server's key: it must not show anywhere
     monkeypatch.setenv("JUPYTER_API_KIT_DATA_DIR", str(tmp_path))
     shell = InteractiveShell.instance()
     _forget_settings(shell)
@@ -83,8 +81,7 @@ def test_several_choices_with_logprobs_side_by_side(front):
 
 # --- provenance ----------------------------------------------------------------------------------------
 
-def test_each_output_says_where_it_came_from_and_never_the_key(front, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)  # the local server takes any key; it must not show anywhere
+def test_each_output_says_where_it_came_from_and_never_the_key(front, server):
     run = front.run("%%chat -m local-ngram -t 0.4 --seed 9 --max-tokens 8 --store --metadata topic=prov -o r\n"
                     "Tell me about comets.\n")
     assert run.error is None, run.stdout
@@ -99,13 +96,12 @@ def test_each_output_says_where_it_came_from_and_never_the_key(front, monkeypatc
     assert p["cost_usd"] > 0 and p["latency_s"] > 0 and p["first_token_s"] <= p["latency_s"]
     assert p["server"] == {"kind": "other", "base_url": front.chat.connection.client.base_url}
     assert p["replayed"] is False and p["cell"] == front.shell.execution_count
-    assert SECRET not in json.dumps(run.published, default=str)
+    assert server.api_key not in json.dumps(run.published, default=str)
 
 
 # --- replay ----------------------------------------------------------------------------------------------
 
-def test_replay_answers_an_identical_request_from_the_cache(front, tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+def test_replay_answers_an_identical_request_from_the_cache(front, tmp_path, server):
     front.run('%config ChatMagics.cache = "replay"')
     cell = f"%%chat --new --seed 5 --max-tokens 10 -o r\nWhat is a nebula? {fresh()}\n"
     first = front.run(cell)
@@ -125,7 +121,7 @@ def test_replay_answers_an_identical_request_from_the_cache(front, tmp_path, mon
     assert first.data("text/markdown")[-1] == again.data("text/markdown")[-1]
     # the file: owner-only, and no key in it
     db = tmp_path / "replay.db"
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600 and SECRET.encode() not in db.read_bytes()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600 and server.api_key.encode() not in db.read_bytes()
 
 
 def test_a_different_request_is_not_replayed_and_record_refreshes(front):
@@ -165,7 +161,7 @@ def test_client_cache_for_code(server, tmp_path):
     body = {"model": "local-ngram", "seed": 2, "max_completion_tokens": 6,
             "messages": [{"role": "user", "content": f"Name a planet {fresh()}"}]}
     sent = []
-    with Client(base_url=server.base_url, max_retries=0, cache=ReplayCache(tmp_path / "r.db")) as client:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0, cache=ReplayCache(tmp_path / "r.db")) as client:
         client.transport.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request.url))
         first = client.chat.completions.create(**body)
         second = client.chat.completions.create(**body)
@@ -177,7 +173,7 @@ def test_client_cache_for_code(server, tmp_path):
         client.chat.completions.create(**body)
         assert len(sent) == 3
     with pytest.raises(ValueError, match="cache must be one of off, replay, record"):
-        Client(base_url=server.base_url, cache="sometimes")
+        Client(base_url=server.base_url, api_key=server.api_key, cache="sometimes")
 
 
 # --- the meter, the budget and the history ------------------------------------------------------------------
@@ -253,7 +249,7 @@ def test_prices_come_from_the_shared_table_and_can_be_overridden(front, tmp_path
 def test_answers_recorded_by_code_replay_in_cells_with_their_provenance(front, server):
     front.run('%config ChatMagics.cache = "replay"')
     text = f"Name a moon {fresh()}"
-    with Client(base_url=server.base_url, max_retries=0, cache="replay") as client:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0, cache="replay") as client:
         recorded = client.chat.completions.create(model="local-ngram", seed=1, max_completion_tokens=5,
                                                   messages=[{"role": "user", "content": text}])
     sent = len(front.posts())

@@ -18,7 +18,7 @@ from jupyter_api_kit.widgets import ChatPanel
 
 @pytest.fixture()
 def sent_client(server, recorder):
-    client = Client(base_url=server.base_url, max_retries=0)
+    client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     client.sent = []
 
     def remember(response, *args, **kwargs):
@@ -119,6 +119,7 @@ def test_the_panel_shares_the_magics_connection_meter_and_budget(server, monkeyp
     from jupyter_api_kit.magics import load_ipython_extension
 
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
     shell = InteractiveShell.instance()
     with contextlib.redirect_stdout(io.StringIO()):
         load_ipython_extension(shell)

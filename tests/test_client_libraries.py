@@ -65,7 +65,7 @@ def checked(contract):
 
 def agent_model(server, checked):
     http = httpx.AsyncClient(event_hooks={"response": [checked[2]]})
-    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
     return OpenAIChatModel("local-ngram", provider=OpenAIProvider(openai_client=client))
 
 
@@ -100,7 +100,7 @@ def test_pydantic_ai_agent_tool_loop_ends(server, checked):
 
 def test_instructor_nested_models_in_tool_and_json_modes(server, checked):
     http = httpx.Client(event_hooks={"response": [checked[1]]})
-    base = openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    base = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
     messages = [{"role": "user", "content": "Plan a 4 day trip through Porto, Lisbon and Faro."}]
     for mode in (instructor.Mode.TOOLS, instructor.Mode.JSON, instructor.Mode.JSON_SCHEMA):
         client = instructor.from_openai(base, mode=mode)
@@ -114,7 +114,7 @@ def test_instructor_nested_models_in_tool_and_json_modes(server, checked):
 
 def test_langchain_structured_output_and_tool_binding(server, checked):
     http = httpx.Client(event_hooks={"response": [checked[1]]})
-    llm = langchain_openai.ChatOpenAI(model="local-ngram", base_url=server.base_url, api_key="unused",
+    llm = langchain_openai.ChatOpenAI(model="local-ngram", base_url=server.base_url, api_key=server.api_key,
                                       http_client=http, max_retries=0, temperature=0)
     for method in ("json_schema", "function_calling", "json_mode"):
         prompt = "Plan a 2 day trip through Ghent and Bruges."

@@ -65,7 +65,7 @@ def test_run_timeouts_are_wait_timeouts():
 def test_a_fine_tuning_job_followed_past_its_timeout_raises_wait_timeout(fresh_server):
     examples = [{"messages": [{"role": "user", "content": f"Question {i}?"},
                               {"role": "assistant", "content": f"Answer number {i}."}]} for i in range(10)]
-    with Client(base_url=fresh_server.base_url, max_retries=0) as client:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as client:
         training = client.files.create(file=("train.jsonl", "\n".join(map(json.dumps, examples)).encode()),
                                        purpose="fine-tune")
         job = client.fine_tuning.jobs.create(model="local-ngram", training_file=training.id,
@@ -95,6 +95,7 @@ def test_a_client_of_the_embedded_server_is_handed_its_admin_key(tmp_path):
 
 def test_a_shared_external_local_server_lends_no_admin_key(server, monkeypatch):
     monkeypatch.setenv("JUPYTER_API_KIT_LOCAL_URL", server.base_url)
+    monkeypatch.setenv("JUPYTER_API_KIT_LOCAL_KEY", server.api_key)
     with Client(max_retries=0) as client:
         assert client.base_url == server.base_url and not client.transport.can_call_admin
         with pytest.raises(ConfigurationError, match="need an admin key"):

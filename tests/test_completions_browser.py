@@ -45,7 +45,7 @@ def bserver():
 @pytest.fixture(scope="module")
 def seeded(bserver):
     """Ids of SEEDED stored completions, oldest first, all tagged `batch=BATCH`."""
-    with Client(base_url=bserver.base_url, max_retries=0) as c:
+    with Client(base_url=bserver.base_url, api_key=bserver.api_key, max_retries=0) as c:
         ids = []
         for i in range(SEEDED):
             completion = c.chat.completions.create(
@@ -59,7 +59,7 @@ def seeded(bserver):
 
 @pytest.fixture()
 def client(bserver, recorder):
-    c = Client(base_url=bserver.base_url, max_retries=0)
+    c = Client(base_url=bserver.base_url, api_key=bserver.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
@@ -284,6 +284,7 @@ def test_unreachable_server_is_a_status_line():
 # -- defaults and imports -------------------------------------------------------------------------------
 def test_default_client_is_the_shared_local_server(bserver, monkeypatch):
     monkeypatch.setenv("JUPYTER_API_KIT_LOCAL_URL", bserver.base_url)
+    monkeypatch.setenv("JUPYTER_API_KIT_LOCAL_KEY", bserver.api_key)
     browser = CompletionsBrowser()
     assert browser.client.base_url == bserver.base_url and browser.status.startswith("Page 1:")
 

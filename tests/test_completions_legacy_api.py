@@ -148,7 +148,7 @@ def test_usage_is_recorded(server, client):
 def test_bad_requests_are_clear_400s(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/completions", json=body)
+    r = requests.post(f"{server.base_url}/completions", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -164,7 +164,7 @@ def test_client_checks(client):
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     c = oc.completions.create(model="local-ngram", prompt=PROMPT, max_tokens=10, logprobs=2, echo=True, seed=1)
     contract.validate_body("POST", "/completions", json.loads(c.model_dump_json(exclude_unset=True)))
     assert c.choices[0].text.startswith(PROMPT) and c.choices[0].logprobs.tokens

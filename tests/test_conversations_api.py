@@ -119,19 +119,19 @@ def test_bad_input_is_refused_before_sending_or_named_by_the_server(client, serv
     base = server.base_url
     for body, param in (({"metadata": {"topic": 3}}, "metadata.topic"), ({"items": "Hello"}, "items"),
                         ({"colour": "red"}, "colour"), ({"items": [{"role": "user"}]}, "items[0].content")):
-        r = requests.post(f"{base}/conversations", json=body, timeout=30)
+        r = requests.post(f"{base}/conversations", json=body, timeout=30, headers=server.headers)
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
     for body in ({}, {"metadata": []}):
-        r = requests.post(f"{base}/conversations/{conv.id}", json=body, timeout=30)
+        r = requests.post(f"{base}/conversations/{conv.id}", json=body, timeout=30, headers=server.headers)
         assert r.status_code == 400 and r.json()["error"]["param"] == "metadata", r.text
-    r = requests.get(f"{base}/conversations/{conv.id}/items", params={"limit": "many"}, timeout=30)
+    r = requests.get(f"{base}/conversations/{conv.id}/items", params={"limit": "many"}, timeout=30, headers=server.headers)
     assert r.json()["error"]["message"] == "Invalid type for 'limit': expected an integer, got 'many'."
 
 
 def test_client_threads_without_the_assistants_api_name_the_conversations_way(tmp_path, contract):
     with start_local_server(db=tmp_path / "local.db", data_dir=tmp_path, assistants=False) as bare:
         rec = contract.recorder()
-        with Client(base_url=bare.base_url, max_retries=0) as client:
+        with Client(base_url=bare.base_url, api_key=bare.api_key, max_retries=0) as client:
             client.transport.session.hooks["response"].append(rec)
             for call in (lambda: client.threads.create(), lambda: client.threads.retrieve("thread_1"),
                          lambda: client.assistants.list(), lambda: client.threads.runs.list("thread_1"),

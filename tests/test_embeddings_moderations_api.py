@@ -83,7 +83,7 @@ def test_langchain_embeddings_send_cl100k_ids_and_get_their_vectors(server, open
     http = checking_http(contract_or_none, violations)
     http.event_hooks["request"].append(lambda request: sent.append(json.loads(request.read())))
     embedder = langchain_openai.OpenAIEmbeddings(model="text-embedding-3-small", base_url=server.base_url,
-                                                 api_key="unused", http_client=http, max_retries=0,
+                                                 api_key=server.api_key, http_client=http, max_retries=0,
                                                  model_kwargs={"encoding_format": "float"})  # see above
     docs = embedder.embed_documents(["hello world", "The planets orbit the sun."])
     query = embedder.embed_query("hello world")
@@ -115,7 +115,7 @@ def test_base64_encoding(server):
     # The description types `embedding` as an array of numbers only, so this exchange is checked by hand.
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=server.base_url, max_retries=0) as c:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as c:
         floats = c.embeddings.create(model="local-embed", input=TEXTS[:2])
         packed = c.embeddings.create(model="local-embed", input=TEXTS[:2], encoding_format="base64")
         assert isinstance(packed.data[0].embedding, str)
@@ -159,7 +159,7 @@ def test_embedding_usage_is_recorded(server, client):
 def test_bad_embedding_requests_are_clear_400s(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/embeddings", json=body)
+    r = requests.post(f"{server.base_url}/embeddings", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param and r.json()["error"]["message"]
 
@@ -207,17 +207,17 @@ def test_bad_moderation_requests(client, server):
     import requests
 
     url = f"{server.base_url}/moderations"
-    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]})
+    image = requests.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "http://x/y.png"}}]}, headers=server.headers)
     assert image.status_code == 400 and "text only" in image.json()["error"]["message"]
-    assert requests.post(url, json={}).json()["error"]["param"] == "input"
-    assert requests.post(url, json={"input": 5}).status_code == 400
+    assert requests.post(url, json={}, headers=server.headers).json()["error"]["param"] == "input"
+    assert requests.post(url, json={"input": 5}, headers=server.headers).status_code == 400
     with pytest.raises(InvalidInputError):
         client.moderations.create(input=[])
 
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     # the SDK asks for base64 by default and decodes it
     e = oc.embeddings.create(model="local-embed", input=TEXTS, dimensions=128)
     assert len(e.data) == 3 and len(e.data[0].embedding) == 128

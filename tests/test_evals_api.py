@@ -174,7 +174,7 @@ def test_bad_files_and_items_are_400_naming_the_line(client):
      "testing_criteria[0].operation", "startswith"),
 ])
 def test_unsupported_or_broken_graders_are_refused_at_creation(server, criterion, param, fragment):
-    r = requests.post(f"{server.base_url}/evals", json={"data_source_config": CONFIG, "testing_criteria": [criterion]})
+    r = requests.post(f"{server.base_url}/evals", json={"data_source_config": CONFIG, "testing_criteria": [criterion]}, headers=server.headers)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     assert error["param"] == param and fragment in error["message"]
@@ -183,7 +183,7 @@ def test_unsupported_or_broken_graders_are_refused_at_creation(server, criterion
 def test_sample_templates_need_a_sample_namespace(server):
     config = {"type": "custom", "item_schema": SCHEMA}
     r = requests.post(f"{server.base_url}/evals", json={"data_source_config": config, "testing_criteria": [
-        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]})
+        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}, headers=server.headers)
     assert r.status_code == 400 and "include_sample_schema" in r.json()["error"]["message"]
 
 
@@ -201,8 +201,8 @@ def test_sample_templates_need_a_sample_namespace(server):
 ])
 def test_bad_run_data_sources_are_400(server, data_source, param):
     ev = requests.post(f"{server.base_url}/evals", json={"data_source_config": CONFIG, "testing_criteria": [
-        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}).json()
-    r = requests.post(f"{server.base_url}/evals/{ev['id']}/runs", json={"data_source": data_source})
+        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}, headers=server.headers).json()
+    r = requests.post(f"{server.base_url}/evals/{ev['id']}/runs", json={"data_source": data_source}, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -251,7 +251,7 @@ def test_template_errors_count_as_errored_items(client):
 
 def test_runs_list_filter_cancel_and_delete(fresh_server, recorder):
     fresh_server.app.state.timing.eval_item = 0.05
-    client = Client(base_url=fresh_server.base_url, max_retries=0)
+    client = Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0)
     client.transport.session.hooks["response"].append(recorder)
     ev = make_eval(client)
     rows = [{"item": {"question": str(i), "answer": str(i)}, "sample": {"output_text": str(i)}} for i in range(60)]
@@ -284,7 +284,7 @@ def test_unfinished_runs_start_again_with_the_server(tmp_path):
     db = tmp_path / "local.db"
     server = start_local_server(db=db, data_dir=tmp_path)
     server.app.state.timing.eval_item = 0.05
-    client = Client(base_url=server.base_url, max_retries=0)
+    client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     ev = make_eval(client)
     rows = [{"item": {"question": str(i), "answer": str(i)}, "sample": {"output_text": str(i)}} for i in range(40)]
     run = client.evals.runs.create(ev.id, data_source=jsonl_source(rows))
@@ -293,7 +293,7 @@ def test_unfinished_runs_start_again_with_the_server(tmp_path):
     client.close()
     again = start_local_server(db=db, data_dir=tmp_path)
     try:
-        client = Client(base_url=again.base_url, max_retries=0)
+        client = Client(base_url=again.base_url, api_key=again.api_key, max_retries=0)
         done = client.evals.runs.wait(ev.id, run.id, timeout=30)
         assert done.status == "completed" and done.result_counts.passed == 40
         assert len(client.evals.runs.output_items.list(ev.id, run.id, limit=100)) == 40
@@ -313,7 +313,7 @@ def sdk(server, contract_or_none):
         contract_or_none.validate_body(response.request.method, path, response.json(), response.status_code)
 
     http = httpx.Client(event_hooks={"response": [check]})
-    yield openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    yield openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
     http.close()
 
 
@@ -408,7 +408,7 @@ def test_all_twelve_operations_validate_against_the_contract(client, recorder, s
 @pytest.mark.parametrize("path", ["/evals", "/evals/{eval}/runs", "/evals/{eval}"])
 def test_garbage_bodies_are_400_never_500(server, path):
     ev = requests.post(f"{server.base_url}/evals", json={"data_source_config": CONFIG, "testing_criteria": [
-        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}).json()
+        string_check("s", "{{sample.output_text}}", "{{item.answer}}")]}, headers=server.headers).json()
     url = server.base_url + path.format(eval=ev["id"])
     bodies = [b"{", b"[]", b"null", b'"x"', b'{"data_source_config": 1, "testing_criteria": {}}',
               b'{"data_source": {"type": "completions", "source": {"type": "file_content", "content": [{"item": {}}]},'
@@ -416,7 +416,7 @@ def test_garbage_bodies_are_400_never_500(server, path):
               b'{"testing_criteria": [{"type": "string_check", "name": 5}], "data_source_config": {"type": "custom",'
               b' "item_schema": {"properties": "x"}}}', b'{"name": ["x"]}', b'{"metadata": "m"}']
     for raw in bodies:
-        r = requests.post(url, data=raw, headers={"content-type": "application/json"})
+        r = requests.post(url, data=raw, headers={**server.headers, "content-type": "application/json"})
         assert r.status_code == 400, (raw, r.text)
         assert set(r.json()["error"]) == {"message", "type", "param", "code"}
 

@@ -34,7 +34,7 @@ SCORE_GRADER = {
 
 def checked_sdk(server, contract, requests_too: bool):
     http = checked_http(contract, [], requests_too=requests_too)
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0), http
+    return openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0), http
 
 
 @pytest.fixture()

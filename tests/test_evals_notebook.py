@@ -46,7 +46,7 @@ def test_notebook_evaluates_fine_tunes_and_compares_offline(executed):
     from jupyter_api_kit.local import start_local_server
 
     with start_local_server(db=data_dir / "local.db", data_dir=data_dir) as server, \
-            Client(base_url=server.base_url, max_retries=0) as client:
+            Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as client:
         evals = list(client.evals.list())
         assert [e.name for e in evals] == ["invented atlas", "tagged atlas answers"]
         runs = list(client.evals.runs.list(evals[0].id))

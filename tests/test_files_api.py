@@ -68,7 +68,7 @@ def test_list_filters_by_purpose_and_pages(client):
 def test_delete_removes_row_and_bytes(fresh_server, tmp_path):
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         f = c.files.create(file=b"to be deleted", filename="gone.txt", purpose="assistants")
         stored = tmp_path / "files" / f.id
         assert stored.read_bytes() == b"to be deleted"
@@ -86,7 +86,7 @@ def test_delete_removes_row_and_bytes(fresh_server, tmp_path):
 def test_filenames_never_escape_the_storage_directory(fresh_server, tmp_path):
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         f = c.files.create(file=b"sneaky", filename="../../../outside.txt", purpose="user_data")
         w = c.files.create(file=b"sneaky", filename="..\\..\\win.txt", purpose="user_data")
     assert f.filename == "outside.txt" and w.filename == "win.txt"
@@ -98,7 +98,7 @@ def test_size_limit_gives_413_and_keeps_nothing(fresh_server, tmp_path):
     from jupyter_api_kit.client import Client
 
     fresh_server.app.state.timing.max_upload_bytes = 1000
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         assert c.files.create(file=b"a" * 1000, filename="ok.bin", purpose="user_data").bytes == 1000
         with pytest.raises(PayloadTooLargeError) as err:
             c.files.create(file=b"a" * 1001, filename="big.bin", purpose="user_data")
@@ -115,7 +115,7 @@ def test_large_upload_streams_with_progress(fresh_server, tmp_path, capsys):
 
     path = tmp_path / "big.txt"
     path.write_bytes(b"0123456789" * 100_000)
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         f = c.files.create(file=path, purpose="user_data", progress=True)
         assert f.bytes == 1_000_000
         assert c.files.content(f.id) == path.read_bytes()
@@ -134,18 +134,18 @@ def test_bad_uploads_are_clear_400s(client, server):
         client.files.create(file=b"x", purpose="assistants", expires_after={"seconds": 10})
 
     url = f"{server.base_url}/files"
-    bad_purpose = requests.post(url, files={"file": ("a.txt", b"x")}, data={"purpose": "homework"})
+    bad_purpose = requests.post(url, files={"file": ("a.txt", b"x")}, data={"purpose": "homework"}, headers=server.headers)
     assert bad_purpose.status_code == 400 and bad_purpose.json()["error"]["param"] == "purpose"
     assert "'fine-tune'" in bad_purpose.json()["error"]["message"]
-    no_file = requests.post(url, files={"purpose": (None, "assistants")})
+    no_file = requests.post(url, files={"purpose": (None, "assistants")}, headers=server.headers)
     assert no_file.status_code == 400 and no_file.json()["error"]["param"] == "file"
-    text_file = requests.post(url, files={"purpose": (None, "assistants"), "file": (None, "just text")})
+    text_file = requests.post(url, files={"purpose": (None, "assistants"), "file": (None, "just text")}, headers=server.headers)
     assert text_file.status_code == 400 and "file part" in text_file.json()["error"]["message"]
-    as_json = requests.post(url, json={"purpose": "assistants"})
+    as_json = requests.post(url, json={"purpose": "assistants"}, headers=server.headers)
     assert as_json.status_code == 400 and "multipart" in as_json.json()["error"]["message"]
     ttl = requests.post(url, files={"file": ("a.txt", b"x")},
                         data={"purpose": "batch", "expires_after[anchor]": "created_at",
-                              "expires_after[seconds]": "60"})
+                              "expires_after[seconds]": "60"}, headers=server.headers)
     assert ttl.status_code == 400 and ttl.json()["error"]["param"] == "expires_after.seconds"
     with pytest.raises(NotFoundError):
         client.files.content("file-000000000000000000000000")
@@ -166,7 +166,7 @@ def test_other_groups_read_uploads_by_id(server, client):
 
 def test_official_openai_package(server, contract, tmp_path):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     path = tmp_path / "train.jsonl"
     path.write_bytes(b'{"prompt": "a", "completion": "b"}\n')
     with open(path, "rb") as fh:

@@ -45,7 +45,7 @@ def fast_steps(server):
 @pytest.fixture()
 def admin_client(server, recorder):
     """A client holding the server's admin key, which checkpoint permissions need."""
-    c = Client(base_url=server.base_url, admin_key=server.app.state.admin_key, max_retries=0)
+    c = Client(base_url=server.base_url, api_key=server.api_key, admin_key=server.app.state.admin_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
@@ -55,7 +55,7 @@ def admin_client(server, recorder):
 def tuned(server):
     """One finished job (3 epochs over the facts), shared by the tests that only read it."""
     server.app.state.timing.fine_tune_step = 0.001
-    client = Client(base_url=server.base_url, max_retries=0)
+    client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     # a gentle learning rate: the tuned model answers each question with its own fact (a strong one
     # overfits into answering any question with whichever fact is most likely)
     job = client.fine_tuning.fine_tune(chat_examples(), suffix="atlas", seed=3, n_epochs=3, progress=False,
@@ -179,7 +179,7 @@ def test_a_broken_training_file_fails_the_job_naming_the_lines(client):
 def test_bad_job_requests_are_400_naming_the_parameter(server, client, change, param):
     uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
     body = {"model": "local-ngram", "training_file": uploaded.id, **change}
-    r = requests.post(f"{server.base_url}/fine_tuning/jobs", json=body)
+    r = requests.post(f"{server.base_url}/fine_tuning/jobs", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -206,7 +206,7 @@ def test_unknown_ids_are_404(client, admin_client):
 
 def test_pause_resume_and_cancel_act_between_steps(fresh_server, recorder):
     fresh_server.app.state.timing.fine_tune_step = 0.03
-    client = Client(base_url=fresh_server.base_url, max_retries=0)
+    client = Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0)
     client.transport.session.hooks["response"].append(recorder)
     uploaded = client.files.create(file=jsonl(chat_examples(repeat=4)), filename="t.jsonl", purpose="fine-tune")
 
@@ -252,7 +252,7 @@ def test_a_job_running_when_the_server_stops_trains_again_when_it_starts(tmp_pat
 
     server = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
     server.app.state.timing.fine_tune_step = 0.03
-    client = Client(base_url=server.base_url, max_retries=0)
+    client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     uploaded = client.files.create(file=jsonl(chat_examples()), filename="t.jsonl", purpose="fine-tune")
     job = client.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id,
                                          hyperparameters={"n_epochs": 5})
@@ -262,7 +262,7 @@ def test_a_job_running_when_the_server_stops_trains_again_when_it_starts(tmp_pat
     again = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
     try:
         again.app.state.timing.fine_tune_step = 0.001
-        client = Client(base_url=again.base_url, max_retries=0)
+        client = Client(base_url=again.base_url, api_key=again.api_key, max_retries=0)
         done = client.fine_tuning.jobs.follow(job.id, progress=False, poll_interval=0.02, timeout=60)
         assert done.status == "succeeded"
         assert [c.step_number for c in client.fine_tuning.jobs.checkpoints.list(job.id)] == [20, 16, 12, 8, 4]
@@ -317,7 +317,7 @@ def sdk(server, contract_or_none):
                                            response.json(), response.status_code)
 
     http = httpx.Client(event_hooks={"response": [check]})
-    yield openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    yield openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
     http.close()
 
 
@@ -449,7 +449,7 @@ def test_all_eleven_operations_validate_against_the_contract(tuned, client, admi
 
 @pytest.mark.parametrize("path", ["/fine_tuning/jobs", "/fine_tuning/checkpoints/{ckpt}/permissions"])
 def test_garbage_bodies_are_400_never_500(server, tuned, path):
-    checkpoint = requests.get(f"{server.base_url}/fine_tuning/jobs/{tuned.id}/checkpoints").json()["data"][0]
+    checkpoint = requests.get(f"{server.base_url}/fine_tuning/jobs/{tuned.id}/checkpoints", headers=server.headers).json()["data"][0]
     url = server.base_url + path.format(ckpt=checkpoint["fine_tuned_model_checkpoint"])
     bodies = [b"{", b"[]", b"null", b'{"model": 5}', b'{"model": "local-ngram", "training_file": ["x"]}',
               b'{"project_ids": "p"}', b'{"project_ids": [1]}', b'{"method": "supervised"}',
@@ -471,5 +471,5 @@ def test_checkpoint_permissions_need_the_admin_key(server, tuned, client):
         client.fine_tuning.checkpoints.permissions.list(checkpoint)
     assert sent == []
     url = f"{server.base_url}/fine_tuning/checkpoints/{checkpoint}/permissions"
-    assert requests.get(url).status_code == 401
+    assert requests.get(url, headers=server.headers).status_code == 401
     assert requests.get(url, headers={"authorization": "Bearer sk-not-the-admin-key"}).status_code == 401

@@ -75,7 +75,7 @@ class Fuzzer:
         if case.content_type:
             headers["Content-Type"] = case.content_type
         key = ADMIN_KEY if case.auth == "admin-if-org" and op_is_org else (
-            None if case.auth == "admin-if-org" else case.auth)
+            self.server.api_key if case.auth == "admin-if-org" else case.auth)
         if key:
             headers["Authorization"] = f"Bearer {key}"
         url = self.root + case.path + (f"?{case.query}" if case.query else "")
@@ -129,7 +129,7 @@ def fuzz(tmp_path_factory):
     state = server.app.state
     # background work (runs, evals, fine-tuning, file indexing) at test speed
     state.timing.run_step, state.timing.fine_tune_step, state.timing.vector_store_file = 0.001, 0.001, 0.0
-    world = build_world(server.base_url, ADMIN_KEY, self_signed_pem("fuzz"))
+    world = build_world(server.base_url, ADMIN_KEY, self_signed_pem("fuzz"), server.api_key)
     fuzzer = Fuzzer(server, world, contract_or_reason()[0])
     logger = logging.getLogger("jupyter_api_kit.local")
     logger.addHandler(fuzzer.errors)
@@ -231,18 +231,18 @@ def test_regression(fuzz, case, status, param):
     assert "\n" not in message and len(message) <= MAX_MESSAGE, message[:200]
     if case.path.startswith("/assistants/"):
         # refused, not stored: the object still reads back
-        assert requests.get(fuzz.root + case.path, timeout=TIMEOUT).status_code == 200
+        assert requests.get(fuzz.root + case.path, timeout=TIMEOUT, headers=fuzz.server.headers).status_code == 200
 
 
 def test_the_server_is_healthy_after_the_fuzz(fuzz):
     """Runs last: the fuzz left the server answering, its objects readable and its models working."""
     root = fuzz.root.removesuffix("/v1")
-    assert requests.get(f"{root}/health", timeout=TIMEOUT).json() == {"status": "ok"}
+    assert requests.get(f"{root}/health", timeout=TIMEOUT, headers=fuzz.server.headers).json() == {"status": "ok"}
     w = fuzz.world
     for path in (f"/assistants/{w['assistant']}", f"/threads/{w['thread']}", f"/files/{w['file']}",
                  f"/vector_stores/{w['vector_store']}", f"/evals/{w['eval']}"):
-        assert requests.get(fuzz.root + path, timeout=TIMEOUT).status_code == 200, path
-    r = requests.post(f"{fuzz.root}/chat/completions", timeout=TIMEOUT, json={
+        assert requests.get(fuzz.root + path, timeout=TIMEOUT, headers=fuzz.server.headers).status_code == 200, path
+    r = requests.post(f"{fuzz.root}/chat/completions", timeout=TIMEOUT, headers=fuzz.server.headers, json={
         "model": MODEL, "messages": [{"role": "user", "content": "Tell me about herons"}],
         "max_completion_tokens": 3})
     assert r.status_code == 200 and r.json()["choices"][0]["message"]["role"] == "assistant", r.text

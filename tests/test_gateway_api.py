@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def sdk(gateway_server):
     import openai
 
-    client = openai.OpenAI(base_url=gateway_server.base_url, api_key="unused", max_retries=0)
+    client = openai.OpenAI(base_url=gateway_server.base_url, api_key=gateway_server.api_key, max_retries=0)
     yield client
     client.close()
 
@@ -30,7 +30,7 @@ def jak(gateway_server, recorder):
     """The project's client, its every exchange checked against the OpenAPI description."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=gateway_server.base_url, max_retries=0)
+    c = Client(base_url=gateway_server.base_url, api_key=gateway_server.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     yield c
     c.close()
@@ -152,11 +152,11 @@ def test_an_assistants_run_and_an_eval_run_sample_through_the_upstream(jak, sdk,
 
 def test_the_upstream_key_is_never_shown(gateway_server, upstream_engine, sdk, caplog):
     with caplog.at_level("DEBUG"):
-        answers = [httpx.get(f"{gateway_server.base_url}/models"),
+        answers = [httpx.get(f"{gateway_server.base_url}/models", headers=gateway_server.headers),
                    httpx.post(f"{gateway_server.base_url}/chat/completions",
-                              json={"model": "mock-rate-limited", "messages": [{"role": "user", "content": "x"}]}),
+                              json={"model": "mock-rate-limited", "messages": [{"role": "user", "content": "x"}]}, headers=gateway_server.headers),
                    httpx.post(f"{gateway_server.base_url}/chat/completions",
-                              json={"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]})]
+                              json={"model": "no-such-model", "messages": [{"role": "user", "content": "x"}]}, headers=gateway_server.headers)]
     seen = "".join(a.text + json.dumps(dict(a.headers)) for a in answers) + caplog.text
     seen += repr(gateway_server.app.state.gateway)
     assert answers[1].status_code == 429 and answers[2].status_code >= 400

@@ -51,7 +51,7 @@ def kept(server) -> tuple[int, int]:
 def test_a_429_reaches_the_client_with_its_retry_after_and_nothing_is_kept(gateway, fault):
     fault.script = [(429, {"Retry-After": "7"}, {"error": {"message": "Rate limit reached\nfor requests",
                                                            "type": "requests", "code": "rate_limit_exceeded"}})]
-    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK)
+    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK, headers=gateway.headers)
     assert r.status_code == 429 and r.headers["retry-after"] == "7"
     assert r.json() == {"error": {"message": "Rate limit reached for requests", "type": "requests", "param": None,
                                   "code": "rate_limit_exceeded"}}
@@ -63,7 +63,7 @@ def test_a_429_burst_is_retried_by_the_client_and_the_answer_is_stored_once(gate
 
     busy = (429, {"Retry-After": "0"}, {"error": {"message": "Busy", "type": "requests"}})
     fault.script = [busy, busy, busy, (200, {}, ANSWER)]
-    with Client(base_url=gateway.base_url, max_retries=4) as client:
+    with Client(base_url=gateway.base_url, api_key=gateway.api_key, max_retries=4) as client:
         made = client.chat.completions.create(**ASK)
     assert made.choices[0].message.content == "Fine." and made.id != "chatcmpl-upstream"
     assert [r["path"] for r in fault.requests] == ["/v1/chat/completions"] * 4
@@ -72,17 +72,17 @@ def test_a_429_burst_is_retried_by_the_client_and_the_answer_is_stored_once(gate
 
 def test_a_500_and_an_answer_that_is_not_json_are_server_errors(gateway, fault):
     fault.script = [(500, {}, {"error": {"message": "CUDA out of memory", "type": "server_error"}})]
-    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK)
+    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK, headers=gateway.headers)
     assert r.status_code == 500 and r.json()["error"]["message"] == "CUDA out of memory"
     fault.script = [(503, {}, "<html>upstream overloaded</html>")]
-    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK)
+    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK, headers=gateway.headers)
     assert r.status_code == 503 and "upstream overloaded" in r.json()["error"]["message"]
     assert kept(gateway) == (0, 0)
 
 
 def test_an_upstream_that_does_not_answer_in_time_is_a_504(gateway, fault):
     fault.script = [("sleep", 2, 200, ANSWER)]
-    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK, timeout=10)
+    r = httpx.post(f"{gateway.base_url}/chat/completions", json=ASK, timeout=10, headers=gateway.headers)
     assert r.status_code == 504 and "timed out" in r.json()["error"]["message"]
     assert kept(gateway) == (0, 0)
 
@@ -92,17 +92,17 @@ def test_an_upstream_that_is_not_there_is_a_502_and_the_local_models_still_answe
     from jupyter_api_kit.local.gateway import open_gateway
 
     with start_local_server(db=":memory:", upstream=open_gateway("http://127.0.0.1:9/v1")) as server:
-        r = httpx.post(f"{server.base_url}/chat/completions", json=ASK)
+        r = httpx.post(f"{server.base_url}/chat/completions", json=ASK, headers=server.headers)
         assert r.status_code == 502 and "cannot be reached" in r.json()["error"]["message"]
-        local = httpx.post(f"{server.base_url}/chat/completions", json={**ASK, "model": "local-ngram"})
+        local = httpx.post(f"{server.base_url}/chat/completions", json={**ASK, "model": "local-ngram"}, headers=server.headers)
         assert local.status_code == 200
-        models = [m["id"] for m in httpx.get(f"{server.base_url}/models").json()["data"]]
+        models = [m["id"] for m in httpx.get(f"{server.base_url}/models", headers=server.headers).json()["data"]]
         assert "local-ngram" in models
 
 
 def test_a_stream_refused_before_its_first_chunk_has_the_upstreams_status(gateway, fault):
     fault.script = [(429, {"retry-after-ms": "250"}, {"error": {"message": "Slow down", "type": "requests"}})]
-    r = httpx.post(f"{gateway.base_url}/chat/completions", json={**ASK, "stream": True})
+    r = httpx.post(f"{gateway.base_url}/chat/completions", json={**ASK, "stream": True}, headers=gateway.headers)
     assert r.status_code == 429 and r.headers["retry-after-ms"] == "250"
 
 
@@ -111,7 +111,7 @@ def test_a_stream_dropped_mid_way_ends_with_an_error_event_and_nothing_is_kept(g
 
     fault.script = [("stream", [chunk("One"), chunk(" two"), chunk(" three"), chunk(finish="stop"), "[DONE]"],
                      {"drop_after": 2})]
-    sdk = openai.OpenAI(base_url=gateway.base_url, api_key="unused", max_retries=0)
+    sdk = openai.OpenAI(base_url=gateway.base_url, api_key=gateway.api_key, max_retries=0)
     received = []
     with pytest.raises(openai.APIError, match="broke off"):
         for part in sdk.chat.completions.create(**{**ASK, "stream": True}):
@@ -125,7 +125,7 @@ def test_a_stream_passes_each_chunk_on_as_it_arrives(gateway, fault):
 
     fault.script = [("stream", [chunk("One"), chunk(" two"), chunk(finish="stop"), "[DONE]"], {"pause": 0.3})]
     arrivals = []
-    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", json={**ASK, "stream": True}) as r:
+    with httpx.stream("POST", f"{gateway.base_url}/chat/completions", json={**ASK, "stream": True}, headers=gateway.headers) as r:
         started = time.monotonic()
         for line in r.iter_lines():
             if line.startswith("data:"):
@@ -137,7 +137,7 @@ def test_a_stream_passes_each_chunk_on_as_it_arrives(gateway, fault):
 
 def test_a_failed_response_is_not_kept(gateway, fault):
     fault.script = [(429, {"Retry-After": "1"}, {"error": {"message": "Busy", "type": "requests"}})]
-    r = httpx.post(f"{gateway.base_url}/responses", json={"model": "m", "input": "Hi"})
+    r = httpx.post(f"{gateway.base_url}/responses", json={"model": "m", "input": "Hi"}, headers=gateway.headers)
     assert r.status_code == 429 and r.json()["error"]["message"] == "Busy"
     assert gateway.store.one("SELECT count(*) AS n FROM responses")["n"] == 0
 
@@ -152,7 +152,7 @@ def test_the_engines_logprobs_reach_a_response(gateway, fault):
 
     fault.script = [("stream", [scored("Fine", -0.25), scored(".", -0.5), chunk(finish="stop"), "[DONE]"])]
     r = httpx.post(f"{gateway.base_url}/responses", json={"model": "m", "input": "Hi", "top_logprobs": 1,
-                                                          "include": ["message.output_text.logprobs"]})
+                                                          "include": ["message.output_text.logprobs"]}, headers=gateway.headers)
     part = r.json()["output"][0]["content"][0]
     assert part["text"] == "Fine." and [(e["token"], e["logprob"]) for e in part["logprobs"]] == [
         ("Fine", -0.25), (".", -0.5)]

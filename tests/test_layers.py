@@ -166,6 +166,16 @@ def test_no_import_cycles():
     assert cycles == []
 
 
+#: the most lines a module of the local server may have: past it, split it by what it holds
+MAX_LOCAL_MODULE_LINES = 400
+
+
+def test_no_local_module_is_over_400_lines():
+    long = [f"{p.relative_to(PACKAGE.parent)}: {n} lines" for p in sorted(LOCAL.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LOCAL_MODULE_LINES]
+    assert long == []
+
+
 # -- API facts are written once, in jupyter_api_kit.spec ------------------------------------------
 
 def spec_facts() -> dict[str, frozenset]:

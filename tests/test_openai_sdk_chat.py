@@ -24,7 +24,7 @@ def sdk(server, contract_or_none):
         checked.append(response.request.url.path)
 
     http = httpx.Client(event_hooks={"response": [check]})
-    client = openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=http, max_retries=0)
+    client = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=http, max_retries=0)
     client.checked = checked
     yield client
     http.close()

@@ -21,14 +21,14 @@ ORGANIZATION_OPS = {"list-users", "retrieve-user", "modify-user", "delete-user",
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    with serve_process(tmp_path_factory.mktemp("conversations"), "--admin-key", ADMIN_KEY) as base_url:
-        yield base_url
+    with serve_process(tmp_path_factory.mktemp("conversations"), "--admin-key", ADMIN_KEY) as served:
+        yield served
 
 
-def _sdk(base_url, contract, *, requests_too: bool = True):
+def _sdk(served, contract, *, requests_too: bool = True):
     checked = []
     http = checked_http(contract, checked, requests_too=requests_too)
-    client = openai.OpenAI(base_url=base_url, api_key="unused", admin_api_key=ADMIN_KEY, http_client=http,
+    client = openai.OpenAI(base_url=served.base_url, api_key=served.api_key, admin_api_key=ADMIN_KEY, http_client=http,
                            max_retries=0)
     client.checked = checked
     return client, http
@@ -163,8 +163,8 @@ def test_organization_users_and_invites(sdk, contract):
 
 @pytest.mark.filterwarnings("ignore:The Assistants API is deprecated:DeprecationWarning", "ignore:deprecated")
 def test_without_the_assistants_api_the_official_package_gets_a_404_naming_conversations(tmp_path, contract):
-    with serve_process(tmp_path, "--admin-key", ADMIN_KEY, "--no-assistants") as base_url:
-        client, http = _sdk(base_url, contract)
+    with serve_process(tmp_path, "--admin-key", ADMIN_KEY, "--no-assistants") as served:
+        client, http = _sdk(served, contract)
         with http:
             with pytest.raises(openai.NotFoundError) as info:
                 client.beta.threads.create()

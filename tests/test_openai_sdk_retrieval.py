@@ -19,8 +19,8 @@ openai = pytest.importorskip("openai")
 def served(tmp_path_factory):
     """`jupyter-api-kit serve` on a free port, its files under a temporary data directory."""
     data_dir = tmp_path_factory.mktemp("served")
-    with serve_process(data_dir) as url:
-        yield url, data_dir
+    with serve_process(data_dir) as server:
+        yield server, data_dir
 
 
 @pytest.fixture()
@@ -42,7 +42,7 @@ def sdk(served, contract_or_none):
         checked.append((response.request.method, response.request.url.path))
 
     http = httpx.Client(event_hooks={"response": [check]})
-    client = openai.OpenAI(base_url=served[0], api_key="unused", http_client=http, max_retries=0)
+    client = openai.OpenAI(base_url=served[0].base_url, api_key=served[0].api_key, http_client=http, max_retries=0)
     client.checked = checked
     yield client
     http.close()

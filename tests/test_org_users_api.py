@@ -102,10 +102,10 @@ def test_invites(admin, recorder):
 def test_only_the_admin_key_opens_users_and_invites(admin, org_server):
     _project, _account, key = make_project_with_key(admin, "keyed")
     with pytest.raises(PermissionDeniedError):
-        Client(base_url=org_server.base_url, admin_key=key, max_retries=0).organization.users.list()
+        Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=key, max_retries=0).organization.users.list()
     for method, path in (("GET", "organization/users"), ("GET", "organization/invites"),
                          ("DELETE", "organization/users/user-local-owner")):
-        r = requests.request(method, f"{org_server.base_url}/{path}", timeout=30)
+        r = requests.request(method, f"{org_server.base_url}/{path}", timeout=30, headers=org_server.headers)
         assert r.status_code == 401, r.text
     r = requests.post(f"{org_server.base_url}/organization/invites", json={"email": "x@example.org", "role": "boss"},
                       headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30)

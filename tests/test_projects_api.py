@@ -151,13 +151,13 @@ def test_admin_key_rules(admin, org_server):
 
     _project, _account, key = make_project_with_key(admin, name())
     with pytest.raises(PermissionDeniedError) as info:
-        Client(base_url=org_server.base_url, admin_key=key, max_retries=0).organization.projects.list()
+        Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=key, max_retries=0).organization.projects.list()
     assert info.value.status == 403 and "admin key" in str(info.value)
     with pytest.raises(AuthenticationError):
-        Client(base_url=org_server.base_url, admin_key="sk-admin-wrong", max_retries=0).organization.projects.list()
-    r = requests.get(f"{org_server.base_url}/organization/projects")
+        Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key="sk-admin-wrong", max_retries=0).organization.projects.list()
+    r = requests.get(f"{org_server.base_url}/organization/projects", headers=org_server.headers)
     assert r.status_code == 401 and "admin key" in r.json()["error"]["message"]
-    assert "sk-admin-wrong" not in repr(Client(base_url=org_server.base_url, admin_key="sk-admin-wrong"))
+    assert "sk-admin-wrong" not in repr(Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key="sk-admin-wrong"))
 
 
 def test_rate_limit_list_update_and_bad_input(admin):
@@ -184,7 +184,7 @@ def test_rate_limit_list_update_and_bad_input(admin):
 def test_rate_limits_are_enforced_with_retry_after_and_the_client_waits():
     with start_local_server(db=":memory:", admin_key=ADMIN_KEY) as server:
         server.app.state.rate_limiter.minute = 1.5  # a short window, so the retry is seen in a second
-        org = Client(base_url=server.base_url, admin_key=ADMIN_KEY, max_retries=0)
+        org = Client(base_url=server.base_url, api_key=server.api_key, admin_key=ADMIN_KEY, max_retries=0)
         project_id, _account, key = make_project_with_key(org, "limited")
         _other, _account2, other_key = make_project_with_key(org, "unlimited")
         org.organization.projects.rate_limits.update(project_id, "rl-local-ngram", max_requests_per_1_minute=2)

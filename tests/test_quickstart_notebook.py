@@ -22,6 +22,10 @@ def executed(tmp_path, monkeypatch):
 def test_quickstart_runs_top_to_bottom_offline(executed):
     nb, data_dir = executed
     assert_ran_cleanly(nb)
+    import nbformat
+
+    saved = nbformat.writes(nb)  # what saving the executed notebook writes: the kernel's server keys are not in it
+    assert "sk-local-" not in saved and "sk-admin-" not in saved and "Bearer" not in saved
 
     load = shown(code_cell(nb, "%load_ext jupyter_api_kit"))
     assert "embedded local server" in load and load.count("\n") == 1
@@ -52,6 +56,6 @@ def test_quickstart_runs_top_to_bottom_offline(executed):
     from jupyter_api_kit.local import start_local_server
 
     with start_local_server(db=data_dir / "local.db", data_dir=data_dir) as server, \
-            Client(base_url=server.base_url, max_retries=0) as client:
+            Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as client:
         stored = list(client.chat.completions.list(metadata={"topic": "astronomy"}))
     assert len(stored) == 1 and stored[0].metadata == {"topic": "astronomy", "reviewed": "yes"}

@@ -41,7 +41,7 @@ def chat_outputs(nb) -> list[dict]:
 @pytest.mark.notebook
 @pytest.mark.slow
 def test_a_rerun_with_replay_gives_the_same_notebook(fresh_server, tmp_path):
-    env = {"JUPYTER_API_KIT_LOCAL_URL": fresh_server.base_url}
+    env = {"JUPYTER_API_KIT_LOCAL_URL": fresh_server.base_url, "JUPYTER_API_KIT_LOCAL_KEY": fresh_server.api_key}
     runs = []
     for attempt in range(3):
         nb = execute_notebook("quickstart.ipynb", tmp_path / "data", workdir=tmp_path, env=env)

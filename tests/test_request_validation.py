@@ -19,21 +19,27 @@ ADMIN_KEY = "sk-admin-validation"
 IMAGE = {"type": "image_url", "image_url": {"url": "https://example.org/moon.png"}}
 
 
+#: every request of this module goes through it, carrying the served process's key
+SESSION = requests.Session()
+
+
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    with serve_process(tmp_path_factory.mktemp("validation"), "--admin-key", ADMIN_KEY) as base_url:
-        yield base_url
+    with serve_process(tmp_path_factory.mktemp("validation"), "--admin-key", ADMIN_KEY) as served:
+        SESSION.headers["Authorization"] = f"Bearer {served.api_key}"
+        yield served.base_url
 
 
 def refused(contract, url: str, method: str, path: str, body=None, *, param: str, query=None) -> dict:
     """Send an invalid request: the description says it is invalid (for a body; its validator takes an
     empty query value for an empty list), the server answers 400 naming `param`."""
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"} if path.startswith("/organization") else {}
-    request = requests.Request(method, f"{url}{path}", json=body, params=query, headers=headers).prepare()
+    request = SESSION.prepare_request(requests.Request(method, f"{url}{path}", json=body, params=query,
+                                                       headers=headers))
     if body is not None:
         with pytest.raises(ContractViolation):
             contract.validate_request(request)
-    r = requests.Session().send(request, timeout=30)
+    r = SESSION.send(request, timeout=30)
     assert r.status_code == 400, r.text
     contract.validate_body(method, request.path_url.split("?")[0], r.json(), 400)
     error = r.json()["error"]
@@ -44,16 +50,16 @@ def refused(contract, url: str, method: str, path: str, body=None, *, param: str
 
 def made(contract, url: str, method: str, path: str, body=None) -> dict:
     """Send a valid request: the description agrees, and the server answers 200 with a valid object."""
-    request = requests.Request(method, f"{url}{path}", json=body).prepare()
+    request = SESSION.prepare_request(requests.Request(method, f"{url}{path}", json=body))
     contract.validate_request(request)
-    r = requests.Session().send(request, timeout=60)
+    r = SESSION.send(request, timeout=60)
     assert r.status_code in (200, 201), r.text
     contract.validate_body(method, request.path_url, r.json(), r.status_code)
     return r.json()
 
 
 def count(url: str, path: str) -> int:
-    return len(requests.get(f"{url}{path}", params={"limit": 100}, timeout=10).json()["data"])
+    return len(SESSION.get(f"{url}{path}", params={"limit": 100}, timeout=10).json()["data"])
 
 
 @pytest.mark.parametrize("path", ["/assistants", "/threads", "/threads/runs"])

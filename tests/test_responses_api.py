@@ -49,7 +49,7 @@ def test_input_token_count_matches_usage(client, server):
     parts = items[:2] + [{"type": "message", "role": "user",
                           "content": [{"type": "input_text", "text": "And its moons?"}]}]
     same = requests.post(f"{server.base_url}/responses/input_tokens",
-                         json={"model": "local-ngram", "input": parts, "instructions": "Be brief."})
+                         json={"model": "local-ngram", "input": parts, "instructions": "Be brief."}, headers=server.headers)
     assert same.json()["input_tokens"] == counted.input_tokens
 
 
@@ -155,7 +155,7 @@ def test_cancel_a_background_response(fresh_server):
     from jupyter_api_kit.client import Client
 
     fresh_server.app.state.timing.response_step = 0.3
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         r = c.responses.create(model="local-ngram", input=ASK, background=True)
         cancelled = c.responses.cancel(r.id)
         assert cancelled.status == "cancelled"
@@ -258,7 +258,7 @@ def test_compact_then_continue(client):
 def test_bad_requests_are_clear_400s(server, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/responses", json=body)
+    r = requests.post(f"{server.base_url}/responses", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -267,7 +267,7 @@ def test_unknown_ids_and_client_checks(client, server):
     import requests
 
     r = requests.post(f"{server.base_url}/responses", json={"model": "local-ngram", "input": "x",
-                                                            "previous_response_id": "resp_nope"})
+                                                            "previous_response_id": "resp_nope"}, headers=server.headers)
     assert r.status_code == 404 and r.json()["error"]["param"] == "previous_response_id"
     with pytest.raises(NotFoundError):
         client.responses.retrieve("resp_nope")
@@ -286,7 +286,7 @@ def test_usage_is_recorded(server, client):
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     r = oc.responses.create(model="local-ngram", input=ASK, instructions="Be brief.", max_output_tokens=30)
     contract.validate_body("POST", "/responses", json.loads(r.model_dump_json(exclude_unset=True)))
     assert r.output_text
@@ -334,6 +334,7 @@ def shell(server, recorder, monkeypatch):
     from jupyter_api_kit.magics import load_ipython_extension
 
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
     sh = InteractiveShell.instance()
     sh.config.pop("ChatMagics", None)
     with contextlib.redirect_stdout(io.StringIO()):

@@ -409,7 +409,7 @@ def test_poll_timeout_and_poll_hint(fresh_server, contract):
     a = c.assistants.create(model="local-ngram")
     thread = new_thread(c)
     run = c.threads.runs.create(thread.id, assistant_id=a.id)
-    hint = requests.get(f"{fresh_server.base_url}/threads/{thread.id}/runs/{run.id}", timeout=10)
+    hint = requests.get(f"{fresh_server.base_url}/threads/{thread.id}/runs/{run.id}", timeout=10, headers=fresh_server.headers)
     assert hint.headers["openai-poll-after-ms"] == "10"
     with pytest.raises(RunTimeoutError) as err:
         c.threads.runs.poll(run.id, thread_id=thread.id, timeout=0.2, progress=False)
@@ -428,9 +428,9 @@ def test_bad_run_bodies(server, client, assistant):
                         ({"assistant_id": assistant.id, "tool_choice": "sometimes"}, "tool_choice"),
                         ({"assistant_id": assistant.id, "additional_messages": [{"role": "user"}]},
                          "additional_messages[0].content")):
-        r = requests.post(url, json=body, timeout=10)
+        r = requests.post(url, json=body, timeout=10, headers=server.headers)
         assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
-    r = requests.post(url + "?include[]=everything", json={"assistant_id": assistant.id}, timeout=10)
+    r = requests.post(url + "?include[]=everything", json={"assistant_id": assistant.id}, timeout=10, headers=server.headers)
     assert r.status_code == 400 and r.json()["error"]["param"] == "include[]"
     assert client.threads.runs.list(thread.id).data == []
 

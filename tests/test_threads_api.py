@@ -92,7 +92,7 @@ def test_messages_of_another_thread_are_404(client):
 ])
 def test_bad_thread_bodies_are_400_and_write_nothing(server, path, body, param):
     before = server.store.one("SELECT count(*) FROM threads")[0]
-    r = requests.post(f"{server.base_url}/{path}", json=body, timeout=10)
+    r = requests.post(f"{server.base_url}/{path}", json=body, timeout=10, headers=server.headers)
     assert r.status_code == 400, r.text
     error = r.json()["error"]
     if param:
@@ -119,13 +119,13 @@ def test_known_threads_are_remembered_per_server_and_forget_deleted(client, serv
     assert made.id in known_ids
     assert client.threads.registry.key == server.base_url
     # Deleted elsewhere (raw HTTP, another tool): the next check drops it.
-    requests.delete(f"{server.base_url}/threads/{made.id}", timeout=10)
+    requests.delete(f"{server.base_url}/threads/{made.id}", timeout=10, headers=server.headers)
     assert made.id in client.threads.registry.ids()
     assert made.id not in [t.id for t in client.threads.known()]
     assert made.id not in client.threads.registry.ids()
 
     # A thread made elsewhere is remembered once given; a client of another server does not see it.
-    other = requests.post(f"{server.base_url}/threads", json={"metadata": {"by": "curl"}}, timeout=10).json()
+    other = requests.post(f"{server.base_url}/threads", json={"metadata": {"by": "curl"}}, timeout=10, headers=server.headers).json()
     client.threads.remember(other["id"])
     assert other["id"] in [t.id for t in client.threads.known()]
     elsewhere = Client(base_url="http://127.0.0.1:9/v1", max_retries=0)

@@ -29,8 +29,9 @@ def bare():
         yield handle
 
 
-def shell_on(base_url, contract, monkeypatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+def shell_on(server, contract, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
     shell = InteractiveShell.instance()
     shell.config.pop("ThreadsMagics", None)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -43,7 +44,7 @@ def shell_on(base_url, contract, monkeypatch):
 
 @pytest.fixture()
 def sh(bare, contract, monkeypatch):
-    wrapped = shell_on(bare.base_url, contract, monkeypatch)
+    wrapped = shell_on(bare, contract, monkeypatch)
     yield wrapped
     wrapped.shell.config.pop("ThreadsMagics", None)
     wrapped.recorder.assert_clean()
@@ -93,7 +94,7 @@ def test_the_whole_threads_flow_over_conversations_without_assistants(sh, bare):
     assert row["kind"].iloc[0] == "conversations"
 
     # A conversation made elsewhere can be picked up; an Assistants thread cannot be here.
-    other = Client(base_url=bare.base_url).conversations.create(items="Hello from elsewhere")
+    other = Client(base_url=bare.base_url, api_key=bare.api_key).conversations.create(items="Hello from elsewhere")
     assert sh.run(f"%threads use {other.id}").error is None and sh.magics.current == other.id
     assert repr(sh.run("%threads show").result).endswith("user: Hello from elsewhere")
     gone = sh.run("%threads show thread_abc").error
@@ -115,7 +116,7 @@ def test_the_backend_line_is_shown_once(sh):
 
 
 def test_forced_conversations_where_assistants_exist(server, contract, monkeypatch):
-    sh = shell_on(server.base_url, contract, monkeypatch)
+    sh = shell_on(server, contract, monkeypatch)
     try:
         assert "Assistants threads" in sh.run("%threads").stdout  # auto: this server has them
         sh.run('%assistants create --name Poet --instructions "Answer in rhyme." -o poet')
@@ -154,7 +155,7 @@ def test_the_panel_over_conversations_without_assistants(bare, contract):
     from jupyter_api_kit.widgets.threads_panel import ThreadsPanel
 
     rec = contract.recorder()
-    with Client(base_url=bare.base_url, max_retries=0) as c:
+    with Client(base_url=bare.base_url, api_key=bare.api_key, max_retries=0) as c:
         c.transport.session.hooks["response"].append(rec)
         panel = ThreadsPanel(client=c, instructions="Be brief.")
         assert panel.kind == "conversations" and "Conversations + Responses" in panel.status

@@ -21,6 +21,7 @@ from tests.threads_support import Shell
 @pytest.fixture()
 def sh(server, contract_or_none, monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
     shell = InteractiveShell.instance()
     shell.config.pop("ThreadsMagics", None)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -89,7 +90,7 @@ def test_use_an_existing_thread_and_show_another(sh, server):
     import requests
 
     thread = requests.post(f"{server.base_url}/threads", json={"messages": [{"role": "user", "content": "Hi"}]},
-                           timeout=10).json()
+                           timeout=10, headers=server.headers).json()
     used = sh.run(f"%threads use {thread['id']}")
     assert used.error is None and sh.magics.current == thread["id"]
     assert thread["id"] in list(sh.run("%threads").result["id"])

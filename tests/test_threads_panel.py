@@ -38,7 +38,7 @@ def test_compose_run_stream_and_steps(client, server):
     assert panel.status == f"run {run.id} completed"
 
 
-def test_threads_list_select_and_paging(client):
+def test_threads_list_select_and_paging(client, server):
     made = client.threads.create(messages=[{"role": "user", "content": f"m{i}"} for i in range(25)])
     panel = ThreadsPanel(client=client)
     assert made.id in panel.thread_ids
@@ -49,7 +49,7 @@ def test_threads_list_select_and_paging(client):
     assert [t for _, t in panel.transcript] == [f"m{i}" for i in range(25)] and not panel.has_older
 
     # deleted elsewhere: Refresh drops it
-    requests.delete(f"{client.base_url}/threads/{made.id}", timeout=10)
+    requests.delete(f"{client.base_url}/threads/{made.id}", timeout=10, headers=server.headers)
     panel._refresh_button.click()
     assert made.id not in panel.thread_ids
 

@@ -38,7 +38,7 @@ def traffic(org_server):
     """Two projects with keys, traffic through each with different models; what was served."""
     from jupyter_api_kit.client import Client
 
-    org = Client(base_url=org_server.base_url, admin_key=ADMIN_KEY)
+    org = Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=ADMIN_KEY)
     start = int(time.time()) - 5
     served: Counter = Counter()
     projects = {}
@@ -294,7 +294,7 @@ def _ready(url: str) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"{url}/models", timeout=2)
+            requests.get(f"{url}/health", timeout=2)  # any answer, a 401 included, says it is up
             return
         except requests.ConnectionError:
             assert time.monotonic() < deadline
@@ -302,7 +302,7 @@ def _ready(url: str) -> None:
 
 
 def test_the_official_package_against_jupyter_api_kit_serve(contract):
-    proc = _serve("--admin-key", "sk-admin-served")
+    proc = _serve("--admin-key", "sk-admin-served", "--api-key", "sk-local-served")
     try:
         url = proc.stdout.readline().strip()
         _ready(url)
@@ -317,7 +317,7 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
         import httpx
 
         with httpx.Client(event_hooks={"response": [check]}) as http:
-            sdk = openai.OpenAI(base_url=url, api_key="unused", admin_api_key="sk-admin-served", http_client=http,
+            sdk = openai.OpenAI(base_url=url, api_key="sk-local-served", admin_api_key="sk-admin-served", http_client=http,
                                 max_retries=0)
             org = sdk.admin.organization
             project = org.projects.create(name="served")
@@ -334,7 +334,7 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
             assert [e.type for e in org.audit_logs.list(project_ids=[project.id])] == [
                 "api_key.created", "service_account.created", "project.created"]
             with pytest.raises(openai.PermissionDeniedError):
-                openai.OpenAI(base_url=url, api_key="unused", admin_api_key=account.api_key.value,
+                openai.OpenAI(base_url=url, api_key="sk-local-served", admin_api_key=account.api_key.value,
                               max_retries=0).admin.organization.projects.list()
         assert checked and all(status == 200 for status in checked)
     finally:
@@ -344,13 +344,19 @@ def test_the_official_package_against_jupyter_api_kit_serve(contract):
 def test_serve_without_an_admin_key_prints_a_fresh_one_that_works():
     proc = _serve()
     try:
-        line = proc.stderr.readline()
-        key = line.rsplit(" ", 1)[-1].strip()
+        api_line, line = proc.stderr.readline(), proc.stderr.readline()
+        api_key, key = (text.rsplit(" ", 1)[-1].strip() for text in (api_line, line))
+        assert "API key" in api_line and api_key.startswith("sk-local-")
         assert "admin key" in line and key.startswith("sk-admin-")
         url = proc.stdout.readline().strip()
         _ready(url)
         ok = requests.get(f"{url}/organization/projects", headers={"Authorization": f"Bearer {key}"})
         assert ok.status_code == 200
         assert requests.get(f"{url}/organization/projects").status_code == 401
+        # The printed API key opens the model endpoints, not the organization's.
+        as_user = {"Authorization": f"Bearer {api_key}"}
+        assert requests.get(f"{url}/models", headers=as_user).status_code == 200
+        refused = requests.get(f"{url}/organization/projects", headers=as_user)
+        assert refused.status_code == 401 and api_key not in refused.text and key not in refused.text
     finally:
         _stop(proc)

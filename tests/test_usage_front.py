@@ -26,7 +26,7 @@ from tests.org_support import ADMIN_KEY, admin, chat, make_project_with_key, org
 @pytest.fixture(scope="module")
 def seeded(org_server):
     """Two projects with keys and traffic through each, with different models."""
-    org = Client(base_url=org_server.base_url, admin_key=ADMIN_KEY)
+    org = Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key=ADMIN_KEY)
     ids = {}
     for name, model, count in (("front a", "local-ngram", 3), ("front b", "local-ngram-small", 2)):
         project_id, _account, key = make_project_with_key(org, name)
@@ -190,5 +190,5 @@ def test_dashboard_shows_errors_in_one_line(org_server):
     board = UsageDashboard(Client(base_url=org_server.base_url, api_key="sk-not-admin", max_retries=0))
     assert board.export_csv("nowhere.csv") is None and "Refresh first" in board.status
     assert not board.refresh() and "OPENAI_ADMIN_KEY" in board.status and "\n" not in board.status
-    wrong = UsageDashboard(Client(base_url=org_server.base_url, admin_key="sk-admin-wrong", max_retries=0))
+    wrong = UsageDashboard(Client(base_url=org_server.base_url, api_key=org_server.api_key, admin_key="sk-admin-wrong", max_retries=0))
     assert not wrong.refresh() and wrong.status.startswith("AuthenticationError") and "request req_" in wrong.status

@@ -144,7 +144,7 @@ def test_a_pdf_as_responses_input_file(openai_client, server, contract):
     # checked.
     body = {"model": "local-ngram", "max_output_tokens": 20, "input": [{"role": "user", "content": [
         {"type": "input_file", "file_id": uploaded.id}, {"type": "input_text", "text": "Name the moons."}]}]}
-    with_file = requests.post(f"{server.base_url}/responses", json=body, timeout=30)
+    with_file = requests.post(f"{server.base_url}/responses", json=body, timeout=30, headers=server.headers)
     contract.validate_body("POST", "/responses", with_file.json(), with_file.status_code)
     alone = openai_client.responses.create(model="local-ngram", max_output_tokens=20, input="Name the moons.")
     assert with_file.json()["status"] in ("completed", "incomplete")

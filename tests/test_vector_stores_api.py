@@ -44,7 +44,7 @@ def kb(server):
     """A store holding the four documents with their attributes (made once for the module)."""
     from jupyter_api_kit.client import Client
 
-    with Client(base_url=server.base_url, max_retries=0) as c:
+    with Client(base_url=server.base_url, api_key=server.api_key, max_retries=0) as c:
         vs = c.vector_stores.create(name="kb")
         ids = {name: upload(c, name, text).id for name, text in DOCS.items()}
         batch = c.vector_stores.file_batches.create(
@@ -163,7 +163,7 @@ def test_cancel_a_batch_in_progress(fresh_server):
     from jupyter_api_kit.client import Client
 
     fresh_server.app.state.timing.vector_store_file = 0.05
-    with Client(base_url=fresh_server.base_url, max_retries=0) as c:
+    with Client(base_url=fresh_server.base_url, api_key=fresh_server.api_key, max_retries=0) as c:
         vs = c.vector_stores.create(name="slow")
         ids = [upload(c, f"f{i}.txt", f"text {i}").id for i in range(20)]
         batch = c.vector_stores.file_batches.create(vs.id, file_ids=ids)
@@ -238,7 +238,7 @@ def test_search_options(client, kb):
 def test_bad_searches_are_clear_400s(server, kb, body, param):
     import requests
 
-    r = requests.post(f"{server.base_url}/vector_stores/{kb[0]}/search", json=body)
+    r = requests.post(f"{server.base_url}/vector_stores/{kb[0]}/search", json=body, headers=server.headers)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["param"] == param
 
@@ -271,10 +271,10 @@ def test_bad_store_requests(client, server):
         (f"{server.base_url}/vector_stores", {"name": "x", "colour": "red"}, "colour"),
     ]
     for url, body, param in cases:
-        r = requests.post(url, json=body)
+        r = requests.post(url, json=body, headers=server.headers)
         assert r.status_code == 400, (body, r.text)
         assert r.json()["error"]["param"] == param, (body, r.json())
-    assert requests.get(f"{base}/files", params={"filter": "done"}).json()["error"]["param"] == "filter"
+    assert requests.get(f"{base}/files", params={"filter": "done"}, headers=server.headers).json()["error"]["param"] == "filter"
     with pytest.raises(InvalidInputError):
         client.vector_stores.search(vs.id, query="x", filters={"type": "eq"})
 
@@ -314,7 +314,7 @@ def test_processing_records_embedding_and_storage_usage(server, client):
 
 def test_official_openai_package(server, contract):
     openai = pytest.importorskip("openai")
-    oc = openai.OpenAI(base_url=server.base_url, api_key="unused", max_retries=0)
+    oc = openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     files = [oc.files.create(file=(name, text.encode()), purpose="assistants") for name, text in DOCS.items()]
     vs = oc.vector_stores.create(name="sdk", metadata={"via": "openai"})
     contract.validate_body("POST", "/vector_stores", vs.model_dump(exclude_unset=True))

@@ -30,7 +30,7 @@ def recording_client(server, recorder):
     """Our client on `server`, every exchange checked against the contract by `recorder`."""
     from jupyter_api_kit.client import Client
 
-    c = Client(base_url=server.base_url, max_retries=0)
+    c = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
     c.transport.session.hooks["response"].append(recorder)
     return c
 
@@ -40,7 +40,7 @@ def openai_for(server, contract, violations: list):
     exchange are validated against the contract (violations are collected in `violations`)."""
     import openai
 
-    return openai.OpenAI(base_url=server.base_url, api_key="unused", http_client=checking_http(contract, violations),
+    return openai.OpenAI(base_url=server.base_url, api_key=server.api_key, http_client=checking_http(contract, violations),
                          max_retries=0)
 
 

@@ -52,15 +52,15 @@ class Client:
                  session=None, cache=None):
         settings = Settings.resolve(api_key=api_key, base_url=base_url, organization=organization,
                                     project=project, admin_key=admin_key)
-        resolved_url, server_admin_key = settings.base_url, None
+        resolved_url, server_key, server_admin_key = settings.base_url, settings.api_key, None
         if resolved_url is None:
             from jupyter_api_kit.embedded import shared_local
 
-            local = shared_local()  # the embedded server hands over its URL and admin key, nothing else
-            resolved_url, server_admin_key = local.base_url, local.admin_key
+            local = shared_local()  # the embedded server hands over its URL and keys, nothing else
+            resolved_url, server_key, server_admin_key = local.base_url, local.api_key, local.admin_key
         self.settings = settings
         self.uses_local_server = settings.uses_embedded_server
-        self.transport = Transport(resolved_url, api_key=settings.api_key, admin_key=settings.admin_key,
+        self.transport = Transport(resolved_url, api_key=server_key, admin_key=settings.admin_key,
                                    server_admin_key=server_admin_key,
                                    organization=settings.organization, project=settings.project,
                                    timeout=timeout, max_retries=max_retries, session=session)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -132,8 +131,9 @@ class ReplayCache:
 
     def _connect(self) -> sqlite3.Connection:
         if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))  # owner-only before SQLite writes
+            from jupyter_api_kit.config import private_file
+
+            private_file(self.path)  # owner-only before SQLite writes (its journal takes the same mode)
         db = sqlite3.connect(self.path, timeout=30)
         if not self._ready:
             with db:

@@ -28,6 +28,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from jupyter_api_kit.config import private_dir
+
 try:
     import fcntl
 except ImportError:  # Windows: kernels of one process still exclude each other with the thread lock
@@ -50,7 +52,7 @@ def file_lock(path: Path):
         '0o600'
     """
     with _lock:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if fcntl is not None:
@@ -93,7 +95,7 @@ class ThreadRegistry:
         return data
 
     def _write(self, data: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         # Write a sibling file (mkstemp makes it 0600) and rename it over the old one: a crash never
         # leaves half a file, and a reader sees the old content or the new.
         fd, tmp = tempfile.mkstemp(prefix=".threads-", suffix=".json", dir=self.path.parent)

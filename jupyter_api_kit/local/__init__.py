@@ -8,7 +8,9 @@ the endpoints, `request.py` reading requests, `store.py` the SQL, `engine.py` th
 `organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy completions,
 and the generation every other feature uses). `core/` holds what they all share (database and
 migrations, errors, request parsing, ids, paging, authentication, the job runner, the typed app
-state) and imports no feature; `models/` holds the statistical models and imports neither FastAPI
+state) and imports no feature. Work that outlives a request (runs, eval runs, fine-tuning jobs,
+background responses, vector-store ingest) is a `core.jobs.JobKind` each feature declares and
+`app.py` hands to the one job runner; `models/` holds the statistical models and imports neither FastAPI
 nor `core`. `app.py` wires them into one application; `server.py` runs it.
 
 Example:

@@ -69,17 +69,28 @@ def build_state(store, *, api_key: str | None = None, admin_key: str | None = No
     return state
 
 
+def job_kinds(assistants: bool = True) -> list:
+    """The kinds of background job the app runs (`core.jobs`), each feature's step logic.
+
+    Example:
+        >>> [kind.name for kind in job_kinds(assistants=False)]
+        ['eval_run', 'fine_tuning_job', 'background_response', 'vector_store_files']
+    """
+    from jupyter_api_kit.local.assistants.engine import RUNS
+    from jupyter_api_kit.local.evals.engine import EVAL_RUNS
+    from jupyter_api_kit.local.fine_tuning.engine import FINE_TUNING_JOBS
+    from jupyter_api_kit.local.responses.background import BACKGROUND_RESPONSES
+    from jupyter_api_kit.local.vector_stores.engine import VECTOR_STORE_FILES
+
+    return ([RUNS] if assistants else []) + [EVAL_RUNS, FINE_TUNING_JOBS, BACKGROUND_RESPONSES, VECTOR_STORE_FILES]
+
+
 @asynccontextmanager
 async def lifespan(app):
     """Start: settle or resume the work a previous server left unfinished (runs, eval runs,
-    fine-tuning jobs). Stop: end background work before the database closes."""
-    from jupyter_api_kit.local.evals import engine as evals
-    from jupyter_api_kit.local.fine_tuning import engine as fine_tuning
-
-    if app.state.run_engine is not None:
-        app.state.run_engine.recover()  # runs cut off by a previous stop must not hold their threads forever
-    evals.recover(app)
-    fine_tuning.recover(app)
+    fine-tuning jobs, background responses, vector-store files). Stop: end background work before
+    the database closes."""
+    app.state.jobs.recover()
     yield
     app.state.jobs.shutdown()
     if app.state.gateway is not None:
@@ -89,8 +100,9 @@ async def lifespan(app):
 def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None = None,
                admin_key: str | None = None, timing: Timing | None = None, upstream=None,
                assistants: bool = True):
-    """Build the app over `store`. With `api_key`, every request must carry it (or a project or admin
-    key). `admin_key` opens the organization endpoints (a random in-memory one when None). `upstream`
+    """Build the app over `store`. With `api_key`, every request, on every route, must carry it (or a
+    project or admin key); without, the app is open to any caller. `admin_key` opens the organization
+    endpoints, and only it does (a random in-memory one when None). `upstream`
     (a `gateway.Gateway`) puts the server in gateway mode: the upstream engine answers for its models.
     `assistants=False` switches the Assistants API off (`/assistants`, `/threads`, runs), answering
     as OpenAI has since its sunset: a 404 that names the Conversations way.
@@ -109,17 +121,20 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     from fastapi import Depends, FastAPI
 
     from jupyter_api_kit.local.assistants.engine import RunEngine
-    from jupyter_api_kit.local.core.auth import authenticate
+    from jupyter_api_kit.local.core.auth import KeyGate, authenticate
     from jupyter_api_kit.local.organization.rate_limits import RateLimitMiddleware
 
-    app = FastAPI(title="jupyter_api_kit local server", docs_url="/docs", redoc_url=None,
-                  openapi_url="/openapi.json", lifespan=lifespan)
+    # No /docs page: a browser cannot send the key it would need. The description is a keyed route below.
+    app = FastAPI(title="jupyter_api_kit local server", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state = build_state(store, api_key=api_key, admin_key=admin_key, data_dir=data_dir, timing=timing,
                             upstream=upstream)
     app.state.run_engine = RunEngine(app) if assistants else None
+    app.state.jobs.serve(app, job_kinds(assistants))
     install_error_handlers(app)
     request_models.install(app)
     app.add_middleware(RateLimitMiddleware)
+    app.add_middleware(KeyGate)  # added later, so it runs first: nothing else sees a caller without the key
 
     @app.middleware("http")
     async def request_id(request, call_next):
@@ -132,6 +147,10 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
     @app.get("/health", include_in_schema=False)
     def health():
         return {"status": "ok"}
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def description():
+        return app.openapi()
 
     routers = ROUTERS if assistants else [n for n in ROUTERS if n not in ASSISTANTS_ROUTERS] + ["assistants.sunset"]
     for name in routers:

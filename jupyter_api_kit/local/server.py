@@ -48,14 +48,41 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(host: str, api_key: str | None) -> None:
-    """Refuse to expose an open server: a non-loopback host needs an API key."""
+    """Refuse to expose an open server: a non-loopback host needs an API key.
+
+    Example:
+        >>> check_bind("0.0.0.0", None)
+        Traceback (most recent call last):
+        ...
+        ValueError: refusing to listen on 0.0.0.0 without a key: anyone on the network could use this server; drop --open, or bind to 127.0.0.1
+    """
     if not is_loopback(host) and not api_key:
-        raise ValueError(f"refusing to listen on {host} without --api-key: anyone on the network could use "
-                         "this server; pass --api-key KEY or bind to 127.0.0.1")
+        raise ValueError(f"refusing to listen on {host} without a key: anyone on the network could use this "
+                         "server; drop --open, or bind to 127.0.0.1")
+
+
+def server_key(api_key: str | None, open_access: bool) -> str | None:
+    """The key a server requires: `api_key` when given, None for an open server (`open_access`), else a
+    new random one for this run.
+
+    Example:
+        >>> server_key("sk-mine", False), server_key(None, True)
+        ('sk-mine', None)
+        >>> server_key(None, False).startswith("sk-local-")
+        True
+    """
+    if api_key and open_access:
+        raise ValueError("an open server takes no API key: pass either api_key or open_access")
+    if api_key or open_access:
+        return api_key or None
+    from jupyter_api_kit.local.organization.keys import new_secret
+
+    return new_secret("sk-local-")
 
 
 class LocalServer:
-    """A handle on a running local server: `base_url`, `store`, `app`, `stop()`."""
+    """A handle on a running local server: `base_url`, `api_key`, `admin_key`, `store`, `app`, `stop()`.
+    Its repr shows neither key."""
 
     def __init__(self, app, server, thread, sock):
         self.app = app
@@ -64,6 +91,28 @@ class LocalServer:
         host, port = sock.getsockname()[:2]
         self.host, self.port = host, port
         self.base_url = f"http://{host}:{port}/v1"
+
+    @property
+    def api_key(self) -> str | None:
+        """The key every request to this server must carry (None for an open server), for the clients
+        this process makes.
+
+        Example:
+            >>> Client(base_url=server.base_url, api_key=server.api_key)  # doctest: +SKIP
+            >>> server.api_key.startswith("sk-local-")  # doctest: +SKIP
+            True
+        """
+        return self.app.state.api_key
+
+    @property
+    def headers(self) -> dict:
+        """The `Authorization` header this server wants, for plain HTTP calls (empty for an open server).
+
+        Example:
+            >>> requests.get(f"{server.base_url}/models", headers=server.headers).status_code  # doctest: +SKIP
+            200
+        """
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     @property
     def admin_key(self) -> str:
@@ -130,16 +179,18 @@ def _uvicorn_server(app, log_level: str):
 def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | None = None,
                        api_key: str | None = None, data_dir: str | Path | None = None,
                        log_level: str = "warning", admin_key: str | None = None, upstream=None,
-                       assistants: bool = True) -> LocalServer:
+                       assistants: bool = True, open_access: bool = False) -> LocalServer:
     """Start the server in a daemon thread on `host:port` (0 picks a free port) and return once it
     accepts connections. `db=":memory:"` keeps everything in memory (tests); None uses the default file.
-    `upstream` (a `gateway.Gateway`) serves in gateway mode. `assistants=False` switches the Assistants
-    API off, as on OpenAI since its sunset.
+    Every request must carry `api_key`, a new random one when None (`server.api_key`);
+    `open_access=True` lets any caller in. `upstream` (a `gateway.Gateway`) serves in gateway mode.
+    `assistants=False` switches the Assistants API off, as on OpenAI since its sunset.
 
     Example:
         >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
-        ...     print(server.base_url)
+        ...     client = Client(base_url=server.base_url, api_key=server.api_key)
     """
+    api_key = server_key(api_key, open_access)
     check_bind(host, api_key)
     store = Store(default_db_path() if db is None else db)
     app = create_app(store, api_key=api_key, data_dir=data_dir, admin_key=admin_key, upstream=upstream,
@@ -159,8 +210,8 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
 
 def serve_forever(host: str, port: int, db, api_key: str | None, on_ready=None, admin_key: str | None = None,
                   upstream=None, assistants: bool = True) -> None:
-    """Serve in the foreground until interrupted (the console command); `upstream` and `assistants`
-    as in `start_local_server`."""
+    """Serve in the foreground until interrupted (the console command): every request must carry
+    `api_key` (None: an open server); `upstream` and `assistants` as in `start_local_server`."""
     check_bind(host, api_key)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = Store(default_db_path() if db is None else db)

@@ -11,6 +11,9 @@ Timing (`app.state.timing`, read at each use so tests can change it on a running
 `run_step` (seconds between lifecycle steps), `run_token` (seconds after each generated token) and
 `run_expiry` (how long a run waits for tool outputs).
 
+The app's job runner (`core.jobs`) executes runs (`RUNS`): one worker per run at a time, the cancel
+flag checked between tokens, and recovery at start-up.
+
 `run.model` echoes the model asked for, as the API does; the local model that answers any name is named
 in the metadata (`served_by`) of each step it wrote.
 
@@ -22,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 from jupyter_api_kit.local.assistants.events import RunEvents
@@ -33,10 +35,11 @@ from jupyter_api_kit.local.assistants.planning import (
     choose_calls,
     count_prompt,
 )
-from jupyter_api_kit.local.assistants.store import insert_step, run_steps, save
+from jupyter_api_kit.local.assistants.store import close_open_work, insert_step, run_steps, save, save_run
 from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.jobs import Job, JobKind
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 from jupyter_api_kit.local.inference.tools import call_arguments, json_text
@@ -45,13 +48,11 @@ log = logging.getLogger("jupyter_api_kit.local")
 
 
 class RunEngine:
-    """Executes runs on the app's background pool and fans their events out to streams."""
+    """Executes runs (the step logic of `RUNS`) and fans their events out to streams."""
 
     def __init__(self, app):
         self.app = app
-        self._lock = threading.Lock()
-        self._run_locks: dict[str, threading.Lock] = {}
-        self._cancel: set[str] = set()
+        self.jobs = app.state.jobs
         self.events = RunEvents()
         self.publish = self.events.publish
 
@@ -77,39 +78,32 @@ class RunEngine:
 
     def start(self, run_id: str) -> None:
         """Execute (or resume, or finish cancelling) the run in the background."""
-        self.app.state.jobs.submit(self.execute, run_id)
+        self.jobs.start(RUNS, run_id)
 
     def request_cancel(self, run_id: str) -> None:
         """Make a run being generated stop at its next token."""
-        with self._lock:
-            self._cancel.add(run_id)
+        self.jobs.cancel(run_id)
 
     def _cancel_requested(self, run_id: str) -> bool:
-        with self._lock:
-            return run_id in self._cancel
+        return self.jobs.cancel_requested(run_id)
 
-    def execute(self, run_id: str) -> None:
-        """Execute one run to its next stop (ended, waiting for tool outputs, or cancelled), on the
-        calling thread; `start` calls it on the background pool. One execution per run at a time; an
-        unexpected error fails the run (with `last_error`) instead of reaching the server, and the streams
-        following the run are told the execution ended either way.
+    def execute(self, job: Job) -> None:
+        """Execute one run to its next stop (ended, waiting for tool outputs, or cancelled); the job
+        runner calls it, one worker per run at a time. An unexpected error fails the run (with
+        `last_error`) before the streams following the run are told the execution ended, which they
+        are either way.
 
         Example:
-            >>> RunEngine.of(request.app).execute(run["id"])  # doctest: +SKIP
+            >>> RunEngine.of(request.app).start(run["id"])  # doctest: +SKIP
         """
-        with self._lock:
-            lock = self._run_locks.setdefault(run_id, threading.Lock())
-        with lock:  # one worker per run at a time (a resume and a cancel may both be queued)
-            epoch = self.events.next_epoch()
-            try:
-                self._execute(run_id)
-            except Exception as exc:  # the run fails; the server goes on
-                log.exception("run %s failed", run_id)
-                self._fail(run_id, exc)
-            finally:
-                self.events.end(run_id, epoch)
-                with self._lock:
-                    self._run_locks.pop(run_id, None)
+        epoch = self.events.next_epoch()
+        try:
+            self._execute(job)
+        except Exception as exc:  # the run fails; the server goes on
+            log.exception("run %s failed", job.id)
+            self._fail(job.id, exc)
+        finally:
+            self.events.end(job.id, epoch)
 
     # ---- persistence --------------------------------------------------------------------------
 
@@ -130,14 +124,15 @@ class RunEngine:
             save_run(db, run)
             return run
 
-    def _pause(self) -> bool:
-        """The lifecycle step delay; True when the server is stopping."""
-        delay = self.app.state.timing.run_step
-        return self.app.state.jobs.sleep(delay) if delay else self.app.state.jobs.stopping.is_set()
+    def _pause(self, job: Job) -> bool:
+        """The lifecycle step delay; True when this worker should end (the server is stopping, or a
+        newer start took the run over and goes on from what is stored)."""
+        return job.wait(self.app.state.timing.run_step)
 
     # ---- the lifecycle ------------------------------------------------------------------------
 
-    def _execute(self, run_id: str) -> None:
+    def _execute(self, job: Job) -> None:
+        run_id = job.id
         run = self._load(run_id)
         if run is None:
             return  # its thread was deleted
@@ -145,7 +140,7 @@ class RunEngine:
             return self._finish_cancel(run_id)
         if run["status"] == "queued":
             self.publish(run_id, "thread.run.queued", run)
-            if self._pause():
+            if self._pause(job):
                 return
             started = run["started_at"] or now()
             run = self._transition(run_id, ("queued",), status="in_progress", started_at=started)
@@ -154,7 +149,7 @@ class RunEngine:
             self.publish(run_id, "thread.run.in_progress", run)
         elif run["status"] != "in_progress":
             return  # terminal, or waiting for tool outputs: nothing to do
-        if self._pause():
+        if self._pause(job):
             return
         if self._stop_for_cancel(run_id):
             return
@@ -167,7 +162,7 @@ class RunEngine:
         calls = [] if searched else choose_calls(run, context, run_steps(self.store, run_id))
         if calls:
             return self._call_tools(run, calls, context, model)
-        return self._write_message(run, context, model)
+        return self._write_message(job, run, context, model)
 
     def _stop_for_cancel(self, run_id: str) -> bool:
         run = self._load(run_id)
@@ -237,7 +232,7 @@ class RunEngine:
                 "tool_calls": [{"index": i, **c} for i, c in enumerate(step["step_details"]["tool_calls"])]}}})
         self.publish(run["id"], "thread.run.requires_action", current)
 
-    def _write_message(self, run: dict, context: list, model) -> None:
+    def _write_message(self, job: Job, run: dict, context: list, model) -> None:
         """A message_creation step: the assistant's reply, streamed token by token."""
         message = {"id": new_id("msg_"), "object": "thread.message", "created_at": now(),
                    "thread_id": run["thread_id"], "status": "in_progress", "incomplete_details": None,
@@ -266,8 +261,8 @@ class RunEngine:
             if plain:
                 self.publish(run["id"], "thread.message.delta", delta(message["id"], tok.text))
             if token_delay:
-                self.app.state.jobs.sleep(token_delay)
-            if self._cancel_requested(run["id"]):
+                job.wait(token_delay)
+            if job.cancelled:
                 cancelled = True
                 break
         text = "".join(pieces)
@@ -308,8 +303,7 @@ class RunEngine:
             save(db, "thread_messages", message)
             save(db, "thread_run_steps", step)
             save_run(db, run)
-        with self._lock:
-            self._cancel.discard(run_id)
+        self.jobs.forget(run_id)
         self._record(run_id, model, prompt, completion)
         message_event = "thread.message.completed" if outcome == "completed" else "thread.message.incomplete"
         self.publish(run_id, message_event, message)
@@ -318,27 +312,6 @@ class RunEngine:
         self.publish(run_id, f"thread.run.{run['status']}", run)
 
     # ---- endings other than a reply ------------------------------------------------------------
-
-    def _close_open_work(self, db, run_id: str, step_status: str, step_stamp: str, message_reason: str,
-                         error: dict | None = None) -> tuple[list, list]:
-        """Steps still in progress take `step_status`; messages being written become incomplete."""
-        ts = now()
-        steps, messages = [], []
-        for row in db.execute("SELECT body FROM thread_run_steps WHERE run_id = ? ORDER BY seq", (run_id,)):
-            step = loads(row["body"])
-            if step["status"] == "in_progress":
-                step.update(status=step_status, **{step_stamp: ts})
-                if error:
-                    step["last_error"] = error
-                save(db, "thread_run_steps", step)
-                steps.append(step)
-        for row in db.execute("SELECT body FROM thread_messages WHERE run_id = ? ORDER BY seq", (run_id,)):
-            message = loads(row["body"])
-            if message["status"] == "in_progress":
-                message.update(status="incomplete", incomplete_at=ts, incomplete_details={"reason": message_reason})
-                save(db, "thread_messages", message)
-                messages.append(message)
-        return steps, messages
 
     def _end_run(self, run_id: str, expect: tuple, status: str, stamp: str | None, step_status: str,
                  step_stamp: str, reason: str, error=None, step_error=None, **extra) -> None:
@@ -349,15 +322,14 @@ class RunEngine:
             run = loads(row["body"])
             if run["status"] not in expect:
                 return
-            steps, messages = self._close_open_work(db, run_id, step_status, step_stamp, reason, step_error)
+            steps, messages = close_open_work(db, run_id, step_status, step_stamp, reason, step_error)
             run.update(status=status, required_action=None, expires_at=None, **extra)
             if stamp:
                 run[stamp] = now()
             if error:
                 run["last_error"] = error
             save_run(db, run)
-        with self._lock:
-            self._cancel.discard(run_id)
+        self.jobs.forget(run_id)
         for message in messages:
             self.publish(run_id, "thread.message.incomplete", message)
         for step in steps:
@@ -381,7 +353,7 @@ class RunEngine:
     def recover(self) -> int:
         """Runs left queued or executing by a server that stopped (or was killed) end as `failed`,
         so their threads take messages and runs again. Runs waiting for tool outputs keep waiting.
-        Called once when the app starts; returns how many runs it ended."""
+        Called once when the app starts (`RUNS.recover`); returns how many runs it ended."""
         rows = self.store.all("SELECT id FROM thread_runs WHERE status IN ('queued', 'in_progress', 'cancelling')")
         error = {"code": "server_error", "message": "The local server stopped while this run was executing; "
                                                     "start a new run."}
@@ -404,14 +376,17 @@ def delta(message_id: str, text: str) -> dict:
             "delta": {"content": [{"index": 0, "type": "text", "text": {"value": text, "annotations": []}}]}}
 
 
-def save_run(db, run: dict, deadline: float | None = None) -> None:
-    """Write a run's body and status (and, when given, its exact expiry deadline)."""
-    if deadline is None:
-        db.execute("UPDATE thread_runs SET body = ?, status = ? WHERE id = ?", (dumps(run), run["status"], run["id"]))
-    else:
-        run["expires_at"] = int(deadline + 0.999)
-        db.execute("UPDATE thread_runs SET body = ?, status = ?, expires_at = ? WHERE id = ?",
-                   (dumps(run), run["status"], deadline, run["id"]))
+def _run(app, job: Job) -> None:
+    RunEngine.of(app).execute(job)
 
 
-__all__ = ["RunEngine", "delta", "save_run"]
+def _recover(app) -> list:
+    RunEngine.of(app).recover()
+    return []  # nothing starts again: a run cut off mid-way cannot resume its reply
+
+
+#: Assistants runs, as the app's job runner knows them
+RUNS = JobKind("thread_run", run=_run, recover=_recover)
+
+
+__all__ = ["RUNS", "RunEngine", "delta", "insert_step", "save_run"]

@@ -95,7 +95,7 @@ def create_new_stores(app, resources: dict | None, principal=None, param: str = 
     processed in the background) and listed in `vector_store_ids`. Every file is checked first, so a
     missing one is a 404 that leaves nothing behind."""
     from jupyter_api_kit.local.files.store import file_record
-    from jupyter_api_kit.local.vector_stores.store import create_store
+    from jupyter_api_kit.local.vector_stores.engine import create_store
 
     fs = (resources or {}).get("file_search") or {}
     new = fs.pop("vector_stores", None)

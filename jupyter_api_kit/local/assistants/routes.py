@@ -16,9 +16,15 @@ from jupyter_api_kit.local.assistants.options import (
     sampling,
 )
 from jupyter_api_kit.local.assistants.request import AssistantBody, CreateAssistantBody
-from jupyter_api_kit.local.assistants.store import get_assistant, only_keys, save
+from jupyter_api_kit.local.assistants.store import (
+    get_assistant,
+    insert_assistant,
+    only_keys,
+    remove_assistant,
+    save,
+)
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, page
@@ -67,8 +73,7 @@ def create_assistant(request: Request, body: dict = Depends(checked(CreateAssist
         "temperature": 1.0 if v["temperature"] is None else v["temperature"],
         "top_p": 1.0 if v["top_p"] is None else v["top_p"], "response_format": v["response_format"] or "auto",
     }
-    request.app.state.store.execute("INSERT INTO assistants (id, created_at, body) VALUES (?, ?, ?)",
-                                    (assistant["id"], assistant["created_at"], dumps(assistant)))
+    insert_assistant(request.app.state.store, assistant)
     return assistant
 
 
@@ -104,5 +109,5 @@ def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(c
 def delete_assistant(assistant_id: str, request: Request):
     store = request.app.state.store
     get_assistant(store, assistant_id)
-    store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
+    remove_assistant(store, assistant_id)
     return {"id": assistant_id, "object": "assistant.deleted", "deleted": True}

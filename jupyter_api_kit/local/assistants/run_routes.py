@@ -14,7 +14,7 @@ import time
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from jupyter_api_kit.local.assistants.engine import RunEngine, save_run
+from jupyter_api_kit.local.assistants.engine import RunEngine
 from jupyter_api_kit.local.assistants.events import END, sse
 from jupyter_api_kit.local.assistants.file_search import INCLUDE_CONTENT, create_new_stores, public_step
 from jupyter_api_kit.local.assistants.request import (
@@ -30,14 +30,17 @@ from jupyter_api_kit.local.assistants.store import (
     get_step,
     get_thread,
     insert_message,
+    insert_run,
     insert_thread,
     only_keys,
+    run_status,
     run_steps,
     save,
+    save_run,
 )
 from jupyter_api_kit.local.assistants import request as request_models
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.db import dumps, loads
+from jupyter_api_kit.local.core.db import loads
 from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.paging import Cursor, page
 from jupyter_api_kit.local.core.params import Params
@@ -61,13 +64,8 @@ def _include(request: Request) -> list:
     return values
 
 
-def _principal_json(principal: Principal) -> str:
-    return dumps({k: v for k, v in vars(principal).items()})
-
-
 def _insert_run(db, run: dict, principal: Principal, deadline: float) -> None:
-    db.execute("INSERT INTO thread_runs (id, thread_id, status, expires_at, principal, body) VALUES (?, ?, ?, ?, ?, ?)",
-               (run["id"], run["thread_id"], run["status"], deadline, _principal_json(principal), dumps(run)))
+    insert_run(db, run, dict(vars(principal)), deadline)
 
 
 def _prepare(app, req: dict) -> dict:
@@ -103,8 +101,7 @@ def _event_stream(app, run_id: str, prelude: list, *, start: bool) -> StreamingR
                     # Safety net: the engine always ends a stream, but a stopped server must not hang one.
                     if app.state.jobs.stopping.is_set():
                         break
-                    row = app.state.store.one("SELECT status FROM thread_runs WHERE id = ?", (run_id,))
-                    if row is None or row["status"] not in ("queued", "in_progress", "cancelling"):
+                    if run_status(app.state.store, run_id) not in ("queued", "in_progress", "cancelling"):
                         idle_checks += 1
                         if idle_checks >= 2:
                             break

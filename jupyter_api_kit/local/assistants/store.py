@@ -170,6 +170,39 @@ def insert_message(db_or_store, thread_id: str, parsed: dict, **kwargs) -> dict:
     return message
 
 
+def insert_assistant(store, assistant: dict) -> None:
+    """Store a new assistant object."""
+    store.execute("INSERT INTO assistants (id, created_at, body) VALUES (?, ?, ?)",
+                  (assistant["id"], assistant["created_at"], dumps(assistant)))
+
+
+def remove_assistant(store, assistant_id: str) -> None:
+    """Delete an assistant (its threads and runs stay)."""
+    store.execute("DELETE FROM assistants WHERE id = ?", (assistant_id,))
+
+
+def remove_thread(store, thread_id: str) -> None:
+    """Delete a thread; its messages, runs and run steps go with it."""
+    store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))
+
+
+def remove_message(store, thread_id: str, message_id: str) -> None:
+    """Delete one message of a thread."""
+    store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
+
+
+def insert_run(db, run: dict, principal: dict, deadline: float) -> None:
+    """Store a new run with who created it (`principal`, for usage) and its exact expiry deadline."""
+    db.execute("INSERT INTO thread_runs (id, thread_id, status, expires_at, principal, body) VALUES (?, ?, ?, ?, ?, ?)",
+               (run["id"], run["thread_id"], run["status"], deadline, dumps(principal), dumps(run)))
+
+
+def run_status(store, run_id: str) -> str | None:
+    """A run's status, or None if it is gone (its thread was deleted)."""
+    row = store.one("SELECT status FROM thread_runs WHERE id = ?", (run_id,))
+    return None if row is None else row["status"]
+
+
 def insert_step(db, step: dict) -> None:
     """Store a new run step (inside the caller's transaction `db`).
 
@@ -185,6 +218,40 @@ def insert_step(db, step: dict) -> None:
     """
     db.execute("INSERT INTO thread_run_steps (id, run_id, body) VALUES (?, ?, ?)",
                (step["id"], step["run_id"], dumps(step)))
+
+
+def save_run(db, run: dict, deadline: float | None = None) -> None:
+    """Write a run's body and status (and, when given, its exact expiry deadline)."""
+    if deadline is None:
+        db.execute("UPDATE thread_runs SET body = ?, status = ? WHERE id = ?", (dumps(run), run["status"], run["id"]))
+    else:
+        run["expires_at"] = int(deadline + 0.999)
+        db.execute("UPDATE thread_runs SET body = ?, status = ?, expires_at = ? WHERE id = ?",
+                   (dumps(run), run["status"], deadline, run["id"]))
+
+
+def close_open_work(db, run_id: str, step_status: str, step_stamp: str, message_reason: str,
+                    error: dict | None = None) -> tuple[list, list]:
+    """When a run ends early, its steps still in progress take `step_status` (stamped `step_stamp`,
+    with `error`) and its messages being written become incomplete for `message_reason`; returns
+    (steps, messages) changed, for the run's events."""
+    ts = now()
+    steps, messages = [], []
+    for row in db.execute("SELECT body FROM thread_run_steps WHERE run_id = ? ORDER BY seq", (run_id,)):
+        step = loads(row["body"])
+        if step["status"] == "in_progress":
+            step.update(status=step_status, **{step_stamp: ts})
+            if error:
+                step["last_error"] = error
+            save(db, "thread_run_steps", step)
+            steps.append(step)
+    for row in db.execute("SELECT body FROM thread_messages WHERE run_id = ? ORDER BY seq", (run_id,)):
+        message = loads(row["body"])
+        if message["status"] == "in_progress":
+            message.update(status="incomplete", incomplete_at=ts, incomplete_details={"reason": message_reason})
+            save(db, "thread_messages", message)
+            messages.append(message)
+    return steps, messages
 
 
 def save(db_or_store, table: str, obj: dict) -> dict:

@@ -25,6 +25,8 @@ from jupyter_api_kit.local.assistants.store import (
     insert_thread,
     only_keys,
     parse_message,
+    remove_message,
+    remove_thread,
     save,
 )
 from jupyter_api_kit.local.core.auth import Principal, authenticate
@@ -82,7 +84,7 @@ def delete_thread(thread_id: str, request: Request):
     store = request.app.state.store
     get_thread(store, thread_id)
     running = active_run(store, thread_id)
-    store.execute("DELETE FROM threads WHERE id = ?", (thread_id,))  # messages, runs, steps cascade
+    remove_thread(store, thread_id)
     if running:
         request.app.state.run_engine.request_cancel(running)  # its worker stops at the next token
     return {"id": thread_id, "object": "thread.deleted", "deleted": True}
@@ -138,5 +140,5 @@ def modify_message(thread_id: str, message_id: str, request: Request,
 def delete_message(thread_id: str, message_id: str, request: Request):
     store = request.app.state.store
     get_message(store, thread_id, message_id)
-    store.execute("DELETE FROM thread_messages WHERE id = ? AND thread_id = ?", (message_id, thread_id))
+    remove_message(store, thread_id, message_id)
     return {"id": message_id, "object": "thread.message.deleted", "deleted": True}

@@ -54,13 +54,25 @@ def _migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+def _private_database(path: Path) -> None:
+    """Make the database file owner-only (0600) before SQLite opens it: SQLite gives the WAL and
+    shared-memory files it creates the database's own mode, so they are private too. Files left by an
+    older, wider setup are narrowed."""
+    from jupyter_api_kit.config import PRIVATE_FILE_MODE, private_file
+
+    private_file(path)
+    for sibling in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if sibling.exists() and sibling.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
+            sibling.chmod(PRIVATE_FILE_MODE)
+
+
 class Store:
     """The local server's database."""
 
     def __init__(self, path: str | Path = ":memory:"):
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(self.path))
         self._lock = threading.RLock()
         self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +99,5 @@ class AppState:
     rate_limiter: object = None
     run_engine: object = None
     fine_tune_control: object = None
-    response_cancels: dict = field(default_factory=dict)
     #: the upstream engine in gateway mode (`gateway.Gateway`), None when the local models answer all
     gateway: object = None
-    response_cancels_lock: object = field(default_factory=threading.Lock)

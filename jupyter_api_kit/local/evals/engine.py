@@ -14,7 +14,6 @@ Example:
 from __future__ import annotations
 
 import json
-import logging
 
 from jupyter_api_kit.local.chat.engine import build_completion
 from jupyter_api_kit.local.chat.request import parse_chat_request
@@ -22,6 +21,7 @@ from jupyter_api_kit.local.core.auth import Principal
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import HTTPError
 from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.jobs import Job, JobKind, set_status
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.evals.graders import TemplateError, grade, grader_model, lookup, render
 from jupyter_api_kit.local.evals.sources import (
@@ -31,8 +31,6 @@ from jupyter_api_kit.local.evals.sources import (
 )
 from jupyter_api_kit.local.inference.engine import resolve_language_model
 
-log = logging.getLogger("jupyter_api_kit.local")
-
 #: the contract makes `error` a required object on runs and samples; empty strings mean "no error"
 EMPTY_ERROR = {"code": "", "message": ""}
 #: token cap for sampling when the data source sets no max_completion_tokens
@@ -41,36 +39,24 @@ DEFAULT_SEED = 42
 ACTIVE = ("queued", "in_progress")
 
 
-def item_delay(app) -> float:
-    """Seconds the worker waits between items (`app.state.eval_item_delay`; 0 by default).
-
-    Tests raise it to catch a run mid-way, and a notebook can to watch a run progress."""
-    return app.state.timing.eval_item
-
-
 def start(app, run_id: str, principal: Principal | None = None) -> None:
-    """Run an eval run on the app's background pool; `principal` is who the model usage is
-    recorded for.
+    """Run an eval run in the background; `principal` is who the model usage is recorded for.
 
     Example:
         >>> start(request.app, run["id"], principal)  # doctest: +SKIP
     """
-    app.state.jobs.submit(execute, app, run_id, principal or Principal())
+    app.state.jobs.start(EVAL_RUNS, run_id, principal or Principal())
 
 
-def recover(app) -> None:
-    """Start again the runs a stopped server left queued or in progress (from their first item)."""
+def recover(app) -> list[tuple]:
+    """The runs a stopped server left queued or in progress, reset to start again from their first item."""
+    from jupyter_api_kit.local.evals.store import reset_run
+
     store = app.state.store
-    for row in store.all("SELECT id FROM eval_runs WHERE status IN ('queued', 'in_progress') ORDER BY seq"):
-        with store.tx() as db:
-            db.execute("DELETE FROM eval_run_output_items WHERE run_id = ?", (row["id"],))
-            run = db.execute("SELECT per_testing_criteria_results FROM eval_runs WHERE id = ?",
-                             (row["id"],)).fetchone()
-            criteria = [{**c, "passed": 0, "failed": 0} for c in loads(run[0])]
-            db.execute("UPDATE eval_runs SET status = 'queued', result_counts = ?, per_model_usage = '[]', "
-                       "per_testing_criteria_results = ? WHERE id = ?",
-                       (dumps(zero_counts()), dumps(criteria), row["id"]))
-        start(app, row["id"])
+    rows = store.all("SELECT id FROM eval_runs WHERE status IN ('queued', 'in_progress') ORDER BY seq")
+    for row in rows:
+        reset_run(store, row["id"], zero_counts())
+    return [(row["id"], Principal()) for row in rows]
 
 
 def zero_counts() -> dict:
@@ -84,14 +70,14 @@ def zero_counts() -> dict:
 
 
 def _set_status(store, run_id: str, old: str, new: str, error: dict | None = None) -> bool:
-    changed = store.execute("UPDATE eval_runs SET status = ?, error = coalesce(?, error) WHERE id = ? AND status = ?",
-                            (new, dumps(error) if error else None, run_id, old))
-    return changed == 1
+    with store.tx() as db:
+        return set_status(db, "eval_runs", {"id": run_id}, new, (old,), **({"error": dumps(error)} if error else {}))
 
 
-def execute(app, run_id: str, principal: Principal) -> None:
-    """Run one eval run to its end (the background task)."""
+def execute(app, job: Job, principal: Principal) -> None:
+    """Run one eval run to its end (the step logic of `EVAL_RUNS`)."""
     store = app.state.store
+    run_id = job.id
     run = store.one("SELECT * FROM eval_runs WHERE id = ?", (run_id,))
     if run is None or not _set_status(store, run_id, "queued", "in_progress"):
         return
@@ -104,19 +90,22 @@ def execute(app, run_id: str, principal: Principal) -> None:
     except HTTPError as exc:  # the file changed or went away since the run was created
         _set_status(store, run_id, "in_progress", "failed", {"code": "invalid_data_source", "message": exc.message})
         return
-    try:
-        for index, row in enumerate(rows):
-            if app.state.jobs.sleep(item_delay(app)):
-                return  # the server is stopping; the run is started again with the server
-            item = grade_item(app, source, criteria, row, index, principal)
-            if not _save_item(store, run_id, run["eval_id"], item):
-                return  # canceled or deleted meanwhile
-    except Exception as exc:  # a bug must not leave the run in progress forever
-        log.exception("eval run %s failed", run_id)
-        _set_status(store, run_id, "in_progress", "failed",
-                    {"code": "server_error", "message": f"The local server failed while grading: {exc}"})
-        return
+    for index, row in enumerate(rows):
+        if job.wait(app.state.timing.eval_item):
+            return  # the server is stopping; the run is started again with the server
+        item = grade_item(app, source, criteria, row, index, principal)
+        if not _save_item(store, run_id, run["eval_id"], item):
+            return  # canceled or deleted meanwhile
     _set_status(store, run_id, "in_progress", "completed")
+
+
+def _fail(app, run_id: str, exc: Exception) -> None:
+    """A bug must not leave the run in progress forever."""
+    _set_status(app.state.store, run_id, "in_progress", "failed",
+                {"code": "server_error", "message": f"The local server failed while grading: {exc}"})
+
+
+EVAL_RUNS = JobKind("eval_run", run=execute, recover=recover, fail=_fail)
 
 
 def grade_item(app, source: dict, criteria: list, row: dict, index: int, principal: Principal) -> dict:

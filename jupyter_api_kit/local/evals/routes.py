@@ -1,18 +1,19 @@
 """/v1/evals: evals (create, list, get, update, delete), their runs (create, list, get, cancel, delete)
-and the runs' output items (list, get). Runs execute in the background (see `eval_runner`)."""
+and the runs' output items (list, get). Runs execute in the background (see `engine`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.db import dumps, loads
-from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
-from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.db import loads
+from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.ids import new_id
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page
 from jupyter_api_kit.local.core.params import Params, json_body
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.evals import engine as eval_runner
+from jupyter_api_kit.local.evals import store as eval_store
 from jupyter_api_kit.local.evals.graders import check_criteria
 from jupyter_api_kit.local.evals.request import CreateRunBody, UpdateEvalBody
 from jupyter_api_kit.local.evals.sources import (
@@ -80,19 +81,6 @@ def output_item_object(row) -> dict:
             "results": loads(row["results"]), "sample": loads(row["sample"])}
 
 
-def _eval_row(store, eval_id: str):
-    row = found(store.one("SELECT * FROM evals WHERE id = ?", (eval_id,)),
-                f"No eval found with id '{eval_id}'.", "eval_id")
-    return row
-
-
-def _run_row(store, eval_id: str, run_id: str):
-    _eval_row(store, eval_id)
-    row = found(store.one("SELECT * FROM eval_runs WHERE id = ? AND eval_id = ?", (run_id, eval_id)),
-                f"No run found with id '{run_id}' in eval '{eval_id}'.", "run_id")
-    return row
-
-
 def _reject_unknown(body: dict, allowed: set, what: str) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
@@ -114,12 +102,10 @@ def create_eval(request: Request, body: dict = Depends(json_body)):
     if body.get("testing_criteria") is None:
         raise BadRequest("Missing required parameter: 'testing_criteria'.", param="testing_criteria")
     criteria = check_criteria(body["testing_criteria"], item_properties, has_sample)
-    eval_id, created = new_id("eval_"), now()
+    eval_id = new_id("eval_")
     store = request.app.state.store
-    store.execute("INSERT INTO evals (id, created_at, updated_at, name, data_source_config, testing_criteria, "
-                  "metadata) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  (eval_id, created, created, name, dumps(config), dumps(criteria), dumps(metadata)))
-    return eval_object(_eval_row(store, eval_id))
+    eval_store.insert_eval(store, eval_id, name, config, criteria, metadata)
+    return eval_object(eval_store.eval_row(store, eval_id))
 
 
 @router.get("/evals")
@@ -130,42 +116,32 @@ def list_evals(request: Request):
     store = request.app.state.store
     if order_by == "created_at":
         return page(store, "evals", cursor, eval_object)
-    # updated_at changes, so the cursor is the (updated_at, seq) of the `after` eval
-    direction, op = ("ASC", ">") if cursor.order == "asc" else ("DESC", "<")
-    where, args = "1", []
-    if cursor.after:
-        anchor = store.one("SELECT updated_at, seq FROM evals WHERE id = ?", (cursor.after,))
-        if anchor is None:
-            raise BadRequest(f"Invalid 'after': no eval with id '{cursor.after}'.", param="after")
-        where, args = f"(updated_at, seq) {op} (?, ?)", [anchor["updated_at"], anchor["seq"]]
-    rows = store.all(f"SELECT * FROM evals WHERE {where} ORDER BY updated_at {direction}, seq {direction} LIMIT ?",
-                     (*args, cursor.limit + 1))
-    return list_object([eval_object(r) for r in rows[:cursor.limit]], len(rows) > cursor.limit)
+    rows, more = eval_store.evals_by_update(store, cursor)
+    return list_object([eval_object(r) for r in rows], more)
 
 
 @router.get("/evals/{eval_id}")
 def get_eval(eval_id: str, request: Request):
-    return eval_object(_eval_row(request.app.state.store, eval_id))
+    return eval_object(eval_store.eval_row(request.app.state.store, eval_id))
 
 
 @router.post("/evals/{eval_id}")
 def update_eval(eval_id: str, request: Request, body: dict = Depends(checked(UpdateEvalBody))):
     store = request.app.state.store
-    row = _eval_row(store, eval_id)
+    row = eval_store.eval_row(store, eval_id)
     _reject_unknown(body, {"name", "metadata"}, "Updating an eval")
     p = Params(body)
     name = p.str("name", default=row["name"], max_length=256)
     metadata = p.metadata() if "metadata" in body else loads(row["metadata"])
-    store.execute("UPDATE evals SET name = ?, metadata = ?, updated_at = ? WHERE id = ?",
-                  (name, dumps(metadata), now(), eval_id))
-    return eval_object(_eval_row(store, eval_id))
+    eval_store.update_eval(store, eval_id, name, metadata)
+    return eval_object(eval_store.eval_row(store, eval_id))
 
 
 @router.delete("/evals/{eval_id}")
 def delete_eval(eval_id: str, request: Request):
     store = request.app.state.store
-    _eval_row(store, eval_id)
-    store.execute("DELETE FROM evals WHERE id = ?", (eval_id,))
+    eval_store.eval_row(store, eval_id)
+    eval_store.delete_eval(store, eval_id)
     return {"object": "eval.deleted", "deleted": True, "eval_id": eval_id}
 
 
@@ -176,7 +152,7 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(checked(Crea
                principal: Principal = Depends(authenticate)):
     app = request.app
     store = app.state.store
-    evaluation = _eval_row(store, eval_id)
+    evaluation = eval_store.eval_row(store, eval_id)
     _reject_unknown(body, {"name", "metadata", "data_source"}, "Creating a run")
     p = Params(body)
     metadata = p.metadata()
@@ -190,19 +166,18 @@ def create_run(eval_id: str, request: Request, body: dict = Depends(checked(Crea
     report_url = f"{str(request.base_url).rstrip('/')}/v1/evals/{eval_id}/runs/{run_id}"
     criteria = [{"testing_criteria": c["name"], "passed": 0, "failed": 0}
                 for c in loads(evaluation["testing_criteria"])]
-    store.execute("INSERT INTO eval_runs (id, eval_id, created_at, name, status, model, data_source, metadata, "
-                  "report_url, result_counts, per_testing_criteria_results) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, "
-                  "?, ?, ?)",
-                  (run_id, eval_id, now(), name, source.get("model", ""), dumps(source), dumps(metadata), report_url,
-                   dumps(eval_runner.zero_counts()), dumps(criteria)))
+    eval_store.insert_run(store, {"id": run_id, "eval_id": eval_id, "name": name, "model": source.get("model", ""),
+                                  "data_source": source, "metadata": metadata, "report_url": report_url,
+                                  "result_counts": eval_runner.zero_counts(),
+                                  "per_testing_criteria_results": criteria})
     eval_runner.start(app, run_id, principal)
-    return run_object(_run_row(store, eval_id, run_id))
+    return run_object(eval_store.run_row(store, eval_id, run_id))
 
 
 @router.get("/evals/{eval_id}/runs")
 def list_runs(eval_id: str, request: Request):
     store = request.app.state.store
-    _eval_row(store, eval_id)
+    eval_store.eval_row(store, eval_id)
     query = request.query_params
     cursor = Cursor.from_query(query, default_order="asc")
     status = Params(query).str("status", choices=RUN_STATUSES)
@@ -214,28 +189,27 @@ def list_runs(eval_id: str, request: Request):
 
 @router.get("/evals/{eval_id}/runs/{run_id}")
 def get_run(eval_id: str, run_id: str, request: Request):
-    return run_object(_run_row(request.app.state.store, eval_id, run_id))
+    return run_object(eval_store.run_row(request.app.state.store, eval_id, run_id))
 
 
 @router.post("/evals/{eval_id}/runs/{run_id}")
 @router.post("/evals/{eval_id}/runs/{run_id}/cancel")  # the path the official SDKs call
 def cancel_run(eval_id: str, run_id: str, request: Request):
     store = request.app.state.store
-    row = _run_row(store, eval_id, run_id)
+    row = eval_store.run_row(store, eval_id, run_id)
     if row["status"] in ("completed", "failed"):
         raise BadRequest(f"Run '{run_id}' has already {row['status']}; only queued or in-progress runs can be "
                          "canceled.", param="run_id")
     # the worker checks the status before writing each item, so nothing is written after this
-    store.execute("UPDATE eval_runs SET status = 'canceled' WHERE id = ? AND status IN ('queued', 'in_progress')",
-                  (run_id,))
-    return run_object(_run_row(store, eval_id, run_id))
+    eval_store.cancel_run(store, run_id)
+    return run_object(eval_store.run_row(store, eval_id, run_id))
 
 
 @router.delete("/evals/{eval_id}/runs/{run_id}")
 def delete_run(eval_id: str, run_id: str, request: Request):
     store = request.app.state.store
-    _run_row(store, eval_id, run_id)
-    store.execute("DELETE FROM eval_runs WHERE id = ?", (run_id,))
+    eval_store.run_row(store, eval_id, run_id)
+    eval_store.delete_run(store, run_id)
     return {"object": "eval.run.deleted", "deleted": True, "run_id": run_id}
 
 
@@ -244,7 +218,7 @@ def delete_run(eval_id: str, run_id: str, request: Request):
 @router.get("/evals/{eval_id}/runs/{run_id}/output_items")
 def list_output_items(eval_id: str, run_id: str, request: Request):
     store = request.app.state.store
-    _run_row(store, eval_id, run_id)
+    eval_store.run_row(store, eval_id, run_id)
     query = request.query_params
     cursor = Cursor.from_query(query, default_order="asc")
     status = Params(query).str("status", choices=("pass", "fail"))
@@ -257,9 +231,5 @@ def list_output_items(eval_id: str, run_id: str, request: Request):
 @router.get("/evals/{eval_id}/runs/{run_id}/output_items/{output_item_id}")
 def get_output_item(eval_id: str, run_id: str, output_item_id: str, request: Request):
     store = request.app.state.store
-    _run_row(store, eval_id, run_id)
-    row = store.one("SELECT * FROM eval_run_output_items WHERE id = ? AND run_id = ?", (output_item_id, run_id))
-    if row is None:
-        raise NotFound(f"No output item found with id '{output_item_id}' in run '{run_id}'.",
-                       param="output_item_id")
-    return output_item_object(row)
+    eval_store.run_row(store, eval_id, run_id)
+    return output_item_object(eval_store.output_item_row(store, run_id, output_item_id))

@@ -81,21 +81,8 @@ def list_files(request: Request):
     file_storage.purge_expired(app)
     query = request.query_params
     cursor = Cursor.from_query(query, default_order="desc", default_limit=10000, max_limit=10000)
-    clauses, args = ["1"], []
-    if query.get("purpose"):
-        clauses.append("purpose = ?")
-        args.append(query["purpose"])
-    if cursor.after:
-        row = app.state.store.one("SELECT seq FROM files WHERE id = ?", (cursor.after,))
-        if row is None:
-            raise BadRequest(f"Invalid 'after': no file with id '{cursor.after}' in this list.", param="after")
-        clauses.append("seq > ?" if cursor.order == "asc" else "seq < ?")
-        args.append(row["seq"])
-    direction = "ASC" if cursor.order == "asc" else "DESC"
-    rows = app.state.store.all(f"SELECT * FROM files WHERE {' AND '.join(clauses)} ORDER BY seq {direction} "
-                               "LIMIT ?", (*args, cursor.limit + 1))
-    data = [file_storage.file_object(r) for r in rows[:cursor.limit]]
-    return list_object(data, len(rows) > cursor.limit)
+    rows, more = file_storage.file_rows(app.state.store, cursor, query.get("purpose"))
+    return list_object([file_storage.file_object(r) for r in rows], more)
 
 
 @router.get("/files/{file_id}")

@@ -22,6 +22,7 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
+from jupyter_api_kit.config import PRIVATE_FILE_MODE, data_dir, private_dir
 from jupyter_api_kit.local.core.errors import BadRequest, NotFound, PayloadTooLarge
 from jupyter_api_kit.local.core.ids import new_id, now
 
@@ -39,12 +40,8 @@ def storage_dir(app) -> Path:
     """Where file bytes live: `<data_dir>/files` (the user data directory when the app has none)."""
     base = app.state.data_dir
     if base is None:
-        from jupyter_api_kit.config import data_dir
-
         base = data_dir()
-    path = Path(base) / "files"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(base) / "files")
 
 
 def max_upload_bytes(app) -> int:
@@ -120,7 +117,8 @@ def save_upload(app, source, *, filename: str | None, purpose: str, expires_afte
     partial = final.with_name(final.name + ".part")
     digest, size = hashlib.sha256(), 0
     try:
-        with open(partial, "wb") as out:
+        # Owner-only from the first byte: uploads are the user's documents.
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE), "wb") as out:
             while True:
                 chunk = source.read(_COPY_CHUNK)
                 if not chunk:
@@ -160,6 +158,30 @@ def _row(store, file_id: str):
     if row is None or (row["expires_at"] is not None and row["expires_at"] <= now()):
         raise NotFound(f"No such File object: {file_id}", param="file_id")
     return row
+
+
+def file_rows(store, cursor, purpose: str | None = None) -> tuple[list, bool]:
+    """(one page of `files` rows, of `purpose` when given, whether more follow).
+
+    Example:
+        >>> from jupyter_api_kit.local.core.paging import Cursor
+        >>> file_rows(store, Cursor(limit=10, order="desc"))
+        ([], False)
+    """
+    clauses, args = ["1"], []
+    if purpose:
+        clauses.append("purpose = ?")
+        args.append(purpose)
+    if cursor.after:
+        row = store.one("SELECT seq FROM files WHERE id = ?", (cursor.after,))
+        if row is None:
+            raise BadRequest(f"Invalid 'after': no file with id '{cursor.after}' in this list.", param="after")
+        clauses.append("seq > ?" if cursor.order == "asc" else "seq < ?")
+        args.append(row["seq"])
+    direction = "ASC" if cursor.order == "asc" else "DESC"
+    rows = store.all(f"SELECT * FROM files WHERE {' AND '.join(clauses)} ORDER BY seq {direction} LIMIT ?",
+                     (*args, cursor.limit + 1))
+    return rows[:cursor.limit], len(rows) > cursor.limit
 
 
 def file_record(store, file_id: str) -> dict:

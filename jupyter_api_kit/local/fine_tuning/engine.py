@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,10 +23,10 @@ from dataclasses import dataclass, field
 from jupyter_api_kit.local.core.db import dumps, loads
 from jupyter_api_kit.local.core.errors import NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.jobs import Job, JobKind, set_status
+from jupyter_api_kit.local.fine_tuning.store import add_event
 from jupyter_api_kit.local.models.errors import ModelInputError
 from jupyter_api_kit.spec.training_format import check_lines, summarize
-
-log = logging.getLogger("jupyter_api_kit.local")
 
 ORGANIZATION = "local"
 #: statuses in which a job still has work to do
@@ -59,32 +58,17 @@ class Training:
     trainer: object
     validation: list = field(default_factory=list)  # normalized validation examples
     tokens_per_epoch: int = 0
-    #: bumped by resume, so a worker that has not yet noticed a pause stops instead of running alongside
-    generation: int = 0
 
 
 class JobControl:
-    """Per-job locks, the trainings of jobs in progress, and the tuned models loaded for chat (in memory;
-    one per server)."""
+    """What fine-tuning keeps in memory (one per server): the trainings of jobs in progress (a paused
+    job's training waits here for resume) and the tuned models loaded for chat. Locks, workers and recovery are
+    the app's job runner's (`core.jobs`)."""
 
     def __init__(self):
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
         self.trainings: dict[str, Training] = {}
         self.models: OrderedDict[str, object] = OrderedDict()
         self.models_lock = threading.Lock()
-
-    def lock(self, job_id: str) -> threading.Lock:
-        """The lock of one job (made on first use): held while the job's state changes, so a worker
-        and a cancel, pause or resume request never interleave.
-
-        Example:
-            >>> control = JobControl()
-            >>> control.lock("ftjob-1") is control.lock("ftjob-1"), control.lock("ftjob-1") is control.lock("ftjob-2")
-            (True, False)
-        """
-        with self._guard:
-            return self._locks.setdefault(job_id, threading.Lock())
 
 
 def control(app) -> JobControl:
@@ -99,27 +83,19 @@ def control(app) -> JobControl:
     return app.state.fine_tune_control
 
 
-def add_event(db, job_id: str, message: str, *, level: str = "info", kind: str = "message", data=None) -> None:
-    """Add one job event inside an open transaction `db`."""
-    db.execute("INSERT INTO fine_tuning_events (id, job_id, created_at, level, type, message, data) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (new_id("ftevent-"), job_id, now(), level, kind, message, dumps(data) if data is not None else None))
-
-
 def start(app, job_id: str) -> None:
     """Train a job on the app's background pool (the job must already be stored, `queued`).
 
     Example:
         >>> start(request.app, job["id"])  # doctest: +SKIP
     """
-    app.state.jobs.submit(execute, app, job_id)
+    app.state.jobs.start(FINE_TUNING_JOBS, job_id)
 
 
-def recover(app) -> None:
-    """Start again the jobs a stopped server left unfinished (paused jobs wait for resume)."""
-    for row in app.state.store.all("SELECT id FROM fine_tuning_jobs WHERE status IN "
-                                   "('validating_files', 'queued', 'running') ORDER BY seq"):
-        start(app, row["id"])
+def recover(app) -> list[tuple]:
+    """The jobs a stopped server left unfinished, to start again (paused jobs wait for resume)."""
+    return [(row["id"],) for row in app.state.store.all("SELECT id FROM fine_tuning_jobs WHERE status IN "
+                                                        "('validating_files', 'queued', 'running') ORDER BY seq")]
 
 
 def _job(store, job_id: str):
@@ -127,12 +103,11 @@ def _job(store, job_id: str):
 
 
 def _fail(app, job_id: str, code: str, message: str, param: str | None = None) -> None:
-    with control(app).lock(job_id), app.state.store.tx() as db:
-        status = db.execute("SELECT status FROM fine_tuning_jobs WHERE id = ?", (job_id,)).fetchone()[0]
-        if status not in ACTIVE:
+    with app.state.jobs.lock(job_id), app.state.store.tx() as db:
+        error = dumps({"code": code, "message": message, "param": param})
+        if not set_status(db, "fine_tuning_jobs", {"id": job_id}, "failed", ACTIVE, finished_at=now(),
+                          estimated_finish=None, error=error):
             return
-        db.execute("UPDATE fine_tuning_jobs SET status = 'failed', finished_at = ?, estimated_finish = NULL, "
-                   "error = ? WHERE id = ?", (now(), dumps({"code": code, "message": message, "param": param}), job_id))
         add_event(db, job_id, f"Fine-tuning job failed: {message}", level="error")
     control(app).trainings.pop(job_id, None)
 
@@ -155,15 +130,17 @@ def read_examples(app, file_id: str, param: str) -> list[dict]:
     return examples
 
 
-def execute(app, job_id: str) -> None:
-    """Validate (if not done yet) and train one job until it ends, pauses or the server stops."""
-    try:
-        training = control(app).trainings.get(job_id) or _prepare(app, job_id)
-        if training is not None:
-            _train(app, job_id, training)
-    except Exception as exc:  # a bug must fail the job, not leave it running forever
-        log.exception("fine-tuning job %s failed", job_id)
-        _fail(app, job_id, "server_error", f"The local server failed while training: {exc}")
+def execute(app, job: Job) -> None:
+    """Validate (if not done yet) and train one job until it ends, pauses or the server stops (the step
+    logic of `FINE_TUNING_JOBS`)."""
+    training = control(app).trainings.get(job.id) or _prepare(app, job.id)
+    if training is not None:
+        _train(app, job, training)
+
+
+def _server_error(app, job_id: str, exc: Exception) -> None:
+    """A bug fails the job instead of leaving it running forever."""
+    _fail(app, job_id, "server_error", f"The local server failed while training: {exc}")
 
 
 def _prepare(app, job_id: str):
@@ -198,7 +175,7 @@ def _prepare(app, job_id: str):
                         sum(base.count_tokens(_example_text(e)) for e in found["training_file"]))
     resolved = {"batch_size": trainer.batch_size, "learning_rate_multiplier": trainer.learning_rate_multiplier,
                 "n_epochs": trainer.n_epochs}
-    with control(app).lock(job_id), store.tx() as db:
+    with app.state.jobs.lock(job_id), store.tx() as db:
         status = db.execute("SELECT status FROM fine_tuning_jobs WHERE id = ?", (job_id,)).fetchone()[0]
         if status not in ("validating_files", "queued", "running"):
             return None
@@ -241,20 +218,19 @@ def _validation_loss(model, pairs) -> float | None:
     return nll / tokens
 
 
-def _train(app, job_id: str, training: Training) -> None:
+def _train(app, job: Job, training: Training) -> None:
     store = app.state.store
-    lock = control(app).lock(job_id)
+    job_id = job.id
+    lock = app.state.jobs.lock(job_id)
     trainer = training.trainer
-    generation = training.generation
-    job = _job(store, job_id)
-    name = fine_tuned_name(trainer.base_model.id, job["suffix"], job_id)
+    name = fine_tuned_name(trainer.base_model.id, _job(store, job_id)["suffix"], job_id)
     started = time.monotonic() - len(trainer.steps) * step_delay(app)
     while True:
-        if app.state.jobs.sleep(step_delay(app)):
-            return  # the server is stopping; the job starts again with the server
+        if job.wait(step_delay(app)):
+            return  # the server is stopping (the job starts again with it), or resume took the job over
         with lock:
-            if _job(store, job_id)["status"] != "running" or training.generation != generation:
-                return  # paused (the training waits in memory), cancelled, or resumed by a newer worker
+            if _job(store, job_id)["status"] != "running":
+                return  # paused (the training waits in memory) or cancelled
             step = next(trainer, None)
             if step is None:
                 break
@@ -293,17 +269,19 @@ def _record_step(app, job_id: str, training: Training, step, name: str, started:
 def _finish(app, job_id: str, training: Training, name: str) -> None:
     trainer = training.trainer
     model = trainer.result(name)
-    with control(app).lock(job_id), app.state.store.tx() as db:
-        if db.execute("SELECT status FROM fine_tuning_jobs WHERE id = ?", (job_id,)).fetchone()[0] != "running":
+    with app.state.jobs.lock(job_id), app.state.store.tx() as db:
+        if not set_status(db, "fine_tuning_jobs", {"id": job_id}, "succeeded", ("running",), fine_tuned_model=name,
+                          finished_at=now(), estimated_finish=None,
+                          trained_tokens=training.tokens_per_epoch * trainer.n_epochs):
             return
         db.execute("INSERT OR REPLACE INTO fine_tuned_models (id, job_id, created_at, base_model, model) "
                    "VALUES (?, ?, ?, ?, ?)", (name, job_id, now(), trainer.base_model.id, model.to_bytes()))
-        db.execute("UPDATE fine_tuning_jobs SET status = 'succeeded', fine_tuned_model = ?, finished_at = ?, "
-                   "estimated_finish = NULL, trained_tokens = ? WHERE id = ?",
-                   (name, now(), training.tokens_per_epoch * trainer.n_epochs, job_id))
         add_event(db, job_id, f"New fine-tuned model created: {name}", data={"fine_tuned_model": name})
         add_event(db, job_id, "The job has successfully completed")
     control(app).trainings.pop(job_id, None)
+
+
+FINE_TUNING_JOBS = JobKind("fine_tuning_job", run=execute, recover=recover, fail=_server_error)
 
 
 def load_tuned_model(app, model_id: str):

@@ -1,5 +1,5 @@
 """/v1/fine_tuning: jobs (create, list, retrieve, cancel, pause, resume, events, checkpoints) and
-checkpoint permissions (create, list, delete). Training runs in the background (`fine_tune_runner`);
+checkpoint permissions (create, list, delete). Training runs in the background (`engine`);
 finished models answer chat completions and are listed in GET /v1/models."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ import re
 
 from fastapi import APIRouter, Depends, Request
 
-from jupyter_api_kit.local.core.db import dumps, loads
-from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
+from jupyter_api_kit.local.core.db import loads
+from jupyter_api_kit.local.core.errors import BadRequest, NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor, list_object, page
 from jupyter_api_kit.local.core.params import Params, check_metadata, json_body
 from jupyter_api_kit.local.fine_tuning import engine as runner
-from jupyter_api_kit.local.fine_tuning.engine import add_event
+from jupyter_api_kit.local.fine_tuning import store as ft_store
 from jupyter_api_kit.local.organization.keys import require_admin
 
 router = APIRouter()
@@ -91,12 +91,6 @@ def permission_object(row) -> dict:
     """
     return {"object": "checkpoint.permission", "id": row["id"], "created_at": row["created_at"],
             "project_id": row["project_id"]}
-
-
-def _job_row(store, job_id: str):
-    row = found(store.one("SELECT * FROM fine_tuning_jobs WHERE id = ?", (job_id,)),
-                f"No fine-tuning job found with id '{job_id}'.", "fine_tuning_job_id")
-    return row
 
 
 # -- creating a job -------------------------------------------------------------------------------
@@ -200,19 +194,11 @@ def create_job(request: Request, body: dict = Depends(json_body)):
     metadata = check_metadata(body.get("metadata")) if body.get("metadata") is not None else None
     job_id = new_id("ftjob-")
     store = app.state.store
-    with store.tx() as db:
-        db.execute("INSERT INTO fine_tuning_jobs (id, created_at, model, training_file, validation_file, status, "
-                   "hyperparameters, method, seed, suffix, metadata) VALUES (?, ?, ?, ?, ?, 'validating_files', "
-                   "?, ?, ?, ?, ?)",
-                   (job_id, now(), model, training_file, validation_file, dumps(hyper),
-                    dumps({"type": "supervised", "supervised": {"hyperparameters": hyper}}), seed, suffix,
-                    dumps(metadata)))
-        add_event(db, job_id, f"Created fine-tuning job: {job_id}")
-        if stand_in:
-            add_event(db, job_id, stand_in)
-        add_event(db, job_id, f"Validating training file: {training_file}")
+    ft_store.insert_job(store, {"id": job_id, "model": model, "training_file": training_file,
+                                "validation_file": validation_file, "hyperparameters": hyper, "seed": seed,
+                                "suffix": suffix, "metadata": metadata}, note=stand_in)
     runner.start(app, job_id)
-    return job_object(_job_row(store, job_id))
+    return job_object(ft_store.job_row(store, job_id))
 
 
 # -- jobs -----------------------------------------------------------------------------------------
@@ -234,44 +220,36 @@ def list_jobs(request: Request):
 
 @router.get("/fine_tuning/jobs/{job_id}")
 def retrieve_job(job_id: str, request: Request):
-    return job_object(_job_row(request.app.state.store, job_id))
+    return job_object(ft_store.job_row(request.app.state.store, job_id))
 
 
 def _control(request: Request, job_id: str, action: str):
     """Change a job's status under its lock (so never in the middle of a training step)."""
     app = request.app
     store = app.state.store
-    with runner.control(app).lock(job_id):
-        job = _job_row(store, job_id)
-        status = job["status"]
-        with store.tx() as db:
-            if action == "cancel":
-                if status not in runner.ACTIVE:
-                    raise BadRequest(f"Job {job_id} has already {status}; only jobs in progress can be cancelled.",
-                                     param="fine_tuning_job_id")
-                db.execute("UPDATE fine_tuning_jobs SET status = 'cancelled', finished_at = ?, estimated_finish = "
-                           "NULL WHERE id = ?", (now(), job_id))
-                add_event(db, job_id, "Fine-tuning job cancelled")
-                runner.control(app).trainings.pop(job_id, None)
-            elif action == "pause":
-                if status != "running":
-                    raise BadRequest(f"Job {job_id} is {status}; only a running job can be paused.",
-                                     param="fine_tuning_job_id")
-                db.execute("UPDATE fine_tuning_jobs SET status = 'paused', estimated_finish = NULL WHERE id = ?",
-                           (job_id,))
-                add_event(db, job_id, "Fine-tuning job paused")
-            else:
-                if status != "paused":
-                    raise BadRequest(f"Job {job_id} is {status}, not paused; only a paused job can be resumed.",
-                                     param="fine_tuning_job_id")
-                db.execute("UPDATE fine_tuning_jobs SET status = 'running' WHERE id = ?", (job_id,))
-                add_event(db, job_id, "Fine-tuning job resumed")
-                training = runner.control(app).trainings.get(job_id)
-                if training is not None:
-                    training.generation += 1
-        if action == "resume":
-            runner.start(app, job_id)
-    return job_object(_job_row(store, job_id))
+    with app.state.jobs.lock(job_id):
+        status = ft_store.job_row(store, job_id)["status"]
+        if action == "cancel":
+            if status not in runner.ACTIVE:
+                raise BadRequest(f"Job {job_id} has already {status}; only jobs in progress can be cancelled.",
+                                 param="fine_tuning_job_id")
+            ft_store.change_status(store, job_id, "cancelled", runner.ACTIVE, "Fine-tuning job cancelled",
+                                   finished_at=now(), estimated_finish=None)
+            runner.control(app).trainings.pop(job_id, None)
+        elif action == "pause":
+            if status != "running":
+                raise BadRequest(f"Job {job_id} is {status}; only a running job can be paused.",
+                                 param="fine_tuning_job_id")
+            # the worker sees the status at its next step and ends; the training waits in memory
+            ft_store.change_status(store, job_id, "paused", ("running",), "Fine-tuning job paused",
+                                   estimated_finish=None)
+        else:
+            if status != "paused":
+                raise BadRequest(f"Job {job_id} is {status}, not paused; only a paused job can be resumed.",
+                                 param="fine_tuning_job_id")
+            ft_store.change_status(store, job_id, "running", ("paused",), "Fine-tuning job resumed")
+            runner.start(app, job_id)  # takes the job over from a worker that has not yet seen the pause
+    return job_object(ft_store.job_row(store, job_id))
 
 
 @router.post("/fine_tuning/jobs/{job_id}/cancel")
@@ -292,7 +270,7 @@ def resume_job(job_id: str, request: Request):
 @router.get("/fine_tuning/jobs/{job_id}/events")
 def list_events(job_id: str, request: Request):
     store = request.app.state.store
-    _job_row(store, job_id)
+    ft_store.job_row(store, job_id)
     cursor = Cursor.from_query(request.query_params, default_order="desc")
     return page(store, "fine_tuning_events", cursor, event_object, where="job_id = ?", params=[job_id], ids=False)
 
@@ -300,7 +278,7 @@ def list_events(job_id: str, request: Request):
 @router.get("/fine_tuning/jobs/{job_id}/checkpoints")
 def list_checkpoints(job_id: str, request: Request):
     store = request.app.state.store
-    _job_row(store, job_id)
+    ft_store.job_row(store, job_id)
     cursor = Cursor.from_query(request.query_params, default_order="desc", default_limit=10)
     return page(store, "fine_tuning_checkpoints", cursor, checkpoint_object, where="job_id = ?", params=[job_id],
                 columns="seq, id, job_id, created_at, fine_tuned_model_checkpoint, step_number, metrics")
@@ -311,9 +289,7 @@ def list_checkpoints(job_id: str, request: Request):
 def _checkpoint(request: Request, name: str) -> str:
     """The checkpoint (or fine-tuned model) a permission call names (the admin check is the route's
     `require_admin` dependency, as for the organization endpoints)."""
-    store = request.app.state.store
-    if store.one("SELECT 1 FROM fine_tuning_checkpoints WHERE fine_tuned_model_checkpoint = ?", (name,)) is None \
-            and store.one("SELECT 1 FROM fine_tuned_models WHERE id = ?", (name,)) is None:
+    if not ft_store.checkpoint_exists(request.app.state.store, name):
         raise NotFound(f"No fine-tuned model checkpoint named '{name}'.", param="fine_tuned_model_checkpoint")
     return name
 
@@ -329,14 +305,7 @@ def create_permissions(checkpoint: str, request: Request, body: dict = Depends(j
     for i, project in enumerate(projects):
         if not isinstance(project, str) or not project.strip():
             raise BadRequest(f"Invalid 'project_ids[{i}]': expected a project id string.", param=f"project_ids[{i}]")
-    store = request.app.state.store
-    with store.tx() as db:
-        for project in dict.fromkeys(projects):  # granting twice keeps the first grant
-            db.execute("INSERT OR IGNORE INTO fine_tuning_checkpoint_permissions (id, checkpoint, project_id, "
-                       "created_at) VALUES (?, ?, ?, ?)", (new_id("cp_"), name, project, now()))
-    marks = ",".join("?" * len(set(projects)))
-    rows = store.all(f"SELECT * FROM fine_tuning_checkpoint_permissions WHERE checkpoint = ? AND project_id IN "
-                     f"({marks}) ORDER BY seq", (name, *dict.fromkeys(projects)))
+    rows = ft_store.grant(request.app.state.store, name, projects)
     return list_object([permission_object(r) for r in rows], False)
 
 
@@ -359,8 +328,5 @@ def list_permissions(checkpoint: str, request: Request):
 @router.delete("/fine_tuning/checkpoints/{checkpoint}/permissions/{permission_id}", dependencies=ADMIN_ONLY)
 def delete_permission(checkpoint: str, permission_id: str, request: Request):
     name = _checkpoint(request, checkpoint)
-    gone = request.app.state.store.execute(
-        "DELETE FROM fine_tuning_checkpoint_permissions WHERE id = ? AND checkpoint = ?", (permission_id, name))
-    if not gone:
-        raise NotFound(f"No permission '{permission_id}' on checkpoint '{name}'.", param="permission_id")
+    ft_store.revoke(request.app.state.store, name, permission_id)
     return {"object": "checkpoint.permission", "id": permission_id, "deleted": True}

@@ -8,7 +8,8 @@
 - A project key (issued with a service account) authenticates model requests on the server; the
   request is then attributed to its project, key and service account in usage. Keys are stored as
   SHA-256 hashes. A deleted key, or a key of an archived project, is refused with a 401.
-- On the organization endpoints a project key is a 403, no key or a wrong key a 401.
+- On the organization endpoints a project key is a 403, no key or a wrong key a 401; the server's API
+  key is a wrong key there: only the admin key manages the organization.
 
 Example:
     >>> value = new_secret("sk-svcacct-")
@@ -19,13 +20,12 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 
 from starlette.requests import Request
 
-from jupyter_api_kit.local.core.auth import Principal, bearer_token
+from jupyter_api_kit.local.core.auth import Principal, bearer_token, same_key
 from jupyter_api_kit.local.core.errors import Forbidden, Unauthorized
 
 OWNER_ID = "user-local-owner"
@@ -54,10 +54,6 @@ def key_hash(value: str) -> str:
 def redact(value: str) -> str:
     """What listings show of a key: enough to recognise it, not enough to use it."""
     return f"{value[:8]}***{value[-4:]}"
-
-
-def _same(token: str, secret: str | None) -> bool:
-    return bool(secret) and hmac.compare_digest(token.encode(), secret.encode())
 
 
 def admin_principal() -> Principal:
@@ -115,7 +111,7 @@ def _touch(store, row) -> None:
 def resolve_key(token: str, request) -> Principal | None:
     """Key resolver registered on the app: the admin key and project keys."""
     state = request.app.state
-    if _same(token, state.admin_key):
+    if same_key(token, state.admin_key):
         return admin_principal()
     row = live_project_key(state.store, token)
     if row is None:
@@ -132,11 +128,8 @@ def require_admin(request: Request) -> Principal:
     if token is None:
         raise Unauthorized("Organization endpoints need an admin key: send it as 'Authorization: Bearer "
                            f"<admin key>' ({ADMIN_HINT}).", code="missing_api_key")
-    if _same(token, state.admin_key):
+    if same_key(token, state.admin_key):
         return admin_principal()
-    if _same(token, state.api_key):
-        # The server's own key already has full access to this server (see principal.authenticate).
-        return Principal(user_id=OWNER_ID, is_admin=True)
     if live_project_key(state.store, token) is not None:
         raise Forbidden("Project API keys cannot manage the organization: this endpoint needs an admin key "
                         f"({ADMIN_HINT}).")

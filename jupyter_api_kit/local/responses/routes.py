@@ -1,32 +1,27 @@
 """/v1/responses: create (plain, streamed or in the background), retrieve, delete, cancel, input items,
-input-token counts and compaction.
-
-Background responses run on the server's worker pool: `queued`, then `in_progress` after
-`app.state.timing.response_step` seconds (default 0.02), then generated; a cancel between tokens ends
-them as `cancelled`.
+input-token counts and compaction. Background responses are jobs of the app's job runner
+(`responses.background`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from jupyter_api_kit.local.conversations import store as conversation_store
 from jupyter_api_kit.local.core.auth import Principal, authenticate
-from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, log
+from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.paging import Cursor
 from jupyter_api_kit.local.core.params import Params
 from jupyter_api_kit.local.core.request_models import checked
 from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.responses import store as response_store
+from jupyter_api_kit.local.responses.background import BACKGROUND_RESPONSES, record_usage, save_final
 from jupyter_api_kit.local.responses.bodies import CompactBody, CreateResponseBody, InputTokensBody
 from jupyter_api_kit.local.responses.engine import (
     ResponseRequest,
-    Run,
     conversation,
     count_input_tokens,
     parse_request,
@@ -39,63 +34,9 @@ from jupyter_api_kit.local.responses.request import (
     public_item,
     to_messages,
 )
+from jupyter_api_kit.local.responses.run import Run
 
 router = APIRouter()
-
-
-def _flag(app, response_id: str) -> threading.Event:
-    with app.state.response_cancels_lock:
-        return app.state.response_cancels.setdefault(response_id, threading.Event())
-
-
-def _done(app, response_id: str) -> None:
-    with app.state.response_cancels_lock:
-        app.state.response_cancels.pop(response_id, None)
-
-
-def _record(app, run: Run, principal) -> None:
-    usage = run.response.get("usage")
-    if usage:
-        record(app.state.store, "completions", model=run.req.model.id, principal=principal,
-               input_tokens=usage["input_tokens"], output_tokens=usage["output_tokens"],
-               input_cached_tokens=usage["input_tokens_details"]["cached_tokens"])
-    searches = sum(1 for item in run.response.get("output") or [] if item.get("type") == "file_search_call")
-    if searches:
-        record(app.state.store, "file_search_calls", principal=principal, num_model_requests=searches)
-
-
-def _save_final(app, run: Run) -> None:
-    if run.req.store:
-        response_store.update(app.state.store, run.response)
-    if run.req.conversation_id and run.response["status"] in ("completed", "incomplete"):
-        try:  # the conversation gets this turn: its input, then its output
-            conversation_store.add_items(app.state.store, run.req.conversation_id,
-                                         run.req.inputs + run.response["output"], run.response["id"])
-        except NotFound:
-            log.warning("conversation %s was deleted before response %s completed; the turn is kept in the "
-                        "response only", run.req.conversation_id, run.response["id"])
-
-
-def _background(app, run: Run, principal) -> None:
-    """Worker: queued -> in_progress -> done, unless cancelled or the server stops."""
-    try:
-        if app.state.jobs.sleep(app.state.timing.response_step) or run.cancel.is_set():
-            return
-        run.response["status"] = "in_progress"
-        response_store.update(app.state.store, run.response)
-        if app.state.jobs.sleep(app.state.timing.response_step) or run.cancel.is_set():
-            return
-        for _ in run.events():
-            pass
-        if run.response["status"] != "cancelled":
-            _save_final(app, run)
-            _record(app, run, principal)
-    except Exception as exc:  # a failure is the response's, reported in it, never lost
-        run.response.update(status="failed", error={"code": "server_error", "message": f"{type(exc).__name__}"})
-        response_store.update(app.state.store, run.response)
-        raise
-    finally:
-        _done(app, run.response["id"])
 
 
 def _forget(app, run: Run) -> None:
@@ -115,14 +56,14 @@ def _sse(app, run: Run, principal):
             payload["sequence_number"] = sequence
             sequence += 1
             yield f"event: {kind}\ndata: {json.dumps(payload)}\n\n"
-        _save_final(app, run)
-        _record(app, run, principal)
+        save_final(app, run)
+        record_usage(app, run, principal)
     except HTTPError as exc:
         _forget(app, run)
         error = {"type": "error", **exc.body()["error"], "sequence_number": sequence}
         yield f"event: error\ndata: {json.dumps(error)}\n\n"
     finally:
-        _done(app, run.response["id"])
+        app.state.jobs.forget(run.response["id"])
 
 
 @router.post("/responses")
@@ -131,7 +72,7 @@ def create_response(request: Request, body: dict = Depends(checked(CreateRespons
     app = request.app
     req = parse_request(app, body)
     response = response_object(req, new_id("resp_"), "queued" if req.background else "in_progress")
-    run = Run(app, req, response, cancel=_flag(app, response["id"]))
+    run = Run(app, req, response, cancel=app.state.jobs.flag(response["id"]))
     stored_request = {k: v for k, v in body.items() if k != "input"}
     if req.store:
         response_store.save(app.state.store, present(response, ("file_search_call.results",)), stored_request,
@@ -140,7 +81,7 @@ def create_response(request: Request, body: dict = Depends(checked(CreateRespons
         return StreamingResponse(_sse(app, run, principal), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     if req.background:
-        app.state.jobs.submit(_background, app, run, principal)
+        app.state.jobs.start(BACKGROUND_RESPONSES, response["id"], run, principal)
         return present(response, req.include)
     try:
         for _ in run.events():
@@ -149,9 +90,9 @@ def create_response(request: Request, body: dict = Depends(checked(CreateRespons
         _forget(app, run)
         raise
     finally:
-        _done(app, response["id"])
-    _save_final(app, run)
-    _record(app, run, principal)
+        app.state.jobs.forget(response["id"])
+    save_final(app, run)
+    record_usage(app, run, principal)
     return present(run.response, req.include)
 
 
@@ -180,7 +121,7 @@ def cancel_response(response_id: str, request: Request):
     if not response.get("background"):
         raise BadRequest("Only responses created with background=true can be cancelled.", param="response_id")
     if response["status"] in ("queued", "in_progress"):
-        _flag(app, response_id).set()
+        app.state.jobs.cancel(response_id)
         response["status"] = "cancelled"
         response_store.update(app.state.store, response, unless_cancelled=False)
     elif response["status"] != "cancelled":

@@ -48,6 +48,23 @@ def update(store, response: dict, *, unless_cancelled: bool = True) -> bool:
         return bool(changed)
 
 
+def fail_unfinished(store, error: dict) -> int:
+    """Responses still queued or in progress become `failed` with `error` (a server that stopped left
+    them so); returns how many.
+
+    Example:
+        >>> save(store, {"id": "resp_1", "created_at": 1, "status": "queued", "output": []}, {}, [])
+        >>> fail_unfinished(store, {"code": "server_error", "message": "stopped"})
+        1
+        >>> load(store, "resp_1")["status"], load(store, "resp_1")["error"]["message"]
+        ('failed', 'stopped')
+    """
+    rows = store.all("SELECT response FROM responses WHERE status IN ('queued', 'in_progress')")
+    for row in rows:
+        update(store, {**loads(row["response"]), "status": "failed", "error": error})
+    return len(rows)
+
+
 def load(store, response_id: str) -> dict:
     """A stored response object, or a 404 naming `response_id`.
 

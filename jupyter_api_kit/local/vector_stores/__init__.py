@@ -1,4 +1,4 @@
-"""Vector stores and file search: `routes`, `store` (stores, their files and batches), `ingest`
-(reading, chunking and embedding files in the background), `chunking` and `search` (filters and
+"""Vector stores and file search: `routes`, `store` (stores, their files and batches in SQLite),
+`engine` (reading, chunking and embedding files: the ingest jobs), `chunking` and `search` (filters and
 ranking).
 """

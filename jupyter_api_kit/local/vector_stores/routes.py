@@ -1,7 +1,6 @@
 """/v1/vector_stores: stores, their files, file batches, file content and search (16 operations).
 
-Files are processed in the background (see `vector_store_db`); `app.state.vector_store_file_delay`
-(seconds per file, default 0) slows processing down so that tests can watch `in_progress` and cancel.
+Files are processed in the background (see `vector_stores.engine`).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from jupyter_api_kit.local.core.usage_log import record
 from jupyter_api_kit.local.files.store import file_record, read_file_bytes
 from jupyter_api_kit.local.files.text import extract_text
 from jupyter_api_kit.local.vector_stores.embedding import embed_query, embedding_model
+from jupyter_api_kit.local.vector_stores import engine as ingest
 from jupyter_api_kit.local.vector_stores import store as vdb
 from jupyter_api_kit.local.vector_stores.chunking import parse_strategy
 from jupyter_api_kit.local.vector_stores.request import MAX_STORE_FILES, CreateVectorStoreBody
@@ -58,11 +58,6 @@ def _check_files(store, file_ids, param: str) -> list[str]:
     return list(dict.fromkeys(file_ids))  # a file listed twice is attached once
 
 
-def _start(app, vector_store_id: str, file_ids: list[str], principal: Principal) -> None:
-    if file_ids:
-        app.state.jobs.submit(vdb.process_files, app, vector_store_id, file_ids, principal)
-
-
 def _store(request: Request, vector_store_id: str) -> dict:
     store = request.app.state.store
     return vdb.store_object(store, vdb.store_row(store, vector_store_id))
@@ -84,8 +79,8 @@ def create_vector_store(request: Request, body: dict = Depends(checked(CreateVec
         raise BadRequest("Invalid 'chunking_strategy': it applies to 'file_ids', which is empty.",
                          param="chunking_strategy")
     strategy = parse_strategy(body.get("chunking_strategy"))
-    vsid = vdb.create_store(request.app, name=name, file_ids=file_ids, strategy=strategy, metadata=metadata,
-                            expires_after=expires_after, principal=principal)
+    vsid = ingest.create_store(request.app, name=name, file_ids=file_ids, strategy=strategy, metadata=metadata,
+                               expires_after=expires_after, principal=principal)
     return _store(request, vsid)
 
 
@@ -115,16 +110,13 @@ def modify_vector_store(vector_store_id: str, request: Request, body: dict = Dep
         after = vdb.check_expires_after(body["expires_after"])
         changes["expires_after"] = dumps(after) if after else None
         changes["last_active_at"] = now()  # the expiry clock restarts from this change
-    if changes:
-        sets = ", ".join(f"{k} = ?" for k in changes)
-        store.execute(f"UPDATE vector_stores SET {sets} WHERE id = ?", (*changes.values(), vector_store_id))
+    vdb.update_store(store, vector_store_id, changes)
     return _store(request, vector_store_id)
 
 
 @router.delete("/vector_stores/{vector_store_id}")
 def delete_vector_store(vector_store_id: str, request: Request):
-    found(request.app.state.store.execute("DELETE FROM vector_stores WHERE id = ?", (vector_store_id,)),
-          f"No vector store found with id '{vector_store_id}'.", "vector_store_id")
+    vdb.delete_store(request.app.state.store, vector_store_id)
     return {"id": vector_store_id, "object": "vector_store.deleted", "deleted": True}
 
 
@@ -140,9 +132,8 @@ def create_vector_store_file(vector_store_id: str, request: Request, body: dict 
     _check_files(store, [file_id], "file_id")
     attributes = vdb.check_attributes(body.get("attributes"))
     strategy = parse_strategy(body.get("chunking_strategy"))
-    with store.tx() as db:
-        vdb.attach(db, vector_store_id, file_id, attributes, strategy)
-    _start(request.app, vector_store_id, [file_id], principal)
+    vdb.attach_one(store, vector_store_id, file_id, attributes, strategy)
+    ingest.start(request.app, vector_store_id, [file_id], principal)
     return vdb.file_object(vdb.file_row(store, vector_store_id, file_id))
 
 
@@ -175,8 +166,7 @@ def update_vector_store_file_attributes(vector_store_id: str, file_id: str, requ
     store = request.app.state.store
     vdb.file_row(store, vector_store_id, file_id)
     attributes = vdb.check_attributes(body["attributes"])
-    store.execute("UPDATE vector_store_files SET attributes = ? WHERE vector_store_id = ? AND file_id = ?",
-                  (dumps(attributes) if attributes is not None else None, vector_store_id, file_id))
+    vdb.set_attributes(store, vector_store_id, file_id, attributes)
     return vdb.file_object(vdb.file_row(store, vector_store_id, file_id))
 
 
@@ -184,8 +174,7 @@ def update_vector_store_file_attributes(vector_store_id: str, file_id: str, requ
 def delete_vector_store_file(vector_store_id: str, file_id: str, request: Request):
     store = request.app.state.store
     vdb.file_row(store, vector_store_id, file_id)
-    store.execute("DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?",
-                  (vector_store_id, file_id))
+    vdb.detach(store, vector_store_id, file_id)
     return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
 
 
@@ -232,12 +221,8 @@ def create_vector_store_file_batch(vector_store_id: str, request: Request, body:
                             if item.get("chunking_strategy") is not None else strategy))
         entries = list({e[0]: e for e in entries}.values())
     batch_id = new_id("vsfb_")
-    with store.tx() as db:
-        db.execute("INSERT INTO vector_store_file_batches (id, vector_store_id, created_at) VALUES (?, ?, ?)",
-                   (batch_id, vector_store_id, now()))
-        for fid, attrs, strat in entries:
-            vdb.attach(db, vector_store_id, fid, attrs, strat, batch_id=batch_id)
-    _start(request.app, vector_store_id, [e[0] for e in entries], principal)
+    vdb.insert_batch(store, vector_store_id, batch_id, entries)
+    ingest.start(request.app, vector_store_id, [e[0] for e in entries], principal)
     return vdb.batch_object(store, vdb.batch_row(store, vector_store_id, batch_id))
 
 
@@ -254,10 +239,7 @@ def cancel_vector_store_file_batch(vector_store_id: str, batch_id: str, request:
     if batch["status"] in ("completed", "failed"):
         raise BadRequest(f"Cannot cancel file batch '{batch_id}': it is already {batch['status']}.",
                          param="batch_id")
-    with store.tx() as db:
-        db.execute("UPDATE vector_store_file_batches SET cancelled = 1 WHERE id = ?", (batch_id,))
-        db.execute("UPDATE vector_store_files SET status = 'cancelled' WHERE batch_id = ? AND status = 'in_progress'",
-                   (batch_id,))
+    vdb.cancel_batch(store, batch_id)
     return vdb.batch_object(store, vdb.batch_row(store, vector_store_id, batch_id))
 
 
@@ -313,7 +295,7 @@ def search_vector_store(vector_store_id: str, request: Request, body: dict = Dep
     threshold = ranking.number("score_threshold", default=0.0, minimum=0, maximum=1)
     results = search(store, [vector_store_id], queries, max_num_results=limit, filters=filters, ranker=ranker,
                      score_threshold=threshold, embed=embed_query(request.app))
-    store.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
+    vdb.touch(store, vector_store_id)
     model = embedding_model(request.app)
     record(store, "embeddings", model=model.id, principal=principal,
            input_tokens=sum(model.count_tokens(q) for q in queries))

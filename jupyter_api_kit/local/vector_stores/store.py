@@ -1,4 +1,5 @@
-"""Vector stores in SQLite: the API objects, attaching files, and processing them in the background.
+"""Vector stores in SQLite: the API objects, attaching and detaching files, and file batches (`engine`
+processes the files in the background).
 
 A file attached to a store starts `in_progress`; a background task reads its bytes, cuts them into
 chunks (`chunking`), embeds the chunks (`local-embed`, or the upstream's model in gateway mode; see
@@ -15,26 +16,16 @@ Example:
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-
-import numpy as np
-
 from jupyter_api_kit.local.core.db import dumps, loads
-from jupyter_api_kit.local.core.errors import BadRequest, HTTPError, NotFound, found
-from jupyter_api_kit.local.core.ids import new_id, now
+from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
+from jupyter_api_kit.local.core.ids import now
+from jupyter_api_kit.local.core.jobs import set_status
 from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
 from jupyter_api_kit.local.core.params import type_name
-from jupyter_api_kit.local.core.usage_log import record
-from jupyter_api_kit.local.files.store import read_file_bytes
-from jupyter_api_kit.local.files.text import Unreadable, extract_text
-from jupyter_api_kit.local.vector_stores.chunking import chunk_text
-from jupyter_api_kit.local.vector_stores.embedding import embedding_model
 from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
 from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
 from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
 
-log = logging.getLogger("jupyter_api_kit.local")
 DAY = 86400
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
 
@@ -237,28 +228,6 @@ def batch_object(store, row) -> dict:
 
 # -- attaching and processing ------------------------------------------------------------------------
 
-def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = None, metadata=None,
-                 expires_after=None, principal=None) -> str:
-    """Insert a vector store with `file_ids` attached (already checked to exist) and start processing
-    them in the background; returns its id. Used by POST /vector_stores and by the `vector_stores`
-    helper of assistants' and threads' `tool_resources`.
-
-    Example:
-        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
-        'vs_...'
-    """
-    vsid, created = new_id("vs_"), now()
-    with app.state.store.tx() as db:
-        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?)", (vsid, created, name, dumps(metadata or {}),
-                                                 dumps(expires_after) if expires_after else None, created))
-        for fid in file_ids:
-            attach(db, vsid, fid, None, strategy)
-    if file_ids:
-        app.state.jobs.submit(process_files, app, vsid, list(file_ids), principal)
-    return vsid
-
-
 def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, batch_id=None) -> None:
     """Attach (or re-attach) a file, `in_progress`, inside the caller's transaction `db`."""
     db.execute("DELETE FROM vector_store_chunks WHERE vector_store_id = ? AND file_id = ?",
@@ -274,72 +243,71 @@ def attach(db, vector_store_id: str, file_id: str, attributes, strategy: dict, b
     db.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
 
 
-def process_files(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
-    """Background task: process each still-`in_progress` file in turn (cancelled ones are skipped).
-    Usage goes to `principal`, the caller who attached the files."""
-    delay = app.state.timing.vector_store_file
-    for file_id in file_ids:
-        if delay and app.state.jobs.sleep(delay):
-            return  # the server is stopping; files stay in_progress and can be re-added
-        if app.state.jobs.stopping.is_set():
-            return
-        try:
-            process_one(app, vector_store_id, file_id, principal)
-        except Exception:  # one bad file must not stop the others
-            log.exception("processing %s for vector store %s failed", file_id, vector_store_id)
-            _finish(app.state.store, vector_store_id, file_id, "failed",
-                    error={"code": "server_error", "message": "The file could not be processed."})
+def insert_store(store, vector_store_id: str, name: str, metadata: dict, expires_after: dict | None,
+                 files: list[str], strategy: dict) -> None:
+    """Store a new vector store with `files` attached (each `in_progress`, cut by `strategy`)."""
+    created = now()
+    with store.tx() as db:
+        db.execute("INSERT INTO vector_stores (id, created_at, name, metadata, expires_after, last_active_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?)", (vector_store_id, created, name, dumps(metadata),
+                                                 dumps(expires_after) if expires_after else None, created))
+        for file_id in files:
+            attach(db, vector_store_id, file_id, None, strategy)
 
 
-def _finish(store, vector_store_id, file_id, status, *, error=None, usage=0, chunks=()) -> bool:
-    """Write a file's outcome if it is still in progress (it may have been cancelled or deleted)."""
-    try:
-        with store.tx() as db:
-            changed = db.execute(
-                "UPDATE vector_store_files SET status = ?, last_error = ?, usage_bytes = ? "
-                "WHERE vector_store_id = ? AND file_id = ? AND status = 'in_progress'",
-                (status, dumps(error) if error else None, usage, vector_store_id, file_id)).rowcount
-            if changed and chunks:
-                db.executemany("INSERT INTO vector_store_chunks (vector_store_id, file_id, position, text, tokens, "
-                               "embedding, embedding_model) VALUES (?, ?, ?, ?, ?, ?, ?)", chunks)
-            return bool(changed)
-    except sqlite3.IntegrityError:
-        return False  # the file or the store was deleted meanwhile
+def update_store(store, vector_store_id: str, changes: dict) -> None:
+    """Set the given columns of a vector store (values as stored)."""
+    if changes:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        store.execute(f"UPDATE vector_stores SET {sets} WHERE id = ?", (*changes.values(), vector_store_id))
 
 
-def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None:
-    """Process one attached file if it is still `in_progress`: read its text, cut and embed the
-    chunks, store them and mark the file completed (or failed with `last_error`), then record the
-    embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
+def touch(store, vector_store_id: str) -> None:
+    """Note that the store was used now (its expiry counts from its last activity)."""
+    store.execute("UPDATE vector_stores SET last_active_at = ? WHERE id = ?", (now(), vector_store_id))
 
-    Example:
-        >>> process_one(request.app, "vs_1", "file-1", principal)  # doctest: +SKIP
-    """
-    store = app.state.store
-    row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
-                    "JOIN files f ON f.id = v.file_id WHERE v.vector_store_id = ? AND v.file_id = ?",
-                    (vector_store_id, file_id))
-    if row is None or row["status"] != "in_progress":
-        return
-    try:
-        text = extract_text(read_file_bytes(app, file_id), row["filename"])
-    except Unreadable as exc:
-        _finish(store, vector_store_id, file_id, "failed", error={"code": exc.code, "message": exc.message})
-        return
-    except HTTPError as exc:
-        _finish(store, vector_store_id, file_id, "failed", error={"code": "invalid_file", "message": exc.message})
-        return
-    pieces = chunk_text(text, loads(row["chunking_strategy"]))
-    model = embedding_model(app)
-    try:
-        vectors = model.embed([c.text for c in pieces])
-    except HTTPError as exc:  # an upstream engine that embeds the files failed: so did this file
-        _finish(store, vector_store_id, file_id, "failed", error={"code": "server_error", "message": exc.message})
-        return
-    chunks = [(vector_store_id, file_id, i, c.text, c.tokens, np.asarray(vec, dtype="<f4").tobytes(), model.id)
-              for i, (c, vec) in enumerate(zip(pieces, vectors))]
-    usage = sum(len(c.text.encode("utf-8")) for c in pieces) + sum(len(ch[5]) for ch in chunks)
-    if _finish(store, vector_store_id, file_id, "completed", usage=usage, chunks=chunks):
-        # The embedding work, and the storage the file now takes (the vector_stores usage kind).
-        record(store, "embeddings", model=model.id, principal=principal, input_tokens=sum(c.tokens for c in pieces))
-        record(store, "vector_stores", principal=principal, quantity=usage)
+
+def delete_store(store, vector_store_id: str) -> None:
+    """Delete a vector store (its files' attachments and chunks go with it), or a 404."""
+    found(store.execute("DELETE FROM vector_stores WHERE id = ?", (vector_store_id,)),
+          f"No vector store found with id '{vector_store_id}'.", "vector_store_id")
+
+
+def attach_one(store, vector_store_id: str, file_id: str, attributes, strategy: dict) -> None:
+    """Attach one file (see `attach`) in its own transaction."""
+    with store.tx() as db:
+        attach(db, vector_store_id, file_id, attributes, strategy)
+
+
+def set_attributes(store, vector_store_id: str, file_id: str, attributes: dict | None) -> None:
+    """Replace an attached file's attributes."""
+    store.execute("UPDATE vector_store_files SET attributes = ? WHERE vector_store_id = ? AND file_id = ?",
+                  (dumps(attributes) if attributes is not None else None, vector_store_id, file_id))
+
+
+def detach(store, vector_store_id: str, file_id: str) -> None:
+    """Remove a file from a store (the file itself stays)."""
+    store.execute("DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?",
+                  (vector_store_id, file_id))
+
+
+def insert_batch(store, vector_store_id: str, batch_id: str, entries: list[tuple]) -> None:
+    """Store a new file batch attaching `entries` of (file id, attributes, chunking strategy)."""
+    with store.tx() as db:
+        db.execute("INSERT INTO vector_store_file_batches (id, vector_store_id, created_at) VALUES (?, ?, ?)",
+                   (batch_id, vector_store_id, now()))
+        for file_id, attributes, strategy in entries:
+            attach(db, vector_store_id, file_id, attributes, strategy, batch_id=batch_id)
+
+
+def cancel_batch(store, batch_id: str) -> None:
+    """Cancel a batch: its files still `in_progress` become `cancelled` (ingest skips them)."""
+    with store.tx() as db:
+        db.execute("UPDATE vector_store_file_batches SET cancelled = 1 WHERE id = ?", (batch_id,))
+        set_status(db, "vector_store_files", {"batch_id": batch_id}, "cancelled", ("in_progress",))
+
+
+def files_in_progress(store) -> list:
+    """(vector_store_id, file_id) rows of every attached file still `in_progress`, oldest first."""
+    return store.all("SELECT vector_store_id, file_id FROM vector_store_files WHERE status = 'in_progress' "
+                     "ORDER BY seq")
