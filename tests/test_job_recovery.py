@@ -20,7 +20,7 @@ def restart(tmp_path, recorder):
         server = start_local_server(db=tmp_path / "local.db", data_dir=tmp_path)
         for name, seconds in timing.items():
             setattr(server.app.state.timing, name, seconds)
-        client = Client(base_url=server.base_url, max_retries=0)
+        client = Client(base_url=server.base_url, api_key=server.api_key, max_retries=0)
         client.transport.session.hooks["response"].append(recorder)
         opened.append((server, client))
         return server, client

@@ -25,8 +25,9 @@ class Completions(Resource):
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: logprobs is an integer from 0 to 5 for legacy completions ...
-        >>> client.completions.create(model="local-ngram", prompt="The planets",
-        ...                           max_tokens=20, logprobs=2).choices[0].logprobs.top_logprobs[0].__len__()
+        >>> greedy = client.completions.create(model="local-ngram", prompt="The planets", max_tokens=20,
+        ...                                    logprobs=2, temperature=0)
+        >>> len(greedy.choices[0].logprobs.top_logprobs[0])     # greedy picks the first of the two
         2
     """
 
