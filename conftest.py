@@ -7,12 +7,16 @@ organization's `admin_principal()` for store functions that record who acted.
 
 Examples of the client get `client`, a `Client()` as a notebook makes it with nothing configured: it
 talks to the embedded local server, started once for the whole run the first time an example needs
-it. Objects many examples act on (`project`, `tutor`, `thread`, `vs`) are made on that server the
-first time an example names them, and shared by the later ones.
+it. Objects many examples act on (`project`, `member`, `cert`, `tutor`, `thread`, `vs` (a vector
+store holding two processed notes), `conv`, `ev` (an eval comparing `item.answer` with `item.a`),
+and `job`, a finished fine-tuning job) are made on that server the first time an example names them, and
+shared by the later ones. `today` is the current UTC date, a start time usage examples can use; `pem`
+is the text of a certificate not uploaded yet (a new one for each docstring that names it).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from types import SimpleNamespace
@@ -38,8 +42,27 @@ EXAMPLE_OBJECTS = {
                                                            instructions="You explain astronomy simply."),
     "thread": lambda client, need: client.threads.create(
         messages=[{"role": "user", "content": "What is a comet?"}]),
-    "vs": lambda client, need: client.vector_stores.create(name="notes"),
+    "vs": lambda client, need: _notes_store(client),
+    "conv": lambda client, need: client.conversations.create(
+        metadata={"lesson": "3"}, items=[{"role": "user", "content": "What is a comet?"}]),
+    "ev": lambda client, need: client.evals.create(
+        name="arithmetic", data_source_config={"type": "custom", "item_schema": {"type": "object"}},
+        testing_criteria=[{"type": "string_check", "name": "match", "input": "{{item.answer}}",
+                           "reference": "{{item.a}}", "operation": "eq"}]),
+    "job": lambda client, need: client.fine_tuning.fine_tune(
+        [{"messages": [{"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}]}],
+        suffix="capitals", progress=False),
 }
+
+
+def _notes_store(client):
+    """A vector store holding two processed notes about space."""
+    vs = client.vector_stores.create(name="notes")
+    client.vector_stores.upload_and_poll(
+        vs.id, [("mars.md", b"Mars is the red planet: its dust is rich in iron oxide."),
+                ("io.md", b"Io is a volcanic moon of Jupiter.")],
+        attributes={"topic": "space", "year": 2021}, progress=False)
+    return vs
 
 
 def _self_signed_pem() -> str:
@@ -108,9 +131,12 @@ def _docstring_namespace(request):
 
     namespace = request.getfixturevalue("doctest_namespace")
     store = Store(":memory:")
-    namespace.update(Store=Store, store=store, SimpleNamespace=SimpleNamespace, admin_principal=admin_principal)
+    namespace.update(Store=Store, store=store, SimpleNamespace=SimpleNamespace, admin_principal=admin_principal,
+                     today=datetime.datetime.now(datetime.timezone.utc).date())
     docstring = request.node.dtest.docstring or ""
     shared = _client_names(request, docstring)
+    if re.search(r"\bpem\b", docstring):
+        shared["pem"] = _self_signed_pem()
     namespace.update(shared)
     app = None
     if _NEEDS_APP.search(docstring):

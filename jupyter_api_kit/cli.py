@@ -96,14 +96,13 @@ def main(argv=None) -> int:
     """Run the `jupyter-api-kit` command with `argv` (default: the process arguments) and return its
     exit status: 0 after `serve` stops, 1 when the port cannot be used, 2 for a refused setting (an
     open server on a non-loopback address, a bad --upstream setting). Messages go to stderr; `serve`
-    prints its URL when ready.
+    prints its URL when ready, and `main(["serve", "--port", "8765"])` serves until Ctrl-C.
 
     Example:
         >>> main(["serve", "--host", "0.0.0.0", "--open"])       # open to the network: refused before binding
         2
         >>> main(["serve", "--upstream", "http://127.0.0.1:11434/v1", "--upstream-model-map", "oops"])
         2
-        >>> main(["serve", "--port", "8765"])          # serves until Ctrl-C  # doctest: +SKIP
     """
     args = _parser().parse_args(argv)
     if args.command == "serve":

@@ -75,6 +75,16 @@ def client(server, recorder):
 
 
 @pytest.fixture(scope="session")
+def served_world(tmp_path_factory):
+    """`jupyter-api-kit serve` as its own process, seeded with one object of every kind a path names
+    (`tests/served_world.py`); shared by the fuzz and the malformed-request regressions."""
+    from tests.served_world import served_world
+
+    with served_world(tmp_path_factory.mktemp("served")) as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
 def upstream_engine(tmp_path_factory):
     """A real OpenAI-compatible engine (LiteLLM's proxy with mock models) for the session; one already
     running with the same configuration can be named in JAK_TEST_UPSTREAM_URL (it starts slowly)."""
@@ -121,8 +131,15 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """One line saying how many tests ran with their exchanges unchecked, and why (skips say so already)."""
+    """One line saying how many tests ran with their exchanges unchecked, and why (skips say so already);
+    the fuzz's table of requests and accepted invalid requests per operation, when it ran."""
+    import sys
+
     from tests.contract_source import unchecked
+
+    fuzz = sys.modules.get("tests.test_fuzz_api")
+    for line in fuzz.summary_lines() if fuzz else ():
+        terminalreporter.write_line(line)
 
     skipped = {report.nodeid for report in terminalreporter.stats.get("skipped", [])}
     ran = [nodeid for nodeid in unchecked if nodeid not in skipped]

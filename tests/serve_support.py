@@ -24,15 +24,19 @@ class Served(NamedTuple):
 
 
 @contextlib.contextmanager
-def serve_process(data_dir, *args: str):
-    """Run `jupyter-api-kit serve --port 0 --db :memory: ARGS` with its files under `data_dir` and a
-    new key in `JUPYTER_API_KIT_LOCAL_KEY` (as `make lab` gives it); yields `Served(base_url, api_key)`
-    once it answers, and stops it (SIGTERM to its process group) after."""
+def serve_process(data_dir, *args: str, db: str | os.PathLike = ":memory:", log: os.PathLike | None = None):
+    """Run `jupyter-api-kit serve --port 0 --db DB ARGS` with its files under `data_dir` (and its log, with
+    the tracebacks of failed requests, in the file `log` if given) and a new key in
+    `JUPYTER_API_KIT_LOCAL_KEY` (as `make lab` gives it); yields `Served(base_url, api_key)` once it
+    answers, and stops it (SIGTERM to its process group) after."""
     key = f"sk-local-{secrets.token_urlsafe(32)}"
     env = {**os.environ, "JUPYTER_API_KIT_DATA_DIR": str(data_dir), "JUPYTER_API_KIT_LOCAL_KEY": key}
-    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", ":memory:",
-                             *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+    stderr = open(log, "w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter_api_kit.cli", "serve", "--port", "0", "--db", str(db),
+                             *args], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
                             start_new_session=True)
+    if log:
+        stderr.close()  # the child has its own copy
     try:
         url = proc.stdout.readline().strip()
         deadline = time.monotonic() + 30

@@ -92,14 +92,19 @@ def test_answers_are_as_long_as_asked(model):
     assert min(len(split_sentences(t)) for t in long) >= 2 and max(len(t) for t in long) > 3 * len(short)
 
 
+PHRASES = ("Tomas Grell does not sell clocks, and he mends a lot of them in his shop on Linden Street. "
+           "Ants soak up water through their legs.")
+
+
 @pytest.mark.parametrize("messages", [
     [{"role": "system", "content": NOTES}, {"role": "user", "content": "When does the Ostrel market open?"}],
     [{"role": "user", "content": "Tell me about volcanoes."}],
+    [{"role": "system", "content": PHRASES}, {"role": "user", "content": "Tell me everything about Tomas Grell."}],
 ])
 @pytest.mark.parametrize("params", [{"temperature": 1.0}, {"temperature": 1.4, "top_p": 0.9},
                                     {"temperature": 0.6, "top_p": 0.5}])
 def test_every_logprob_is_the_probability_sampled_from(model, messages, params):
-    """Openers, near-equivalent words, connectors and early ends included."""
+    """Openers, near-equivalent words and phrases, connectors, joins, closings and early ends included."""
     for seed in range(6):
         gen = model.generate(messages, seed=seed, top_logprobs=3, **params)
         tokens = list(gen)
@@ -123,6 +128,47 @@ def test_uncertainty_shows_where_there_is_a_choice(model):
     assert len(texts) >= 4, "temperature visibly changes the answer"
     narrow = {say(model, messages, temperature=1.0, top_p=0.3, seed=s) for s in range(12)}
     assert narrow == {say(model, messages)}, "a small top_p keeps to the most likely answer"
+
+
+def test_a_phrase_may_be_worded_another_way_and_the_sentence_goes_on(model):
+    messages = [{"role": "system", "content": PHRASES}, {"role": "user", "content": "What does Tomas Grell do?"}]
+    assert say(model, messages) == PHRASES.split(". ")[0] + "."
+    sampled = [say(model, messages, temperature=1.0, seed=s) for s in range(40)]
+    assert any("doesn't sell clocks" in t for t in sampled) and any("does not sell clocks" in t for t in sampled)
+    assert any("lots of them" in t for t in sampled) and any("clocks and he" in t for t in sampled)
+    for text in sampled:  # whichever wording it takes, the sentence goes on to its end
+        assert "Linden Street" in text, text
+
+
+# Facts none of whose words has another wording, so that each clause of an answer is one of them.
+PLAIN = ["Tomas Grell mends clocks for sailors.", "Juno Farrel invented the umbrella hat.",
+         "The Brask company sells wooden bicycles."]
+
+
+def test_sentences_are_joined_and_closed_whole(model):
+    from jupyter_api_kit.local.models.answers import CLOSINGS, CONNECTORS, OPENERS
+    from jupyter_api_kit.local.models.tokenizer import pretokenize
+    from jupyter_api_kit.local.models.wording import alternatives
+
+    for fact in PLAIN:
+        pieces = pretokenize(fact)
+        assert all(alternatives(w, pieces[k - 1], pieces[k + 1:])[0] == 1.0 for k, w in enumerate(pieces) if k)
+    messages = [{"role": "system", "content": " ".join(PLAIN)},
+                {"role": "user", "content": "Tell me everything about Tomas Grell, Juno Farrel and the Brask company."}]
+    openers = sorted((t for kind in OPENERS.values() for t, _, _ in kind if t), key=len, reverse=True)
+    facts = {f[:-1].lower() for f in PLAIN}
+    joined = closed = 0
+    for seed in range(30):
+        text = say(model, messages, temperature=1.0, seed=seed)
+        closing = next((c.strip() for c in CLOSINGS if text.endswith(c.strip())), "")
+        closed += bool(closing)
+        text = text[:len(text) - len(closing)].strip()
+        text = next((text[len(o):].strip() for o in openers if text.startswith(o)), text)
+        joined += ", and " in text
+        for clause in text.rstrip(".").replace(", and ", ". ").split(". "):
+            clause = next((clause[len(c.strip()):].strip() for c in CONNECTORS if clause.startswith(c.strip())), clause)
+            assert clause.lower() in facts, (clause, text)
+    assert joined >= 3 and closed >= 3
 
 
 # -- tools -----------------------------------------------------------------------------------------------

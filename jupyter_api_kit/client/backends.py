@@ -47,7 +47,7 @@ def assistants_available(transport) -> bool:
     remembered, so the next call asks again.
 
     Example:
-        >>> assistants_available(client.transport)  # doctest: +SKIP
+        >>> assistants_available(client.transport)      # the local server has them
         True
     """
     with _lock:

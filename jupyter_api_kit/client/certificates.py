@@ -1,9 +1,9 @@
 """`client.organization.certificates`: upload, list, retrieve, rename, delete, activate, deactivate.
 
 Example:
-    >>> certs = client.organization.certificates                       # doctest: +SKIP
-    >>> cert = certs.create(certificate=open("ca.pem").read(), name="CA")   # doctest: +SKIP
-    >>> certs.activate([cert.id]).data[0].active                        # doctest: +SKIP
+    >>> certs = client.organization.certificates
+    >>> ca = certs.create(certificate=pem, name="CA")          # pem: the text of a PEM certificate
+    >>> certs.activate([ca.id]).data[0].active
     True
 """
 
@@ -31,15 +31,13 @@ class Certificates(AdminResource):
     `client.organization.certificates`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> certs = client.organization.certificates
         >>> certs.activate([])      # checked before anything is sent
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: certificate_ids takes 1 to 10 ids, got 0
-        >>> cert = certs.create(certificate=open("ca.pem").read(), name="CA")  # doctest: +SKIP
-        >>> certs.activate(cert.id).data[0].active                             # doctest: +SKIP
+        >>> ca = certs.create(certificate=pem, name="CA")
+        >>> certs.activate(ca.id).data[0].active
         True
     """
 
@@ -47,7 +45,9 @@ class Certificates(AdminResource):
         """Upload a PEM certificate (it is not activated; see `activate`).
 
         Example:
-            >>> client.organization.certificates.create(certificate=pem, name="Internal CA").certificate_details  # doctest: +SKIP
+            >>> ca = client.organization.certificates.create(certificate=pem, name="Internal CA")
+            >>> ca.active, sorted(ca.certificate_details)
+            (False, ['expires_at', 'valid_at'])
         """
         if isinstance(certificate, bytes):
             certificate = certificate.decode("ascii", "replace")
@@ -61,7 +61,8 @@ class Certificates(AdminResource):
         """The organization's certificates, as a page that iterates every page.
 
         Example:
-            >>> client.organization.certificates.list(limit=20).to_frame()  # doctest: +SKIP
+            >>> cert.id in client.organization.certificates.list(limit=20).to_frame()["id"].tolist()
+            True
         """
         return self._list(BASE, {"limit": limit, "after": after, "order": order})
 
@@ -87,7 +88,7 @@ class Certificates(AdminResource):
         """Deactivate up to 10 certificates for the organization (they stay uploaded).
 
         Example:
-            >>> client.organization.certificates.deactivate([cert.id]).data[0].active  # doctest: +SKIP
+            >>> client.organization.certificates.deactivate([cert.id]).data[0].active
             False
         """
         return self._post(f"{BASE}/deactivate", {"certificate_ids": _ids(certificate_ids)})

@@ -4,11 +4,12 @@ successor. `client.conversations` creates, retrieves, updates (metadata) and del
 joins one with `client.responses.create(..., conversation=conv.id)`.
 
 Example:
-    >>> conv = client.conversations.create(metadata={"lesson": "3"},
-    ...     items=[{"role": "user", "content": "What is a comet?"}])                    # doctest: +SKIP
+    >>> lesson = client.conversations.create(metadata={"lesson": "3"},
+    ...     items=[{"role": "user", "content": "What is a comet?"}])
     >>> answer = client.responses.create(model="local-ngram", input="And a meteor?",
-    ...                                  conversation=conv.id)                            # doctest: +SKIP
-    >>> client.conversations.items.list(conv.id, order="asc").to_frame()                # doctest: +SKIP
+    ...                                  conversation=lesson.id)
+    >>> client.conversations.items.list(lesson.id, order="asc").to_frame()[["type", "role"]].values.tolist()
+    [['message', 'user'], ['message', 'user'], ['message', 'assistant']]
 """
 
 from __future__ import annotations
@@ -58,13 +59,12 @@ class ConversationItems(Resource):
     newest first (or `order="asc"`), retrieve and delete one. Reached as `client.conversations.items`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> client.conversations.items.create("conv_abc", items=[])
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: items is empty: pass at least one item
-        >>> client.conversations.items.list(conv.id, order="asc").to_frame()  # doctest: +SKIP
+        >>> client.conversations.items.list(conv.id, order="asc").to_frame()[["role", "status"]].values.tolist()
+        [['user', 'completed']]
     """
 
     def create(self, conversation_id: str, *, items, include: list[str] | None = None) -> APIObject:
@@ -72,7 +72,10 @@ class ConversationItems(Resource):
         returns the list of items added.
 
         Example:
-            >>> client.conversations.items.create(conv.id, items=[{"role": "user", "content": "Hi"}])  # doctest: +SKIP
+            >>> chat = client.conversations.create()
+            >>> added = client.conversations.items.create(chat.id, items=[{"role": "user", "content": "Hi"}])
+            >>> added.object, [item.role for item in added.data]
+            ('list', ['user'])
         """
         items = check_items(items, required=True)
         if not items:
@@ -86,8 +89,8 @@ class ConversationItems(Resource):
         following page (`after` the last item), so either order walks the whole conversation.
 
         Example:
-            >>> [item.type for item in client.conversations.items.list(conv.id, order="asc")]  # doctest: +SKIP
-            ['message', 'message']
+            >>> [item.type for item in client.conversations.items.list(conv.id, order="asc")]
+            ['message']
         """
         if order not in (None, "asc", "desc"):
             raise InvalidInputError(f"order must be 'asc' or 'desc', got {order!r}", param="order")
@@ -98,7 +101,8 @@ class ConversationItems(Resource):
         """One item of a conversation.
 
         Example:
-            >>> client.conversations.items.retrieve(item.id, conversation_id=conv.id).role  # doctest: +SKIP
+            >>> item = client.conversations.items.list(conv.id).data[0]
+            >>> client.conversations.items.retrieve(item.id, conversation_id=conv.id).role
             'user'
         """
         return self._get(f"{_conversation(conversation_id)}/items/{path_id(item_id, 'item_id')}",
@@ -108,7 +112,10 @@ class ConversationItems(Resource):
         """Remove one item from a conversation; returns the conversation.
 
         Example:
-            >>> client.conversations.items.delete(item.id, conversation_id=conv.id).id  # doctest: +SKIP
+            >>> chat = client.conversations.create(items="Hello")
+            >>> item = client.conversations.items.list(chat.id).data[0]
+            >>> client.conversations.items.delete(item.id, conversation_id=chat.id).id == chat.id
+            True
         """
         return self._delete(f"{_conversation(conversation_id)}/items/{path_id(item_id, 'item_id')}")
 
@@ -121,13 +128,13 @@ class Conversations(Resource):
     the remembered Assistants threads (`known()`, `remember`, `forget`; `%threads` lists both).
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.conversations.update("conv_abc", metadata={"k" * 65: "v"})  # doctest: +ELLIPSIS
+        >>> client.conversations.update("conv_abc", metadata={"k" * 65: "v"})
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: metadata key 'kkkkkkkkkkkkkkkkkkkk...' is 65 characters; ...
-        >>> conv = client.conversations.create(metadata={"lesson": "3"})  # doctest: +SKIP
+        >>> chat = client.conversations.create(metadata={"lesson": "3"})
+        >>> chat.id in [c.id for c in client.conversations.known()]
+        True
     """
 
     def __init__(self, transport, client=None):
@@ -143,7 +150,7 @@ class Conversations(Resource):
         remembered for `known()`.
 
         Example:
-            >>> client.conversations.create(items="What is a comet?").object  # doctest: +SKIP
+            >>> client.conversations.create(items="What is a comet?").object
             'conversation'
         """
         conversation = self._post("conversations", {"items": check_items(items, required=False),
@@ -155,8 +162,8 @@ class Conversations(Resource):
         """A conversation (its id, creation time and metadata; items are `items.list`).
 
         Example:
-            >>> client.conversations.retrieve(conv.id).metadata  # doctest: +SKIP
-            {'lesson': '3'}
+            >>> client.conversations.retrieve(conv.id).metadata
+            <APIObject> {"lesson": "3"}
         """
         return self._get(_conversation(conversation_id))
 
@@ -164,8 +171,9 @@ class Conversations(Resource):
         """Replace a conversation's metadata (`None` clears it).
 
         Example:
-            >>> client.conversations.update(conv.id, metadata={"lesson": "4"}).metadata  # doctest: +SKIP
-            {'lesson': '4'}
+            >>> chat = client.conversations.create(metadata={"lesson": "3"})
+            >>> client.conversations.update(chat.id, metadata={"lesson": "4"}).metadata
+            <APIObject> {"lesson": "4"}
         """
         check_metadata(metadata)
         conversation = self._transport.json("POST", _conversation(conversation_id), json_body={"metadata": metadata})
@@ -177,7 +185,8 @@ class Conversations(Resource):
         """Delete a conversation and forget it (the API keeps its items, which stay referable by id).
 
         Example:
-            >>> client.conversations.delete(conv.id).deleted  # doctest: +SKIP
+            >>> chat = client.conversations.create()
+            >>> client.conversations.delete(chat.id).deleted
             True
         """
         try:
@@ -194,8 +203,10 @@ class Conversations(Resource):
         """Add an existing conversation (made elsewhere) to the remembered ones; it must exist.
 
         Example:
-            >>> client.conversations.remember("conv_abc").id  # doctest: +SKIP
-            'conv_abc'
+            >>> client.conversations.forget(conv.id)
+            True
+            >>> client.conversations.remember(conv.id).id == conv.id
+            True
         """
         conversation = self.retrieve(conversation_id)
         self.registry.remember(conversation)
@@ -205,8 +216,9 @@ class Conversations(Resource):
         """Stop remembering a conversation (it is not deleted).
 
         Example:
-            >>> client.conversations.forget("conv_abc")  # doctest: +SKIP
-            True
+            >>> chat = client.conversations.create()
+            >>> client.conversations.forget(chat.id), chat.id in [c.id for c in client.conversations.known()]
+            (True, False)
         """
         return self.registry.forget(conversation_id)
 
@@ -215,7 +227,8 @@ class Conversations(Resource):
         retrieved: those deleted on the server are forgotten, and metadata is refreshed.
 
         Example:
-            >>> [c.id for c in client.conversations.known()]  # doctest: +SKIP
+            >>> conv.id in [c.id for c in client.conversations.known()]
+            True
         """
         from jupyter_api_kit.client.threads import is_conversation
 

@@ -2,10 +2,11 @@
 retrieve, delete and download.
 
 Example:
-    >>> f = client.files.create(file="notes.txt", purpose="assistants")          # doctest: +SKIP
-    >>> client.files.content(f.id)                                               # doctest: +SKIP
-    b'...'
-    >>> client.files.list(purpose="assistants").to_frame()                       # doctest: +SKIP
+    >>> f = client.files.create(file=("notes.txt", b"Mars is red."), purpose="assistants")
+    >>> client.files.content(f.id)
+    b'Mars is red.'
+    >>> f.id in client.files.list(purpose="assistants").to_frame()["id"].tolist()
+    True
 """
 
 from __future__ import annotations
@@ -119,15 +120,13 @@ class Files(Resource):
     `(filename, content)` tuple), list, retrieve, delete and download files. Reached as `client.files`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.files.create(file=b"hello", purpose="")  # doctest: +ELLIPSIS
+        >>> client.files.create(file=b"hello", purpose="")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: purpose is required, e.g. 'assistants', 'fine-tune', ...
-        >>> f = client.files.create(file=("notes.txt", b"Mars is red."), purpose="assistants")  # doctest: +SKIP
-        >>> client.files.content(f.id)                                                      # doctest: +SKIP
-        b'Mars is red.'
+        >>> f = client.files.create(file=("notes.txt", b"Mars is red."), purpose="assistants")
+        >>> f.filename, f.bytes, f.purpose
+        ('notes.txt', 12, 'assistants')
     """
 
     def create(self, file, *, purpose: str, expires_after: dict | None = None, filename: str | None = None,
@@ -137,8 +136,8 @@ class Files(Resource):
         more show a progress bar (force it on or off with `progress=`).
 
         Example:
-            >>> client.files.create(file=b'{"prompt": "hi"}\\n', filename="data.jsonl",
-            ...                     purpose="fine-tune").id                      # doctest: +SKIP
+            >>> client.files.create(file=b'{"messages": [{"role": "user", "content": "hi"}]}\\n',
+            ...                     filename="data.jsonl", purpose="fine-tune").id
             'file-...'
         """
         if not isinstance(purpose, str) or not purpose:
@@ -177,7 +176,9 @@ class Files(Resource):
         """Uploaded files, newest first, optionally only those of one `purpose`.
 
         Example:
-            >>> client.files.list(purpose="fine-tune").to_frame()              # doctest: +SKIP
+            >>> f = client.files.create(file=("notes.txt", b"Io"), purpose="user_data")
+            >>> set(client.files.list(purpose="user_data").to_frame()["purpose"])
+            {'user_data'}
         """
         return self._list("files", {"purpose": purpose, "limit": limit, "order": order, "after": after})
 
@@ -189,8 +190,13 @@ class Files(Resource):
         """A file's bytes; with `path`, they are streamed to that file instead and the path is returned.
 
         Example:
-            >>> client.files.content(f.id)[:10]                                  # doctest: +SKIP
-            >>> client.files.content(f.id, path="copy.jsonl")                    # doctest: +SKIP
+            >>> import pathlib, tempfile
+            >>> f = client.files.create(file=("notes.txt", b"Mars is red."), purpose="assistants")
+            >>> client.files.content(f.id)[:4]
+            b'Mars'
+            >>> copy = client.files.content(f.id, path=pathlib.Path(tempfile.mkdtemp()) / "copy.txt")
+            >>> copy.read_bytes()
+            b'Mars is red.'
         """
         response = self._transport.request("GET", f"files/{path_id(file_id, 'file_id')}/content",
                                            stream=path is not None, headers={"Accept": "*/*"})

@@ -2,10 +2,16 @@
 permissions, and `fine_tune(...)`, which checks and uploads training data, starts a job and follows it.
 
 Example:
-    >>> job = client.fine_tuning.fine_tune(examples, model="local-ngram", suffix="capitals")  # doctest: +SKIP
-    >>> job.status, job.fine_tuned_model                                                     # doctest: +SKIP
-    ('succeeded', 'ft:local-ngram:local:capitals:1a2b3c4d')
-    >>> client.fine_tuning.jobs.list_events(job.id).to_frame()                               # doctest: +SKIP
+    >>> examples = [{"messages": [{"role": "user", "content": "Capital of France?"},
+    ...                           {"role": "assistant", "content": "Paris."}]}]
+    >>> job = client.fine_tuning.fine_tune(examples, model="local-ngram", suffix="capitals")
+    [info] Created fine-tuning job: ftjob-...
+    ...
+    [info] The job has successfully completed
+    >>> job.status, job.fine_tuned_model
+    ('succeeded', 'ft:local-ngram:local:capitals:...')
+    >>> client.fine_tuning.jobs.list_events(job.id).to_frame()[["level", "message"]].iloc[0].tolist()
+    ['info', 'The job has successfully completed']
 """
 
 from __future__ import annotations
@@ -31,17 +37,17 @@ class JobCheckpoints(Resource):
     with its metrics. Reached as `client.fine_tuning.jobs.checkpoints`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> ckpts = client.fine_tuning.jobs.checkpoints.list(job.id)                  # doctest: +SKIP
-        >>> ckpts.data[0].fine_tuned_model_checkpoint                                # doctest: +SKIP
+        >>> ckpts = client.fine_tuning.jobs.checkpoints.list(job.id)
+        >>> ckpts.data[0].fine_tuned_model_checkpoint      # a model name, usable like the final one
+        'ft:local-ngram:local:capitals:...:ckpt-step-3'
     """
 
     def list(self, fine_tuning_job_id: str, *, after=None, limit=None):
         """A job's checkpoints (one per epoch), newest first, each with its metrics.
 
         Example:
-            >>> client.fine_tuning.jobs.checkpoints.list(job.id).to_frame()  # doctest: +SKIP
+            >>> client.fine_tuning.jobs.checkpoints.list(job.id).to_frame()["step_number"].tolist()
+            [3, 2, 1]
         """
         return self._list(_job_path(fine_tuning_job_id, "checkpoints"), {"after": after, "limit": limit})
 
@@ -51,10 +57,14 @@ class Jobs(Resource):
     read their events and follow one to the end. Reached as `client.fine_tuning.jobs`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> job = client.fine_tuning.jobs.create(model="local-ngram", training_file=f.id)  # doctest: +SKIP
-        >>> client.fine_tuning.jobs.follow(job.id).status                                 # doctest: +SKIP
+        >>> f = client.files.create(file=("capitals.jsonl",
+        ...     b'{"messages": [{"role": "user", "content": "Capital of Peru?"}, '
+        ...     b'{"role": "assistant", "content": "Lima."}]}\\n'), purpose="fine-tune")
+        >>> started = client.fine_tuning.jobs.create(model="local-ngram", training_file=f.id)
+        >>> client.fine_tuning.jobs.follow(started.id).status
+        [info] Created fine-tuning job: ftjob-...
+        ...
+        [info] The job has successfully completed
         'succeeded'
     """
 
@@ -68,8 +78,10 @@ class Jobs(Resource):
         """Start a fine-tuning job on an uploaded training file (purpose `fine-tune`).
 
         Example:
-            >>> client.fine_tuning.jobs.create(model="local-ngram", training_file="file-...",
-            ...     method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 4}}})  # doctest: +SKIP
+            >>> started = client.fine_tuning.jobs.create(model="local-ngram", training_file=job.training_file,
+            ...     method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 4}}})
+            >>> started.object, started.method.supervised.hyperparameters.n_epochs
+            ('fine_tuning.job', 4)
         """
         if suffix is not None and (not isinstance(suffix, str) or not 1 <= len(suffix) <= 64):
             raise InvalidInputError("suffix must be a string of 1 to 64 characters", param="suffix")
@@ -82,8 +94,8 @@ class Jobs(Resource):
         """A job by id: status, hyperparameters, trained tokens and, once it succeeded, `fine_tuned_model`.
 
         Example:
-            >>> client.fine_tuning.jobs.retrieve(job.id).status  # doctest: +SKIP
-            'running'
+            >>> client.fine_tuning.jobs.retrieve(job.id).status
+            'succeeded'
         """
         return self._get(_job_path(fine_tuning_job_id))
 
@@ -109,8 +121,10 @@ class Jobs(Resource):
         """A job's events, newest first: messages, and `metrics` events with the loss of each step.
 
         Example:
-            >>> from jupyter_api_kit.frames import fine_tuning_metrics          # doctest: +SKIP
-            >>> fine_tuning_metrics(client.fine_tuning.jobs.list_events(job.id, limit=100))  # doctest: +SKIP
+            >>> from jupyter_api_kit.frames import fine_tuning_metrics
+            >>> metrics = fine_tuning_metrics(client.fine_tuning.jobs.list_events(job.id, limit=100))
+            >>> metrics.columns.tolist(), len(metrics)     # one row per training step
+            (['step', 'train_loss', 'train_mean_token_accuracy'], 3)
         """
         return self._list(_job_path(fine_tuning_job_id, "events"), {"after": after, "limit": limit})
 
@@ -135,7 +149,8 @@ class Jobs(Resource):
         is called with every event, oldest first.
 
         Example:
-            >>> client.fine_tuning.jobs.follow(job.id).fine_tuned_model          # doctest: +SKIP
+            >>> client.fine_tuning.jobs.follow(job.id, progress=False).fine_tuned_model
+            'ft:local-ngram:local:capitals:...'
         """
         seen: set = set()
         bar = None
@@ -179,20 +194,24 @@ class Permissions(AdminResource):
     admin key (`admin_key=` or OPENAI_ADMIN_KEY; the embedded local server lends its own).
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> client.fine_tuning.checkpoints.permissions.create("ft:local-ngram:local::abc", project_ids=[])
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: project_ids must be a non-empty list of project id strings
-        >>> client.fine_tuning.checkpoints.permissions.list(ckpt).to_frame()        # doctest: +SKIP
+        >>> ckpt = client.fine_tuning.jobs.checkpoints.list(job.id).data[0].fine_tuned_model_checkpoint
+        >>> _ = client.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=[project.id])
+        >>> project.id in client.fine_tuning.checkpoints.permissions.list(ckpt).to_frame()["project_id"].tolist()
+        True
     """
 
     def create(self, fine_tuned_model_checkpoint: str, *, project_ids: list[str]) -> APIObject:
         """Let projects use a checkpoint (or fine-tuned model); returns the permissions as a list object.
 
         Example:
-            >>> client.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=["proj_a"])  # doctest: +SKIP
+            >>> ckpt = client.fine_tuning.jobs.checkpoints.list(job.id).data[0].fine_tuned_model_checkpoint
+            >>> granted = client.fine_tuning.checkpoints.permissions.create(ckpt, project_ids=[project.id])
+            >>> granted.data[0].object, granted.data[0].project_id == project.id
+            ('checkpoint.permission', True)
         """
         if not isinstance(project_ids, list) or not project_ids or not all(
                 isinstance(p, str) and p for p in project_ids):
@@ -238,11 +257,10 @@ class FineTuning(Resource):
     `client.fine_tuning`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> examples = [{"messages": [{"role": "user", "content": "Capital of France?"},
-        ...                           {"role": "assistant", "content": "Paris."}]}]
-        >>> client.fine_tuning.fine_tune(examples, suffix="capitals").fine_tuned_model  # doctest: +SKIP
+        >>> examples = [{"messages": [{"role": "user", "content": "Capital of Chile?"},
+        ...                           {"role": "assistant", "content": "Santiago."}]}]
+        >>> client.fine_tuning.fine_tune(examples, suffix="chile", progress=False).fine_tuned_model
+        'ft:local-ngram:local:chile:...'
     """
 
     def __init__(self, transport, client=None):
@@ -255,8 +273,10 @@ class FineTuning(Resource):
         upload it, start a job and follow it to the end; see `fine_tuning_helpers.fine_tune`.
 
         Example:
-            >>> job = client.fine_tuning.fine_tune([{"messages": [{"role": "user", "content": "Hi"},
-            ...     {"role": "assistant", "content": "Hello!"}]}], n_epochs=2)   # doctest: +SKIP
+            >>> tuned = client.fine_tuning.fine_tune([{"messages": [{"role": "user", "content": "Hi"},
+            ...     {"role": "assistant", "content": "Hello!"}]}], n_epochs=2, follow=False)
+            >>> tuned.method.supervised.hyperparameters.n_epochs      # started; follow=False returns at once
+            2
         """
         from jupyter_api_kit.client.fine_tuning_helpers import fine_tune
 

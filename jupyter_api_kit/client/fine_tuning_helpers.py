@@ -83,8 +83,12 @@ def fine_tune(client, training_data, *, model: str = "local-ngram", validation_d
     Nothing is uploaded when a line is bad: the error names every bad line (up to ten).
 
     Example:
-        >>> job = fine_tune(client, "train.jsonl", suffix="faq", n_epochs=3)       # doctest: +SKIP
-        >>> client.chat.completions.create(model=job.fine_tuned_model, messages=[...])  # doctest: +SKIP
+        >>> faq = '{"messages": [{"role": "user", "content": "Opening hours?"}, {"role": "assistant", "content": "9 to 5."}]}\\n'
+        >>> job = fine_tune(client, faq, suffix="faq", n_epochs=3, progress=False)   # or a .jsonl path
+        >>> answer = client.chat.completions.create(model=job.fine_tuned_model,
+        ...                                         messages=[{"role": "user", "content": "Opening hours?"}])
+        >>> answer.model == job.fine_tuned_model
+        True
     """
     check_training_data(training_data)
     if validation_data is not None:

@@ -5,8 +5,11 @@ A user's id is what a project takes to add them:
 `client.organization.projects.users.create(project_id, user_id=user.id, role="member")`.
 
 Example:
-    >>> users = client.organization.users.list().to_frame()                          # doctest: +SKIP
-    >>> client.organization.invites.create(email="ada@example.org", role="reader")   # doctest: +SKIP
+    >>> users = client.organization.users.list().to_frame()
+    >>> users.columns[:5].tolist()
+    ['id', 'object', 'name', 'email', 'role']
+    >>> client.organization.invites.create(email="ada.invited@example.org", role="reader").status
+    'pending'
 """
 
 from __future__ import annotations
@@ -32,13 +35,12 @@ class Users(AdminResource):
     their organization role, remove. Uses the admin key. Reached as `client.organization.users`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> client.organization.users.update("user-abc", role="admin")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: role must be one of 'owner', 'reader', got 'admin'
-        >>> client.organization.users.list().to_frame()  # doctest: +SKIP
+        >>> "owner" in client.organization.users.list().to_frame()["role"].tolist()
+        True
     """
 
     def list(self, *, emails: list[str] | None = None, limit: int | None = None, after: str | None = None):
@@ -46,7 +48,8 @@ class Users(AdminResource):
         keeps only those addresses.
 
         Example:
-            >>> client.organization.users.list(emails=["ada@example.org"]).data[0].id  # doctest: +SKIP
+            >>> client.organization.users.list(emails=[member.email]).data[0].email   # added with a project
+            'ada@example.org'
         """
         if isinstance(emails, str):
             emails = [emails]
@@ -56,7 +59,8 @@ class Users(AdminResource):
         """One user of the organization.
 
         Example:
-            >>> client.organization.users.retrieve(user.id).role  # doctest: +SKIP
+            >>> user = client.organization.users.list(emails=[member.email]).data[0]
+            >>> client.organization.users.retrieve(user.id).role
             'reader'
         """
         return self._get(f"{USERS}/{path_id(user_id, 'user_id')}")
@@ -67,7 +71,10 @@ class Users(AdminResource):
         where the organization has them) or descriptive fields.
 
         Example:
-            >>> client.organization.users.update(user.id, role="owner").role  # doctest: +SKIP
+            >>> client.organization.projects.users.create(project.id, email="kim@example.org", role="member").email
+            'kim@example.org'
+            >>> kim = client.organization.users.list(emails=["kim@example.org"]).data[0]
+            >>> client.organization.users.update(kim.id, role="owner").role
             'owner'
         """
         if role is not None:
@@ -82,7 +89,10 @@ class Users(AdminResource):
         """Remove a user from the organization (and from its projects).
 
         Example:
-            >>> client.organization.users.delete(user.id).deleted  # doctest: +SKIP
+            >>> client.organization.projects.users.create(project.id, email="lee@example.org", role="member").email
+            'lee@example.org'
+            >>> lee = client.organization.users.list(emails=["lee@example.org"]).data[0]
+            >>> client.organization.users.delete(lee.id).deleted
             True
         """
         return self._delete(f"{USERS}/{path_id(user_id, 'user_id')}")
@@ -92,7 +102,8 @@ class Users(AdminResource):
         `frames.organization.users`).
 
         Example:
-            >>> client.organization.users.frame()  # doctest: +SKIP
+            >>> client.organization.users.frame().columns[:4].tolist()
+            ['id', 'email', 'name', 'role']
         """
         from jupyter_api_kit.frames.organization import users
 
@@ -105,8 +116,6 @@ class Invites(AdminResource):
     `client.organization.invites`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
         >>> client.organization.invites.create(email="ada@example.org", role="member")
         Traceback (most recent call last):
         ...
@@ -118,7 +127,8 @@ class Invites(AdminResource):
         `{"id": project_id, "role": "member"|"owner"}` the person joins on acceptance.
 
         Example:
-            >>> client.organization.invites.create(email="ada@example.org", role="reader").status  # doctest: +SKIP
+            >>> client.organization.invites.create(email="ana@example.org", role="reader",
+            ...     projects=[{"id": project.id, "role": "member"}]).status
             'pending'
         """
         if not isinstance(email, str) or "@" not in email:
@@ -135,7 +145,9 @@ class Invites(AdminResource):
         """The organization's invites, oldest first, as a page that iterates every page.
 
         Example:
-            >>> client.organization.invites.list().to_frame()  # doctest: +SKIP
+            >>> _ = client.organization.invites.create(email="max@example.org", role="reader")
+            >>> "max@example.org" in client.organization.invites.list().to_frame()["email"].tolist()
+            True
         """
         return self._list(INVITES, {"limit": limit, "after": after})
 
@@ -143,7 +155,8 @@ class Invites(AdminResource):
         """Every invite (all pages) as a DataFrame (see `frames.organization.invites`).
 
         Example:
-            >>> client.organization.invites.frame()  # doctest: +SKIP
+            >>> client.organization.invites.frame().columns[:4].tolist()
+            ['id', 'email', 'role', 'status']
         """
         from jupyter_api_kit.frames.organization import invites
 
@@ -153,7 +166,8 @@ class Invites(AdminResource):
         """One invite (its status: pending, accepted or expired).
 
         Example:
-            >>> client.organization.invites.retrieve(invite.id).status  # doctest: +SKIP
+            >>> invite = client.organization.invites.create(email="sam@example.org", role="reader")
+            >>> client.organization.invites.retrieve(invite.id).status
             'pending'
         """
         return self._get(f"{INVITES}/{path_id(invite_id, 'invite_id')}")
@@ -162,7 +176,8 @@ class Invites(AdminResource):
         """Withdraw an invite that was not accepted.
 
         Example:
-            >>> client.organization.invites.delete(invite.id).deleted  # doctest: +SKIP
+            >>> invite = client.organization.invites.create(email="noa@example.org", role="reader")
+            >>> client.organization.invites.delete(invite.id).deleted
             True
         """
         return self._delete(f"{INVITES}/{path_id(invite_id, 'invite_id')}")

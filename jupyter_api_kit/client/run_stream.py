@@ -6,10 +6,12 @@ Each event is an `AssistantEvent` subclass chosen by its name (`RunEvent` for `t
 messages being written, so the final message is there without a second request.
 
 Example:
-    >>> stream = client.threads.runs.stream(thread.id, assistant_id=assistant.id)   # doctest: +SKIP
-    >>> for piece in stream.text_deltas():                                         # doctest: +SKIP
-    ...     print(piece, end="")
-    >>> stream.final_run.status, stream.final_text                                  # doctest: +SKIP
+    >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+    >>> stream = client.threads.runs.stream(comet.id, assistant_id=tutor.id)
+    >>> for piece in stream.text_deltas():
+    ...     pass                                       # print(piece, end="") shows the answer as it comes
+    >>> stream.final_run.status, type(stream.final_text).__name__
+    ('completed', 'str')
 
     >>> snapshot = accumulate_delta(None, {"id": "msg_1", "object": "thread.message.delta",
     ...     "delta": {"role": "assistant", "content": [{"index": 0, "type": "text", "text": {"value": "Hel"}}]}})
@@ -222,8 +224,11 @@ class RunStream:
         leaving a `with` block calls it.
 
         Example:
-            >>> with client.threads.runs.stream(thread.id, assistant_id=tutor.id) as stream:  # doctest: +SKIP
+            >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+            >>> with client.threads.runs.stream(comet.id, assistant_id=tutor.id) as stream:
             ...     first_event = next(iter(stream))
+            >>> first_event.event
+            'thread.run.created'
         """
         self._iterator.close()
         self._stream.close()

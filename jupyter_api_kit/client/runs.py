@@ -2,11 +2,14 @@
 update, list, cancel, submit tool outputs; `steps.list` / `steps.retrieve`.
 
 Example:
-    >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id, timeout=30)  # doctest: +SKIP
-    >>> run.status, run.usage.total_tokens                                                      # doctest: +SKIP
-    >>> with client.threads.runs.stream(thread.id, assistant_id=tutor.id) as stream:             # doctest: +SKIP
-    ...     for piece in stream.text_deltas():
-    ...         print(piece, end="")
+    >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+    >>> run = client.threads.runs.create_and_poll(comet.id, assistant_id=tutor.id, timeout=30)
+    >>> run.status, run.usage.total_tokens > 0
+    ('completed', True)
+    >>> with client.threads.runs.stream(comet.id, assistant_id=tutor.id) as stream:
+    ...     pieces = list(stream.text_deltas())        # print(piece, end="") shows the answer as it comes
+    >>> stream.final_run.status, "".join(pieces) == stream.final_text
+    ('completed', True)
 """
 
 from __future__ import annotations
@@ -74,10 +77,10 @@ class Steps(Resource):
     calls, with their usage. Reached as `client.threads.runs.steps`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> steps = client.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc")  # doctest: +SKIP
-        >>> [s.type for s in steps]                                                            # doctest: +SKIP
+        >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+        >>> run = client.threads.runs.create_and_poll(comet.id, assistant_id=tutor.id)
+        >>> steps = client.threads.runs.steps.list(run.id, thread_id=comet.id, order="asc")
+        >>> [s.type for s in steps]
         ['message_creation']
     """
 
@@ -85,7 +88,11 @@ class Steps(Resource):
         """The steps of a run (`message_creation`, `tool_calls`), newest first by default, with their usage.
 
         Example:
-            >>> client.threads.runs.steps.list(run.id, thread_id=thread.id, order="asc").to_frame()  # doctest: +SKIP
+            >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+            >>> run = client.threads.runs.create_and_poll(comet.id, assistant_id=tutor.id)
+            >>> steps = client.threads.runs.steps.list(run.id, thread_id=comet.id, order="asc").to_frame()
+            >>> steps[["type", "status"]].values.tolist()
+            [['message_creation', 'completed']]
         """
         return self._list(f"threads/{path_id(thread_id, 'thread_id')}/runs/{path_id(run_id, 'run_id')}/steps",
                           {"include": include, "after": after, "before": before, "limit": limit, "order": order})
@@ -103,10 +110,9 @@ class Runs(Resource):
     `client.threads.runs`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id)  # doctest: +SKIP
-        >>> run.status                                                                  # doctest: +SKIP
+        >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+        >>> run = client.threads.runs.create_and_poll(comet.id, assistant_id=tutor.id)
+        >>> run.status
         'completed'
     """
 
@@ -140,8 +146,11 @@ class Runs(Resource):
         With `stream=True` the result is a `RunStream` of typed events.
 
         Example:
-            >>> run = client.threads.runs.create(thread.id, assistant_id=tutor.id,
-            ...     additional_messages=[{"role": "user", "content": "And Mars?"}])  # doctest: +SKIP
+            >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+            >>> run = client.threads.runs.create(comet.id, assistant_id=tutor.id,
+            ...     additional_messages=[{"role": "user", "content": "And Mars?"}])
+            >>> run.object, run.assistant_id == tutor.id      # it goes on in the background
+            ('thread.run', True)
         """
         if not isinstance(assistant_id, str) or not assistant_id:
             raise InvalidInputError("assistant_id must be a non-empty string", param="assistant_id")
@@ -173,9 +182,21 @@ class Runs(Resource):
         """Answer every function call a `requires_action` run waits for; the run goes on.
 
         Example:
-            >>> call = run.required_action.submit_tool_outputs.tool_calls[0]                   # doctest: +SKIP
-            >>> client.threads.runs.submit_tool_outputs(run.id, thread_id=thread.id,
-            ...     tool_outputs=[{"tool_call_id": call.id, "output": "sunny, 21 C"}])           # doctest: +SKIP
+            >>> forecaster = client.assistants.create(model="local-ngram", tools=[{"type": "function",
+            ...     "function": {"name": "get_weather", "parameters": {"type": "object",
+            ...                                                          "properties": {"city": {"type": "string"}}}}}])
+            >>> paris = client.threads.create(messages=[{"role": "user", "content": "Weather in Paris?"}])
+            >>> run = client.threads.runs.create_and_poll(paris.id, assistant_id=forecaster.id,
+            ...     tool_choice={"type": "function", "function": {"name": "get_weather"}})
+            >>> run.status
+            'requires_action'
+            >>> call = run.required_action.submit_tool_outputs.tool_calls[0]
+            >>> call.function.name
+            'get_weather'
+            >>> run = client.threads.runs.submit_tool_outputs(run.id, thread_id=paris.id,
+            ...     tool_outputs=[{"tool_call_id": call.id, "output": "sunny, 21 C"}])
+            >>> client.threads.runs.poll(run.id, thread_id=paris.id).status
+            'completed'
         """
         if not isinstance(tool_outputs, list) or not tool_outputs:
             raise InvalidInputError("tool_outputs must be a non-empty list of {'tool_call_id', 'output'} dicts",
@@ -216,8 +237,9 @@ class Runs(Resource):
         """`create` then `poll`: the run once it has ended or waits for tool outputs.
 
         Example:
-            >>> run = client.threads.runs.create_and_poll(thread.id, assistant_id=tutor.id)  # doctest: +SKIP
-            >>> run.status                                                                  # doctest: +SKIP
+            >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+            >>> run = client.threads.runs.create_and_poll(comet.id, assistant_id=tutor.id)
+            >>> run.status
             'completed'
         """
         run = self.create(thread_id, assistant_id=assistant_id, **params)

@@ -11,10 +11,13 @@ Assistants API.
 Example:
     >>> kind_of("conv_abc"), kind_of("thread_abc")
     ('conversations', 'assistants')
-    >>> backend = threads_backend(client, "conversations")           # doctest: +SKIP
-    >>> conv = backend.create(); backend.say(conv.id, "What is a comet?")  # doctest: +SKIP
-    >>> with backend.stream(conv.id, None, model="local-ngram") as turn:  # doctest: +SKIP
+    >>> backend = threads_backend(client, "conversations")
+    >>> chat = backend.create(); backend.say(chat.id, "What is a comet?").role
+    'user'
+    >>> with backend.stream(chat.id, None, model="local-ngram") as turn:
     ...     text = "".join(piece for kind, piece in turn if kind == "text")
+    >>> [item.role for item in backend.messages(chat.id)] == ["user", "assistant"], len(text) > 0
+    (True, True)
 """
 
 from __future__ import annotations

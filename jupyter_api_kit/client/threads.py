@@ -5,11 +5,14 @@ server, in the user data directory: `client.threads.known()` lists them (threads
 server are dropped as it checks).
 
 Example:
-    >>> thread = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}],
-    ...                                metadata={"lesson": "3"})                       # doctest: +SKIP
-    >>> client.threads.messages.create(thread.id, role="user", content="And a meteor?")  # doctest: +SKIP
-    >>> client.threads.messages.list(thread.id, order="asc").to_frame()                # doctest: +SKIP
-    >>> client.threads.known()                                                         # doctest: +SKIP
+    >>> lesson = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}],
+    ...                                metadata={"lesson": "3"})
+    >>> client.threads.messages.create(lesson.id, role="user", content="And a meteor?").role
+    'user'
+    >>> len(client.threads.messages.list(lesson.id, order="asc").to_frame())
+    2
+    >>> lesson.id in [t.id for t in client.threads.known()]
+    True
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ class Messages(Resource):
     delete. Reached as `client.threads.messages`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.threads.messages.create(thread.id, role="user", content="Why is Mars red?")  # doctest: +SKIP
-        >>> client.threads.messages.list(thread.id, order="asc").to_frame()                   # doctest: +SKIP
+        >>> mars = client.threads.create()
+        >>> _ = client.threads.messages.create(mars.id, role="user", content="Why is Mars red?")
+        >>> client.threads.messages.list(mars.id, order="asc").to_frame()["role"].tolist()
+        ['user']
     """
 
     def _path(self, thread_id: str, message_id: str | None = None) -> str:
@@ -45,7 +48,9 @@ class Messages(Resource):
         """Add a message (`role` "user" or "assistant"; `content` a string or a list of parts).
 
         Example:
-            >>> client.threads.messages.create(thread.id, role="user", content="Why is Mars red?")  # doctest: +SKIP
+            >>> msg = client.threads.messages.create(thread.id, role="user", content="Why is Mars red?")
+            >>> msg.object, msg.content[0].text.value
+            ('thread.message', 'Why is Mars red?')
         """
         if role not in MESSAGE_ROLES:
             raise InvalidInputError(f"role must be 'user' or 'assistant', got {role!r}", param="role")
@@ -56,7 +61,8 @@ class Messages(Resource):
         """One message of a thread.
 
         Example:
-            >>> client.threads.messages.retrieve(msg.id, thread_id=thread.id).role  # doctest: +SKIP
+            >>> msg = client.threads.messages.list(thread.id, order="asc").data[0]
+            >>> client.threads.messages.retrieve(msg.id, thread_id=thread.id).role
             'user'
         """
         return self._get(self._path(thread_id, message_id))
@@ -71,7 +77,8 @@ class Messages(Resource):
 
         Example:
             >>> from jupyter_api_kit import frames
-            >>> frames.messages(client.threads.messages.list(thread.id, order="asc"))  # doctest: +SKIP
+            >>> frames.thread_messages(client.threads.messages.list(thread.id, order="asc"))["role"].iloc[0]
+            'user'
         """
         return self._list(self._path(thread_id), {"run_id": run_id, "after": after, "before": before,
                                                   "limit": limit, "order": order})
@@ -80,7 +87,8 @@ class Messages(Resource):
         """Delete one message of a thread.
 
         Example:
-            >>> client.threads.messages.delete(msg.id, thread_id=thread.id).deleted  # doctest: +SKIP
+            >>> msg = client.threads.messages.create(thread.id, role="user", content="Never mind.")
+            >>> client.threads.messages.delete(msg.id, thread_id=thread.id).deleted
             True
         """
         return self._delete(self._path(thread_id, message_id))
@@ -112,10 +120,8 @@ class Threads(Resource):
     are remembered per server (`known()`, `remember`, `forget`). Reached as `client.threads`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> thread = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])  # doctest: +SKIP
-        >>> thread.id in [t.id for t in client.threads.known()]                                       # doctest: +SKIP
+        >>> comet = client.threads.create(messages=[{"role": "user", "content": "What is a comet?"}])
+        >>> comet.id in [t.id for t in client.threads.known()]
         True
     """
 
@@ -135,8 +141,9 @@ class Threads(Resource):
         """A thread by id (its metadata and tool resources; messages are `messages.list`).
 
         Example:
-            >>> client.threads.retrieve(thread.id).metadata  # doctest: +SKIP
-            {'lesson': '3'}
+            >>> lesson = client.threads.create(metadata={"lesson": "3"})
+            >>> client.threads.retrieve(lesson.id).metadata
+            <APIObject> {"lesson": "3"}
         """
         return self._get(f"threads/{path_id(thread_id, 'thread_id')}")
 
@@ -164,7 +171,9 @@ class Threads(Resource):
 
         Example:
             >>> run = client.threads.create_and_run(assistant_id=tutor.id,
-            ...     thread={"messages": [{"role": "user", "content": "Name a moon of Jupiter"}]})  # doctest: +SKIP
+            ...     thread={"messages": [{"role": "user", "content": "Name a moon of Jupiter"}]})
+            >>> run.object, run.thread_id in [t.id for t in client.threads.known()]
+            ('thread.run', True)
         """
         if not isinstance(assistant_id, str) or not assistant_id:
             raise InvalidInputError("assistant_id must be a non-empty string", param="assistant_id")
@@ -203,7 +212,8 @@ class Threads(Resource):
         server are forgotten, and metadata is refreshed.
 
         Example:
-            >>> client.threads.known()[0].id  # doctest: +SKIP
+            >>> client.threads.known()[0].object
+            'thread'
         """
         out = []
         for entry in self.registry.entries():

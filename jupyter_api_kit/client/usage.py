@@ -7,10 +7,14 @@ A usage answer is paged by `next_page`; the returned `UsagePage` holds the first
 the following ones as you iterate, with a progress bar when asked (`progress=True`).
 
 Example:
-    >>> usage = client.organization.usage                                  # doctest: +SKIP
-    >>> page = usage.completions(start_time="2025-03-01", bucket_width="1h", group_by=["model"],
-    ...                          progress=True)                            # doctest: +SKIP
-    >>> page.to_frame()          # every bucket of every page, one row per bucket and group  # doctest: +SKIP
+    >>> _ = client.chat.completions.create(model="local-ngram", messages=[{"role": "user", "content": "Hi"}])
+    >>> usage = client.organization.usage
+    >>> page = usage.completions(start_time=today, bucket_width="1h", group_by=["model"], progress=True)
+    >>> page
+    <UsagePage completions: ... buckets, has_more=False>
+    >>> frame = page.to_frame()      # every bucket of every page, one row per bucket and group
+    >>> "local-ngram" in frame["model"].tolist()
+    True
 """
 
 from __future__ import annotations
@@ -135,13 +139,12 @@ class Usage(AdminResource):
     `client.organization.costs`. Uses the admin key. Reached as `client.organization.usage`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1", admin_key="your-admin-key")
-        >>> client.organization.usage.get("tokens", start_time="2025-03-01")  # doctest: +ELLIPSIS
+        >>> client.organization.usage.get("tokens", start_time=today)
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: unknown usage kind 'tokens'; kinds: completions, embeddings, ...
-        >>> client.organization.usage.embeddings(start_time="2025-03-01", bucket_width="1h")  # doctest: +SKIP
+        >>> client.organization.usage.get("embeddings", start_time=today, bucket_width="1h")
+        <UsagePage embeddings: ... buckets, has_more=False>
     """
 
     def _page(self, kind: str, path: str, progress: bool, params: dict) -> UsagePage:
@@ -183,7 +186,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model, batch, service_tier.
 
         Example:
-            >>> client.organization.usage.completions(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.completions(start_time=today, group_by=["model"])
+            >>> page, "input_tokens" in page.to_frame().columns
+            (<UsagePage completions: 1 buckets, has_more=False>, True)
         """
         return self._kind("completions", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
@@ -195,8 +200,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.embeddings(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.embeddings(start_time=today, group_by=["model"])
+            >>> page, "input_tokens" in page.to_frame().columns
+            (<UsagePage embeddings: 1 buckets, has_more=False>, True)
         """
         return self._kind("embeddings", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
                           group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
@@ -208,8 +214,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.moderations(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.moderations(start_time=today, group_by=["model"])
+            >>> page, "input_tokens" in page.to_frame().columns
+            (<UsagePage moderations: 1 buckets, has_more=False>, True)
         """
         return self._kind("moderations", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
@@ -222,8 +229,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model, size, source.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.images(start_time="2025-03-01", group_by=["size"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.images(start_time=today, group_by=["size"])
+            >>> page, "images" in page.to_frame().columns
+            (<UsagePage images: 1 buckets, has_more=False>, True)
         """
         return self._kind("images", progress, start_time=start_time, end_time=end_time, bucket_width=bucket_width,
                           group_by=group_by, project_ids=project_ids, user_ids=user_ids, api_key_ids=api_key_ids,
@@ -236,8 +244,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.audio_speeches(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.audio_speeches(start_time=today, group_by=["model"])
+            >>> page, "characters" in page.to_frame().columns
+            (<UsagePage audio_speeches: 1 buckets, has_more=False>, True)
         """
         return self._kind("audio_speeches", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
@@ -250,8 +259,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.audio_transcriptions(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.audio_transcriptions(start_time=today, group_by=["model"])
+            >>> page, "seconds" in page.to_frame().columns
+            (<UsagePage audio_transcriptions: 1 buckets, has_more=False>, True)
         """
         return self._kind("audio_transcriptions", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
@@ -262,8 +272,9 @@ class Usage(AdminResource):
         """Vector store usage in time buckets (bytes stored); `group_by` takes project_id.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.vector_stores(start_time="2025-03-01", group_by=["project_id"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.vector_stores(start_time=today, group_by=["project_id"])
+            >>> page, "usage_bytes" in page.to_frame().columns
+            (<UsagePage vector_stores: 1 buckets, has_more=False>, True)
         """
         return self._kind("vector_stores", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
@@ -273,8 +284,9 @@ class Usage(AdminResource):
         """Code interpreter usage in time buckets (sessions); `group_by` takes project_id.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.code_interpreter_sessions(start_time="2025-03-01").to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.code_interpreter_sessions(start_time=today)
+            >>> page, "num_sessions" in page.to_frame().columns
+            (<UsagePage code_interpreter_sessions: 1 buckets, has_more=False>, True)
         """
         return self._kind("code_interpreter_sessions", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, limit=limit, page=page)
@@ -286,8 +298,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, vector_store_id.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.file_search_calls(start_time="2025-03-01", group_by=["project_id"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.file_search_calls(start_time=today, group_by=["project_id"])
+            >>> page, "num_requests" in page.to_frame().columns
+            (<UsagePage file_search_calls: 1 buckets, has_more=False>, True)
         """
         return self._kind("file_search_calls", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,
@@ -300,8 +313,9 @@ class Usage(AdminResource):
         `group_by` takes any of project_id, user_id, api_key_id, model, context_level.
 
         Example:
-            >>> usage = client.organization.usage  # doctest: +SKIP
-            >>> usage.web_search_calls(start_time="2025-03-01", group_by=["model"]).to_frame()  # doctest: +SKIP
+            >>> page = client.organization.usage.web_search_calls(start_time=today, group_by=["model"])
+            >>> page, "num_requests" in page.to_frame().columns
+            (<UsagePage web_search_calls: 1 buckets, has_more=False>, True)
         """
         return self._kind("web_search_calls", progress, start_time=start_time, end_time=end_time,
                           bucket_width=bucket_width, group_by=group_by, project_ids=project_ids, user_ids=user_ids,

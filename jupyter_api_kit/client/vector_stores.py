@@ -2,11 +2,16 @@
 store and waits until they are processed.
 
 Example:
-    >>> vs = client.vector_stores.create(name="notes")                                    # doctest: +SKIP
-    >>> client.vector_stores.upload_and_poll(vs.id, ["a.md", "b.md"],
-    ...                                      attributes={"topic": "space"})              # doctest: +SKIP
-    >>> client.vector_stores.search(vs.id, query="moons of jupiter",
-    ...     filters={"type": "eq", "key": "topic", "value": "space"})                   # doctest: +SKIP
+    >>> store = client.vector_stores.create(name="astronomy")
+    >>> batch = client.vector_stores.upload_and_poll(store.id,       # paths, or (name, bytes) pairs
+    ...     [("mars.md", b"Mars is the red planet."), ("io.md", b"Io is a volcanic moon of Jupiter.")],
+    ...     attributes={"topic": "space"})
+    >>> batch.status, batch.file_counts.completed
+    ('completed', 2)
+    >>> results = client.vector_stores.search(store.id, query="moons of jupiter",
+    ...     filters={"type": "eq", "key": "topic", "value": "space"})
+    >>> results.data[0].filename
+    'io.md'
 """
 
 from __future__ import annotations
@@ -48,11 +53,11 @@ class VectorStoreFiles(Resource):
     `client.vector_stores.files`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> vs_file = client.vector_stores.files.create(vs.id, file_id=f.id,
-        ...                                             attributes={"topic": "space"})   # doctest: +SKIP
-        >>> client.vector_stores.files.poll(vs.id, f.id).status                          # doctest: +SKIP
+        >>> store = client.vector_stores.create(name="moons")
+        >>> f = client.files.create(file=("europa.md", b"Europa hides an ocean."), purpose="assistants")
+        >>> client.vector_stores.files.create(store.id, file_id=f.id, attributes={"topic": "space"}).object
+        'vector_store.file'
+        >>> client.vector_stores.files.poll(store.id, f.id).status
         'completed'
     """
 
@@ -72,7 +77,8 @@ class VectorStoreFiles(Resource):
         """One file of the store: status, size in the store, attributes, last error.
 
         Example:
-            >>> client.vector_stores.files.retrieve(vs.id, f.id).status  # doctest: +SKIP
+            >>> f = client.vector_stores.files.list(vs.id).data[0]
+            >>> client.vector_stores.files.retrieve(vs.id, f.id).status
             'completed'
         """
         return self._get(f"{_vs(vector_store_id)}/files/{path_id(file_id, 'file_id')}")
@@ -102,14 +108,15 @@ class FileBatches(Resource):
     call, then poll, list or cancel the batch. Reached as `client.vector_stores.file_batches`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
         >>> client.vector_stores.file_batches.create("vs_abc")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: pass exactly one of file_ids or files
-        >>> batch = client.vector_stores.file_batches.create(vs.id, file_ids=[f1.id, f2.id])  # doctest: +SKIP
-        >>> client.vector_stores.file_batches.poll(vs.id, batch.id).file_counts.completed     # doctest: +SKIP
+        >>> store = client.vector_stores.create(name="planets")
+        >>> f1, f2 = (client.files.create(file=(name, text), purpose="assistants")
+        ...           for name, text in [("venus.md", b"Venus is hot."), ("mercury.md", b"Mercury is small.")])
+        >>> batch = client.vector_stores.file_batches.create(store.id, file_ids=[f1.id, f2.id])
+        >>> client.vector_stores.file_batches.poll(store.id, batch.id).file_counts.completed
         2
     """
 
@@ -127,8 +134,11 @@ class FileBatches(Resource):
         """A batch with its status and `file_counts` (in_progress, completed, failed, cancelled, total).
 
         Example:
-            >>> client.vector_stores.file_batches.retrieve(vs.id, batch.id).file_counts.total  # doctest: +SKIP
-            2
+            >>> store = client.vector_stores.create(name="comets")
+            >>> batch = client.vector_stores.upload_and_poll(store.id, [("halley.md", b"Halley returns.")],
+            ...                                              progress=False)
+            >>> client.vector_stores.file_batches.retrieve(store.id, batch.id).file_counts.total
+            1
         """
         return self._get(f"{_vs(vector_store_id)}/file_batches/{path_id(batch_id, 'batch_id')}")
 
@@ -141,8 +151,14 @@ class FileBatches(Resource):
         """The files of one batch, as a page; `filter` keeps one status.
 
         Example:
-            >>> batches = client.vector_stores.file_batches                          # doctest: +SKIP
-            >>> batches.list_files(vs.id, batch.id, filter="failed").to_frame()      # doctest: +SKIP
+            >>> store = client.vector_stores.create(name="comets")
+            >>> batch = client.vector_stores.upload_and_poll(store.id, [("halley.md", b"Halley returns.")],
+            ...                                              progress=False)
+            >>> batches = client.vector_stores.file_batches
+            >>> len(batches.list_files(store.id, batch.id, filter="failed").to_frame())
+            0
+            >>> batches.list_files(store.id, batch.id, filter="completed").to_frame()["status"].tolist()
+            ['completed']
         """
         return self._list(f"{_vs(vector_store_id)}/file_batches/{path_id(batch_id, 'batch_id')}/files",
                           {"filter": filter, "limit": limit, "order": order, "after": after, "before": before})
@@ -177,14 +193,12 @@ class VectorStores(Resource):
     sub-groups. Reached as `client.vector_stores`.
 
     Example:
-        >>> from jupyter_api_kit.client import Client
-        >>> client = Client(base_url="http://127.0.0.1:8765/v1")
-        >>> client.vector_stores.search("vs_abc", query="mars", filters={"type": "near"})  # doctest: +ELLIPSIS
+        >>> client.vector_stores.search("vs_abc", query="mars", filters={"type": "near"})
         Traceback (most recent call last):
         ...
         jupyter_api_kit.errors.InvalidInputError: filters: type must be one of eq, ne, gt, ... got 'near'
-        >>> vs = client.vector_stores.create(name="notes")                                    # doctest: +SKIP
-        >>> client.vector_stores.upload_and_poll(vs.id, ["mars.md"]).file_counts.completed     # doctest: +SKIP
+        >>> store = client.vector_stores.create(name="mars")
+        >>> client.vector_stores.upload_and_poll(store.id, [("mars.md", b"Mars is red.")]).file_counts.completed
         1
     """
 
@@ -199,9 +213,13 @@ class VectorStores(Resource):
         """A new store, optionally with files (processed in the background).
 
         Example:
-            >>> client.vector_stores.create(name="notes", expires_after={"anchor": "last_active_at", "days": 7},
+            >>> f = client.files.create(file=("ceres.md", b"Ceres is a dwarf planet."), purpose="assistants")
+            >>> store = client.vector_stores.create(name="notes", file_ids=[f.id],
+            ...     expires_after={"anchor": "last_active_at", "days": 7},
             ...     chunking_strategy={"type": "static", "static": {"max_chunk_size_tokens": 200,
-            ...                                                     "chunk_overlap_tokens": 50}})  # doctest: +SKIP
+            ...                                                     "chunk_overlap_tokens": 50}})
+            >>> store.object, store.expires_after.days, store.file_counts.total
+            ('vector_store', 7, 1)
         """
         return self._post("vector_stores", {"name": name, "file_ids": file_ids, "chunking_strategy": chunking_strategy,
                                             "expires_after": expires_after, "metadata": metadata})
@@ -210,7 +228,8 @@ class VectorStores(Resource):
         """Vector stores, newest first by default, as a page that iterates every page.
 
         Example:
-            >>> client.vector_stores.list(limit=10).to_frame()  # doctest: +SKIP
+            >>> vs.id in client.vector_stores.list(limit=10).to_frame()["id"].tolist()
+            True
         """
         return self._list("vector_stores", {"limit": limit, "order": order, "after": after, "before": before})
 
@@ -218,7 +237,7 @@ class VectorStores(Resource):
         """A store by id: status, `file_counts`, `usage_bytes`, expiry.
 
         Example:
-            >>> client.vector_stores.retrieve(vs.id).file_counts.completed  # doctest: +SKIP
+            >>> client.vector_stores.retrieve(vs.id).file_counts.completed
             2
         """
         return self._get(_vs(vector_store_id))
@@ -239,7 +258,8 @@ class VectorStores(Resource):
         """Delete a store (its files stay uploaded).
 
         Example:
-            >>> client.vector_stores.delete(vs.id).deleted  # doctest: +SKIP
+            >>> store = client.vector_stores.create(name="scratch")
+            >>> client.vector_stores.delete(store.id).deleted
             True
         """
         return self._delete(_vs(vector_store_id))
@@ -252,8 +272,10 @@ class VectorStores(Resource):
             >>> space_since_2020 = {"type": "and", "filters": [
             ...     {"type": "eq", "key": "topic", "value": "space"},
             ...     {"type": "gte", "key": "year", "value": 2020}]}
-            >>> client.vector_stores.search(vs.id, query="red planet", max_num_results=3,
-            ...                             filters=space_since_2020)              # doctest: +SKIP
+            >>> results = client.vector_stores.search(vs.id, query="red planet", max_num_results=3,
+            ...                                       filters=space_since_2020)
+            >>> results.data[0].filename, results.data[0].attributes.year
+            ('mars.md', 2021)
         """
         if not query or (isinstance(query, list) and not all(isinstance(q, str) and q for q in query)):
             raise InvalidInputError("query must be a non-empty string or list of strings", param="query")
@@ -270,8 +292,10 @@ class VectorStores(Resource):
         and wait until they are processed. Returns the finished batch.
 
         Example:
-            >>> batch = client.vector_stores.upload_and_poll(vs.id, ["intro.md", "faq.md"])   # doctest: +SKIP
-            >>> batch.file_counts.completed                                                    # doctest: +SKIP
+            >>> store = client.vector_stores.create(name="guide")
+            >>> batch = client.vector_stores.upload_and_poll(store.id,
+            ...     [("intro.md", b"Start with the telescope."), ("faq.md", b"Clouds block the view.")])
+            >>> batch.file_counts.completed
             2
         """
         files = list(files)

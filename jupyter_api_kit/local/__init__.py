@@ -4,9 +4,10 @@ It imports nothing from the client, the magics or the widgets: the two sides mee
 
 Layout: one package per API group, each with the same file names where it needs them (`routes.py`
 the endpoints, `request.py` reading requests, `store.py` the SQL, `engine.py` the work):
-`chat/`, `files/`, `vector_stores/`, `responses/`, `assistants/`, `evals/`, `fine_tuning/`,
-`organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy completions,
-and the generation every other feature uses). `core/` holds what they all share (database and
+`chat/`, `files/`, `vector_stores/`, `responses/`, `assistants/`, `conversations/`, `evals/`,
+`fine_tuning/`, `organization/`, `usage/` and `inference/` (models, embeddings, moderations, legacy
+completions, and the generation every other feature uses); `gateway/` hands generation to an upstream
+engine when the server runs with `--upstream`. `core/` holds what they all share (database and
 migrations, errors, request parsing, ids, paging, authentication, the job runner, the typed app
 state) and imports no feature. Work that outlives a request (runs, eval runs, fine-tuning jobs,
 background responses, vector-store ingest) is a `core.jobs.JobKind` each feature declares and
@@ -15,10 +16,10 @@ nor `core`. `app.py` wires them into one application; `server.py` runs it.
 
 Example:
     >>> from jupyter_api_kit.local import start_local_server
-    >>> server = start_local_server(db=":memory:")     # doctest: +SKIP
-    >>> server.base_url                                  # doctest: +SKIP
-    'http://127.0.0.1:53211/v1'
-    >>> server.stop()                                    # doctest: +SKIP
+    >>> server = start_local_server(db=":memory:")
+    >>> server.base_url
+    'http://127.0.0.1:.../v1'
+    >>> server.stop()
 """
 
 

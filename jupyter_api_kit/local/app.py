@@ -20,6 +20,7 @@ from pathlib import Path
 from jupyter_api_kit.local.core import request_models
 from jupyter_api_kit.local.core.errors import install_error_handlers
 from jupyter_api_kit.local.core.state import AppState, Timing
+from jupyter_api_kit.local.models.errors import ModelInputError
 
 #: the features whose routers are served under /v1, in the order the OpenAPI listing shows them
 ROUTERS = ("inference.routes", "chat.routes", "files.routes", "inference.embeddings", "inference.moderations",
@@ -155,7 +156,7 @@ def create_app(store, *, api_key: str | None = None, data_dir: str | Path | None
                             upstream=upstream)
     app.state.run_engine = RunEngine(app) if assistants else None
     app.state.jobs.serve(app, job_kinds(assistants))
-    install_error_handlers(app)
+    install_error_handlers(app, bad_input=(ModelInputError,))
     request_models.install(app)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(KeyGate)  # added later, so it runs first: nothing else sees a caller without the key

@@ -1,10 +1,10 @@
 """Running the app: in a background thread (notebooks, tests) or in the foreground (the console command).
 
 Example:
-    >>> server = start_local_server(db=":memory:")     # doctest: +SKIP
-    >>> server.base_url                                  # doctest: +SKIP
-    'http://127.0.0.1:50123/v1'
-    >>> server.stop()                                    # doctest: +SKIP
+    >>> server = start_local_server(db=":memory:")     # port 0: a free one
+    >>> server.base_url
+    'http://127.0.0.1:.../v1'
+    >>> server.stop()
 """
 
 from __future__ import annotations
@@ -98,8 +98,10 @@ class LocalServer:
         this process makes.
 
         Example:
-            >>> Client(base_url=server.base_url, api_key=server.api_key)  # doctest: +SKIP
-            >>> server.api_key.startswith("sk-local-")  # doctest: +SKIP
+            >>> from jupyter_api_kit.client import Client
+            >>> with start_local_server(db=":memory:") as server:
+            ...     with Client(base_url=server.base_url, api_key=server.api_key) as local:
+            ...         "local-ngram" in [m.id for m in local.models.list()]
             True
         """
         return self.app.state.api_key
@@ -109,7 +111,9 @@ class LocalServer:
         """The `Authorization` header this server wants, for plain HTTP calls (empty for an open server).
 
         Example:
-            >>> requests.get(f"{server.base_url}/models", headers=server.headers).status_code  # doctest: +SKIP
+            >>> import httpx
+            >>> with start_local_server(db=":memory:") as server:
+            ...     httpx.get(f"{server.base_url}/models", headers=server.headers).status_code
             200
         """
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -119,7 +123,8 @@ class LocalServer:
         """The admin key of this server (organization endpoints), for the clients this process makes.
 
         Example:
-            >>> server.admin_key.startswith("sk-admin-")  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
+            ...     server.admin_key.startswith("sk-admin-")
             True
         """
         return self.app.state.admin_key
@@ -129,7 +134,8 @@ class LocalServer:
         """The server's database, for looking at its state directly (tests, notebooks).
 
         Example:
-            >>> server.store.one("SELECT count(*) AS n FROM chat_completions")["n"]  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
+            ...     server.store.one("SELECT count(*) AS n FROM chat_completions")["n"]
             0
         """
         return self.app.state.store
@@ -139,8 +145,9 @@ class LocalServer:
         close the database; leaving a `with` block calls it.
 
         Example:
-            >>> with start_local_server(db=":memory:") as server:  # doctest: +SKIP
+            >>> with start_local_server(db=":memory:") as server:
             ...     print(server.base_url)
+            http://127.0.0.1:.../v1
         """
         self._server.should_exit = True
         self._thread.join(timeout)
@@ -187,8 +194,11 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, db: str | Path | 
     `assistants=False` switches the Assistants API off, as on OpenAI since its sunset.
 
     Example:
-        >>> with start_local_server(db=":memory:") as server:   # doctest: +SKIP
-        ...     client = Client(base_url=server.base_url, api_key=server.api_key)
+        >>> from jupyter_api_kit.client import Client
+        >>> with start_local_server(db=":memory:") as server:
+        ...     with Client(base_url=server.base_url, api_key=server.api_key) as local:
+        ...         local.models.retrieve("local-ngram").id
+        'local-ngram'
     """
     api_key = server_key(api_key, open_access)
     check_bind(host, api_key)

@@ -28,8 +28,9 @@ def load_ipython_extension(ipython) -> None:
 
     Example:
         >>> from IPython.core.interactiveshell import InteractiveShell
-        >>> load_ipython_extension(InteractiveShell.instance())    # doctest: +SKIP
+        >>> load_ipython_extension(InteractiveShell.instance())
         jupyter_api_kit: no OPENAI_API_KEY set, so %%chat and %completions use the embedded local server ...
+        >>> unload_ipython_extension(InteractiveShell.instance())
     """
     from jupyter_api_kit.magics.common import Connection, register_magics, shown_errors
 
@@ -46,7 +47,12 @@ def unload_ipython_extension(ipython) -> None:
 
     Example:
         >>> from IPython.core.interactiveshell import InteractiveShell
-        >>> unload_ipython_extension(InteractiveShell.instance())    # doctest: +SKIP
+        >>> shell = InteractiveShell.instance()
+        >>> load_ipython_extension(shell)
+        jupyter_api_kit: ...
+        >>> unload_ipython_extension(shell)
+        >>> "chat" in shell.magics_manager.magics["cell"]
+        False
     """
     from jupyter_api_kit.magics.common import unregister_magics
 

@@ -36,7 +36,7 @@ class Connection:
 
     Example:
         >>> conn = Connection(base_url="http://127.0.0.1:8765/v1")
-        >>> conn.client.base_url          # doctest: +SKIP
+        >>> conn.client.base_url
         'http://127.0.0.1:8765/v1'
     """
 
@@ -98,7 +98,14 @@ def register_magics(ipython, cls, connection: Connection):
     is replaced (so `%config` finds one), and a setting it refused before is dropped with a note.
 
     Example:
-        >>> register_magics(get_ipython(), UsageMagics, Connection())  # doctest: +SKIP
+        >>> from IPython.core.interactiveshell import InteractiveShell
+        >>> from jupyter_api_kit.magics.usage import UsageMagics
+        >>> shell = InteractiveShell.instance()
+        >>> magics = register_magics(shell, UsageMagics, Connection())
+        >>> shell.magics_manager.registry["UsageMagics"] is magics
+        True
+        >>> unregister_magics(shell, ["UsageMagics"])
+        ['%usage']
     """
     name = cls.__name__
     ipython.configurables[:] = [c for c in ipython.configurables if type(c).__name__ != name]

@@ -97,8 +97,12 @@ class LiveAnswer:
     the final rendering.
 
     Example:
-        >>> live = LiveAnswer(n=1, interval=0.1)   # doctest: +SKIP
-        >>> live.start(); live.add(0, "Hel"); live.add(0, "lo"); live.finish()  # doctest: +SKIP
+        >>> live = LiveAnswer(n=1, interval=0.1)
+        >>> live.start(); live.add(0, "Hel"); live.add(0, "lo"); live.finish()   # outside a notebook: printed
+        ▌
+        ...
+        >>> live.texts
+        ['Hello']
     """
 
     def __init__(self, n: int = 1, interval: float = 0.1):
@@ -116,7 +120,8 @@ class LiveAnswer:
 
         Example:
             >>> live = LiveAnswer()
-            >>> live.start()        # in a notebook: an output area that the answer fills  # doctest: +SKIP
+            >>> live.start()        # in a notebook: an output area that the answer fills
+            ▌
         """
         from IPython.display import display
 

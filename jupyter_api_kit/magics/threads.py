@@ -126,7 +126,9 @@ class ThreadsMagics(Magics, Configurable):
         """The client of the shared connection (the same one `%%chat` uses).
 
         Example:
-            >>> ThreadsMagics(shell=None).client.threads.known()  # doctest: +SKIP
+            >>> magics = ThreadsMagics(shell=None)
+            >>> magics.client is magics.connection.client
+            True
         """
         return self.connection.client
 
@@ -135,7 +137,8 @@ class ThreadsMagics(Magics, Configurable):
         (or a setting), one line says which and why.
 
         Example:
-            >>> ThreadsMagics(shell=None, backend="conversations").resolved_backend()  # doctest: +SKIP
+            >>> ThreadsMagics(shell=None, backend="conversations").resolved_backend()
+            Threads use Conversations + Responses (new threads are conv_...), as the backend setting asks ...
             'conversations'
         """
         from jupyter_api_kit.client.thread_backends import backend_line, resolve_backend
@@ -258,8 +261,15 @@ class ThreadsMagics(Magics, Configurable):
         """Delete a thread on the server (and forget it); the current thread is unset if it was this one.
 
         Example:
-            >>> magics.delete("thread_abc")  # doctest: +SKIP
-            thread_abc deleted
+            >>> magics = ThreadsMagics(shell=None, backend="conversations")
+            >>> thread = magics.new()
+            Threads use Conversations + Responses ...
+            conv_... created; it is now the current thread
+            >>> magics.delete(thread.id).deleted
+            conv_... deleted
+            True
+            >>> magics.current
+            ''
         """
         result = self._backend(thread_id).delete(thread_id)
         print(f"{thread_id} deleted")

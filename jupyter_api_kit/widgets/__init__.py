@@ -4,7 +4,9 @@ They load lazily, so `import jupyter_api_kit.widgets` does not import ipywidgets
 
 Example:
     >>> from jupyter_api_kit.widgets import CompletionsBrowser
-    >>> CompletionsBrowser(page_size=10)      # doctest: +SKIP
+    >>> browser = CompletionsBrowser(client=client, page_size=10)    # ipywidgets is imported here
+    >>> browser.page_number, len(browser.page_ids) <= 10
+    (1, True)
 """
 
 from __future__ import annotations

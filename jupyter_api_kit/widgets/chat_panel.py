@@ -10,10 +10,12 @@ loaded the panel uses their connection: the same server, and the notebook's mete
 
 Example:
     >>> from jupyter_api_kit.widgets import ChatPanel
-    >>> panel = ChatPanel(client=client)                          # doctest: +SKIP
-    >>> panel.system = "You answer briefly."; panel.seed = 1      # doctest: +SKIP
-    >>> panel.send("What is a comet?"); panel.wait()              # doctest: +SKIP
-    >>> panel.to_frame()[["role", "content"]]                     # doctest: +SKIP
+    >>> panel = ChatPanel(client=client)
+    >>> panel.system = "You answer briefly."; panel.seed = 1
+    >>> panel.send("What is a comet?"), panel.wait()     # the answer streams in while the kernel is free
+    (True, True)
+    >>> panel.to_frame()["role"].tolist()
+    ['system', 'user', 'assistant']
 """
 
 from __future__ import annotations
@@ -269,7 +271,8 @@ class ChatPanel(widgets.VBox):
         """The Chat Completions body `send(text)` would post: the settings, the conversation and `text`.
 
         Example:
-            >>> panel.system = "Be brief."; panel.seed = 4; panel.request("Hi")["messages"][0]  # doctest: +SKIP
+            >>> panel = ChatPanel(client=client)
+            >>> panel.system = "Be brief."; panel.seed = 4; panel.request("Hi")["messages"][0]
             {'role': 'system', 'content': 'Be brief.'}
         """
         messages = ([{"role": "system", "content": self.system}] if self.system.strip() else []) + [

@@ -6,12 +6,22 @@ in the status label.
 
 Example:
     >>> from jupyter_api_kit.widgets import CompletionsBrowser
-    >>> browser = CompletionsBrowser(page_size=5)            # doctest: +SKIP
-    >>> browser.apply_filters(metadata="topic=demo")          # doctest: +SKIP
-    >>> browser.select(browser.page_ids[0])                   # doctest: +SKIP
-    >>> browser.editor.set_pair(0, "topic", "space"); browser.editor.save()  # doctest: +SKIP
+    >>> for text in ("Hi", "Hello"):
+    ...     _ = client.chat.completions.create(model="local-ngram", store=True, metadata={"topic": "tour"},
+    ...                                        messages=[{"role": "user", "content": text}])
+    >>> browser = CompletionsBrowser(client=client, page_size=5)
+    >>> browser.apply_filters(metadata="topic=tour")
     True
-    >>> browser                                               # doctest: +SKIP
+    >>> browser.status
+    'Page 1: 2 stored completion(s) matching topic=tour.'
+    >>> browser.select(browser.page_ids[0])
+    True
+    >>> browser.editor.set_pair(0, "topic", "space"); browser.editor.save()
+    True
+    >>> client.chat.completions.retrieve(browser.selected_id).metadata
+    <APIObject> {"topic": "space"}
+    >>> browser            # a notebook shows the filters, the list, the reader and the editor
+    CompletionsBrowser(children=(HBox(...
 """
 
 from __future__ import annotations
@@ -83,9 +93,14 @@ class CompletionsBrowser(widgets.VBox):
         metadata: only completions carrying these pairs (a dict, or `"k=v, k2=v2"`).
 
     Example:
-        >>> browser = CompletionsBrowser(client=client, page_size=10, metadata={"topic": "demo"})  # doctest: +SKIP
-        >>> browser.next_page(); browser.page_number                                             # doctest: +SKIP
-        2
+        >>> for text in ("Hi", "Hello"):
+        ...     _ = client.chat.completions.create(model="local-ngram", store=True, metadata={"topic": "paging"},
+        ...                                        messages=[{"role": "user", "content": text}])
+        >>> browser = CompletionsBrowser(client=client, page_size=1, metadata={"topic": "paging"})
+        >>> browser.next_page(), browser.page_number, browser.has_more
+        (True, 2, False)
+        >>> browser.next_page(), browser.status
+        (False, 'This is the last page.')
     """
 
     page_ids = List(Unicode(), help="Ids of the completions on the current page, newest first.")
@@ -172,8 +187,13 @@ class CompletionsBrowser(widgets.VBox):
         `metadata` is a dict or a `"k=v, k2=v2"` text.
 
         Example:
-            >>> browser.apply_filters(model="local-ngram", metadata="topic=demo")  # doctest: +SKIP
+            >>> browser = CompletionsBrowser(client=client)
+            >>> browser.apply_filters(model="local-ngram", metadata="topic=demo")
             True
+            >>> browser.apply_filters(metadata="topic")
+            False
+            >>> browser.status
+            "InvalidInputError: metadata filter 'topic' is not key=value (separate several pairs with commas)"
         """
         try:
             pairs = parse_metadata_filter(metadata) if isinstance(metadata, str) else dict(metadata or {})
@@ -189,8 +209,13 @@ class CompletionsBrowser(widgets.VBox):
         """Show a completion's messages and answer, and load its metadata into the editor.
 
         Example:
-            >>> browser.select("chatcmpl-abc123")  # doctest: +SKIP
-            True
+            >>> c = client.chat.completions.create(model="local-ngram", store=True,
+            ...                                    messages=[{"role": "user", "content": "Hi"}])
+            >>> browser = CompletionsBrowser(client=client)
+            >>> browser.select(c.id), browser.editor.metadata
+            (True, {})
+            >>> browser.select("chatcmpl-abc123"), browser.status
+            (False, "NotFoundError: No chat completion found with id 'chatcmpl-abc123'. (404 ...)")
         """
         completions = self.client.chat.completions
         try:

@@ -33,8 +33,10 @@ def default_client():
     """The client a panel uses when none is given: the magics' one if loaded, else a new `Client()`.
 
     Example:
-        >>> default_client().base_url.endswith("/v1")   # doctest: +SKIP
+        >>> panel_client = default_client()
+        >>> panel_client.base_url.endswith("/v1")
         True
+        >>> panel_client.close()
     """
     connection = shared_connection()
     if connection is not None:

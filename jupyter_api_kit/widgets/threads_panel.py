@@ -12,10 +12,15 @@ kernel stays free while the reply arrives; `wait()` blocks until it is done.
 
 Example:
     >>> from jupyter_api_kit.widgets import ThreadsPanel
-    >>> panel = ThreadsPanel(client=client, assistant_id=tutor.id)   # doctest: +SKIP
-    >>> panel.new_thread(); panel.send("What is a nebula?"); panel.wait()  # doctest: +SKIP
-    >>> panel.run_status, panel.steps_frame                           # doctest: +SKIP
-    >>> ThreadsPanel(client=client, backend="conversations", model="local-ngram")  # doctest: +SKIP
+    >>> panel = ThreadsPanel(client=client, assistant_id=tutor.id)
+    >>> panel.new_thread()
+    'thread_...'
+    >>> panel.send("What is a nebula?"); panel.wait()
+    True
+    >>> panel.run_status, panel.steps_frame["type"].tolist(), [role for role, _ in panel.transcript]
+    ('completed', ['message_creation'], ['user', 'assistant'])
+    >>> ThreadsPanel(client=client, backend="conversations", model="local-ngram").status
+    'Threads use Conversations + Responses (new threads are conv_...), as the backend setting asks ...'
 """
 
 from __future__ import annotations

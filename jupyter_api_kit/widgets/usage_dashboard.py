@@ -7,9 +7,12 @@ one line in the status label.
 
 Example:
     >>> from jupyter_api_kit.widgets import UsageDashboard
-    >>> board = UsageDashboard(client, kind="completions", group_by=["model"])   # doctest: +SKIP
-    >>> board.refresh(); board.frame.head()                                      # doctest: +SKIP
-    >>> board.export_csv("usage.csv")                                            # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> board = UsageDashboard(client, kind="completions", group_by=["model"])   # the last seven days
+    >>> board.refresh(), len(board.frame) >= 7, board.status
+    (True, True, 'completions: ... rows from 1 page(s)')
+    >>> board.export_csv(pathlib.Path(tempfile.mkdtemp()) / "usage.csv").name
+    'usage.csv'
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ flag checked between tokens, and recovery at start-up.
 in the metadata (`served_by`) of each step it wrote.
 
 Example:
-    >>> engine = RunEngine.of(app)          # doctest: +SKIP
-    >>> engine.start(run["id"])             # doctest: +SKIP
+    >>> engine = RunEngine.of(app)
+    >>> engine.store is app.state.store
+    True
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class RunEngine:
         """The app's engine (`app.state.run_engine`, made by the runs route module's setup).
 
         Example:
-            >>> RunEngine.of(request.app).start(run["id"])  # doctest: +SKIP
+            >>> RunEngine.of(app) is app.state.run_engine
+            True
         """
         return app.state.run_engine
 
@@ -70,7 +72,8 @@ class RunEngine:
         """The app's database.
 
         Example:
-            >>> RunEngine.of(request.app).store.one("SELECT count(*) AS n FROM thread_runs")["n"]  # doctest: +SKIP
+            >>> RunEngine.of(app).store.one("SELECT count(*) AS n FROM thread_runs")["n"]
+            0
         """
         return self.app.state.store
 
@@ -92,9 +95,6 @@ class RunEngine:
         runner calls it, one worker per run at a time. An unexpected error fails the run (with
         `last_error`) before the streams following the run are told the execution ended, which they
         are either way.
-
-        Example:
-            >>> RunEngine.of(request.app).start(run["id"])  # doctest: +SKIP
         """
         epoch = self.events.next_epoch()
         try:

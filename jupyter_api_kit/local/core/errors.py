@@ -135,9 +135,11 @@ class TooManyRequests(HTTPError):
     code = "rate_limit_exceeded"
 
 
-def install_error_handlers(app) -> None:
+def install_error_handlers(app, bad_input: tuple[type[Exception], ...] = ()) -> None:
     """Every failure leaves the server as the API's error object; nothing escapes as a bare 500.
-    (A request that fails its declared model is turned into one by `request_models.install`.)"""
+    (A request that fails its declared model is turned into one by `request_models.install`.)
+    An exception of a `bad_input` class (the statistical models' own error: core does not import them)
+    is a value the request sent that the work behind it cannot take: a 400 naming its `param`."""
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -156,6 +158,11 @@ def install_error_handlers(app) -> None:
         err = cls(message)
         err.status = exc.status_code
         return reply(err)
+
+    for kind in bad_input:
+        @app.exception_handler(kind)
+        async def _bad_input(request, exc: Exception):
+            return reply(BadRequest(one_line(str(exc)), param=getattr(exc, "param", None)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request, exc: Exception):

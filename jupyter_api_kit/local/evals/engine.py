@@ -40,11 +40,7 @@ ACTIVE = ("queued", "in_progress")
 
 
 def start(app, run_id: str, principal: Principal | None = None) -> None:
-    """Run an eval run in the background; `principal` is who the model usage is recorded for.
-
-    Example:
-        >>> start(request.app, run["id"], principal)  # doctest: +SKIP
-    """
+    """Run an eval run in the background; `principal` is who the model usage is recorded for."""
     app.state.jobs.start(EVAL_RUNS, run_id, principal or Principal())
 
 

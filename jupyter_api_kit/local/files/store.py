@@ -179,8 +179,9 @@ def file_record(store, file_id: str) -> dict:
     """The File object for `file_id`, or a 404.
 
     Example:
-        >>> file_record(app.state.store, "file-unknown")   # doctest: +SKIP
+        >>> file_record(store, "file-unknown")
         Traceback (most recent call last):
+        ...
         jupyter_api_kit.local.core.errors.NotFound: No such File object: file-unknown
     """
     return file_object(_row(store, file_id))
@@ -190,8 +191,10 @@ def read_file_bytes(app, file_id: str) -> bytes:
     """The content of an uploaded file, or a 404 for an unknown (or expired) id.
 
     Example:
-        >>> read_file_bytes(app, obj["id"])   # doctest: +SKIP
-        b'{"messages": [...]}\\n'
+        >>> import io
+        >>> obj = save_upload(app, io.BytesIO(b"Mars is red."), filename="notes.txt", purpose="assistants")
+        >>> read_file_bytes(app, obj["id"])
+        b'Mars is red.'
     """
     _row(app.state.store, file_id)
     try:

@@ -84,11 +84,7 @@ def control(app) -> JobControl:
 
 
 def start(app, job_id: str) -> None:
-    """Train a job on the app's background pool (the job must already be stored, `queued`).
-
-    Example:
-        >>> start(request.app, job["id"])  # doctest: +SKIP
-    """
+    """Train a job on the app's background pool (the job must already be stored, `queued`)."""
     app.state.jobs.start(FINE_TUNING_JOBS, job_id)
 
 

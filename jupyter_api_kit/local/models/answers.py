@@ -80,6 +80,16 @@ OPENERS = {
     "plain": (("", 1.0, False),),
 }
 
+# Words that may lead from one unit to the next, and the share of units after the first that use one.
+CONNECTORS = (" Also,", " Also", " In addition,", " On top of that,", " Besides,", " What is more,")
+# A sentence may instead end in a comma and go on with " and" and the next one (whole, in lower
+# case): the share of continuations written that way.
+JOIN_SHARE = 0.35
+# Lines an answer of facts may close with, and the share of answers that do.
+CLOSINGS = (" Hope this helps!", " Hope this helps.", " Hope that helps!", " Hope that helps.")
+CLOSE_SHARE, CLOSE_KINDS = 0.25, frozenset(("context", "corpus"))
+CONNECT_SHARE = 0.3
+
 
 @dataclass
 class Unit:

@@ -9,12 +9,16 @@ distribution is their mixture:
 where `c_hk` is how surely the unit dictates its token k: a name, a number, most words: surely
 (c = 1); a word with near-equivalents ("every", "in", "very", "large"): less, the rest `W_hk`
 going to the alternatives (`alternatives`) in proportion to how well each fits between its
-neighbours (`Wording`); f is a small floor. After a token is chosen, each hypothesis is reweighted by the
+neighbours (`Wording`); f is a small floor. A phrase with another wording ("does not",
+"a lot of", a comma before "and": `paraphrase.paths`) gives part of its mass to the other
+wording's first token; a hypothesis that takes it says the rest of that wording (a detour) and goes
+on with its unit after the phrase. After a token is chosen, each hypothesis is reweighted by the
 probability it gave that token (Bayes' rule). At the end of a unit a hypothesis branches into the
-end of the answer and the units that may follow (`AnswerPlan.after`). Each hypothesis copies one
-unit from its start, so an answer never joins two sentences into a new claim; where hypotheses
+end of the answer (with or without a closing line such as "Hope this helps!") and the units that
+may follow (`AnswerPlan.after`), which may also be joined to it by ", and". Each hypothesis copies
+one unit from its start, so an answer never joins two sentences into a new claim; where hypotheses
 agree the next token is near certain, where they differ (which fact to state, how to begin, a word
-among near-equivalents, whether to go on) the probabilities say so.
+or phrase among near-equivalents, a comma, whether to go on, how to close) the probabilities say so.
 
 The state is a function of the tokens so far and nothing else, so `P` is a proper distribution
 and the logprob reported for a token is exactly log P.
@@ -34,11 +38,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 
 import numpy as np
 
-from jupyter_api_kit.local.models.extract import corpus_words, proper_names
+from jupyter_api_kit.local.models.answers import (CLOSE_KINDS, CLOSE_SHARE, CLOSINGS, CONNECT_SHARE, CONNECTORS,
+                                                  JOIN_SHARE)
+from jupyter_api_kit.local.models.casing import lowered
+from jupyter_api_kit.local.models.paraphrase import paths as phrase_paths
+from jupyter_api_kit.local.models.request_tokens import RequestTokens
 from jupyter_api_kit.local.models.tokenizer import pretokenize
 from jupyter_api_kit.local.models.wording import Wording, alternatives
 
@@ -49,96 +56,20 @@ _SHARED: OrderedDict = OrderedDict()  # encoded corpus sentences, shared between
 _WORDS: OrderedDict = OrderedDict()   # pre-tokens and alternatives of sentences, by text
 _SHARED_LOCK = threading.Lock()
 _SHARED_SIZE = 50_000
-LOWER_STARTS = frozenset("""the a an it its this these those there in on at every each some most many all one
-to for when if as our your my their they we you he she his her after before during from with by""".split())
 OPENER, UNIT, END, CONNECT = 0, 1, 2, 3
+# An answer saying another wording of a phrase; its ref is (tokens, mode, ref, variant, position
+# to go on from) of the text it left, which it rejoins after its last token.
+DETOUR = 4
+CLOSE = 5  # a closing line after the answer's last sentence
 # How a unit is written: as the answer's first words, after a space, after an opener that leaves it
 # in lower case, after a blank line, or with its subject said as a pronoun ("It opens ...").
 START, SPACE, LOWER, BREAK, PRONOUN, PRONOUN_LOWER = 0, 1, 2, 3, 4, 5
-# Words that may join a unit to the one before it, and the share of joins that use one.
-CONNECTORS = (" Also,", " In addition,", " On top of that,")
-CONNECT_SHARE = 0.3
+JOINED = 6  # written as LOWER, after ", and" (it is not joined to another in turn)
+JOIN = len(CONNECTORS)  # the connector " and" of a unit joined to the one before by a comma
 # Share of a first unit whose subject the question names that says it as "It"/"They".
 PRONOUN_SHARE = 0.15
 # Chance that a sentence ends at a clause boundary after it has said what was asked (`Unit.exits`).
 EXIT_SHARE = 0.3
-
-
-class RequestTokens:
-    """The vocabulary of one request: the model's, plus the words of the conversation it lacks."""
-
-    def __init__(self, tokenizer):
-        self.tokenizer = tokenizer
-        self.extra: dict[str, int] = {}
-        self.fixed = False
-        self.tokens = tokenizer.vocabulary  # replaced by a longer list once extras are added
-
-    def ids(self, pieces: list[str]) -> tuple[int, ...]:
-        """Ids of pre-tokens; one the model lacks becomes a token of this request (once the
-        vocabulary is fixed, it is spelled with the model's own pieces instead)."""
-        index, out = self.tokenizer.index, []
-        for piece in pieces:
-            i = index.get(piece)
-            if i is None:
-                i = self.extra.get(piece)
-            if i is None and self.fixed:
-                out.extend(index.get(t, 0) for t in self.tokenizer.split_pretoken(piece))
-                continue
-            if i is None:
-                i = len(self.tokenizer.vocabulary) + len(self.extra)
-                self.extra[piece] = i
-            out.append(i)
-        return tuple(out)
-
-    def finish(self):
-        self.fixed = True
-        if self.extra:
-            self.tokens = TokenList(self.tokenizer.vocabulary, list(self.extra))
-        return self.tokens
-
-
-class TokenList(Sequence):
-    """The model's vocabulary followed by a request's own words, without copying the vocabulary.
-
-    Example:
-        >>> t = TokenList(["a", "b"], [" Zorblax"])
-        >>> len(t), t[2], t[-1], t[:2], t.index(" Zorblax")
-        (3, ' Zorblax', ' Zorblax', ['a', 'b'], 2)
-    """
-
-    def __init__(self, base: list[str], extra: list[str]):
-        self.base, self.extra = base, extra
-        self._n = len(base)
-
-    def __len__(self) -> int:
-        return self._n + len(self.extra)
-
-    def __getitem__(self, i):
-        if type(i) is int and 0 <= i < self._n:
-            return self.base[i]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        return self.base[i] if i < len(self.base) else self.extra[i - len(self.base)]
-
-    def __iter__(self):
-        yield from self.base
-        yield from self.extra
-
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other)
-
-
-def _lowered(word: str) -> str:
-    """A sentence's first word as it reads after "Also," ("Moons" -> "moons"; "Mars", a name the
-    corpus writes capitalized inside sentences, and words it has never seen, stay)."""
-    lower = word.lower()
-    if lower in LOWER_STARTS:
-        return lower
-    if word == "I" or word.strip() in proper_names() or lower.strip() not in corpus_words():
-        return word
-    return lower
 
 
 class AnswerDecoder:
@@ -150,6 +81,7 @@ class AnswerDecoder:
         self.wording = wording or Wording([knowledge.ngram])
         self._vocab = RequestTokens(knowledge.tokenizer)
         self._openers: list[tuple[str, str, bool]] = []
+        self._fixed = set(CONNECTORS) | set(CLOSINGS) | {" and"}
         self._seqs: dict[tuple, tuple] = {}
         self._own: dict[tuple, tuple] = {}  # encoded sentences with words of this request
         self.history: list[int] = []
@@ -162,6 +94,7 @@ class AnswerDecoder:
                         self._first(start, u, START, kind.weight * weight * q)
                     continue
                 self._openers.append((name, text, lower))
+                self._fixed.add(text)
                 self._add(start, (OPENER, len(self._openers) - 1, START, 0, ()), kind.weight * weight)
         # The conversation's sentences are encoded now, so that the request's vocabulary (the
         # model's plus their new words) is fixed before the first token; the corpus's need no new
@@ -172,11 +105,14 @@ class AnswerDecoder:
                 self._vocab.ids(pieces + ([" " + pieces[0]] if pieces and not pieces[0][:1].isspace() else []))
         for o in range(len(self._openers)):
             self._seq(OPENER, o, START)
-        for c in range(len(CONNECTORS)):
+        for c in range(len(CONNECTORS) + 1):
             self._seq(CONNECT, (c, 0), START)
+        for c in range(len(CLOSINGS)):
+            self._seq(CLOSE, c, START)
+        self._after: dict = {}  # (unit, units said) -> what may follow, joinable units, share joined
         self.tokens = self._vocab.finish()
         self.size = len(self.tokens)
-        self.period = self._vocab.ids(["."])[0]
+        self.period, self.comma = self._vocab.ids([".", ","])
         self.hyps = self._normalize(start) or {(END, 0, 0, 0, ()): 1.0}
 
     def _first(self, hyps: dict, unit: int, variant: int, weight: float) -> None:
@@ -192,56 +128,75 @@ class AnswerDecoder:
         sentence may end early) of an opener, a connector or a unit."""
         if mode == CONNECT:
             ref = (ref[0], 0)  # a connector's words do not depend on the unit it leads to
+        elif mode == DETOUR:
+            n = len(ref[0])
+            return ref[0], (1.0,) * n, ((),) * n, frozenset(), ((),) * n
         key = (mode, ref, variant)
         found = self._seqs.get(key)
         if found is None:
             if mode == CONNECT:
-                text, unit = CONNECTORS[ref[0]], None
+                text, unit = (CONNECTORS + (" and",))[ref[0]], None
+            elif mode == CLOSE:
+                text, unit = CLOSINGS[ref], None
             elif mode == OPENER:
                 text, unit = self._openers[ref][1], None
             else:
                 unit = self.plan.units[ref]
                 text = unit.text
             pronoun = (unit.subject, unit.plural) if unit is not None and variant in (PRONOUN, PRONOUN_LOWER) else None
-            ids, sure, mates = self._encoded(text, variant, pronoun)
+            ids, sure, mates, paths = self._encoded(text, variant, pronoun)
             stops = frozenset()
             if unit is not None:
                 shift = {BREAK: 2, PRONOUN: 1 - unit.subject, PRONOUN_LOWER: 1 - unit.subject}.get(variant, 0)
                 stops = frozenset(k + shift for k in self.plan.exits_of(ref) if 0 < k + shift < len(ids))
-            found = (ids, sure, mates, stops)
+            found = (ids, sure, mates, stops, paths)
             self._seqs[key] = found
         return found
 
     def _encoded(self, text: str, variant: int, pronoun):
-        """(ids, sure, mates) of a text written as `variant`; shared between requests when the text
+        """(ids, sure, mates, paths) of a text written as `variant`; shared between requests when the text
         needs no word of its own request (a corpus sentence)."""
         key = (id(self._vocab.tokenizer), text, variant, pronoun)
         found = _SHARED.get(key) or self._own.get(key)
         if found is not None:
             return found
-        pieces, sure, mates = self._words(text)
+        pieces, sure, mates, paths = self._words(text)
+        if variant == START and pronoun is None and text in self._fixed:
+            # An opener, connector or closing is one of several written on purpose: its words are
+            # its own, not to be swapped for near-equivalents.
+            n = len(pieces)
+            sure, mates, paths = (1.0,) * n, ((),) * n, ((),) * n
         if pronoun is not None:
             subject, plural = pronoun
             word = ("They" if plural else "It") if variant == PRONOUN else (" they" if plural else " it")
             pieces, sure, mates = [word] + pieces[subject:], (1.0,) + sure[subject:], ((),) + mates[subject:]
-        elif pieces and variant in (SPACE, LOWER):
-            first = pieces[0] if variant == SPACE else _lowered(pieces[0])
+            paths = ((),) + paths[subject:]
+        elif pieces and variant in (SPACE, LOWER, JOINED):
+            first = pieces[0] if variant == SPACE else lowered(pieces[0])
             if first[:1].isspace():
                 pieces = pretokenize(" " + text)
-                pieces, sure, mates = pieces, (1.0,) * len(pieces), ((),) * len(pieces)
+                pieces, sure, mates, paths = pieces, (1.0,) * len(pieces), ((),) * len(pieces), ((),) * len(pieces)
             else:
                 pieces = [" " + first] + pieces[1:]
         elif variant == BREAK:
             pieces, sure, mates = ["\n", "\n"] + pieces, (1.0, 1.0) + sure, ((), ()) + mates
+            paths = ((), ()) + paths
         index = self._vocab.tokenizer.index
         own = any(p not in index for p in pieces)
-        ids, sure_out, mates_out = [], [], []
+        ids, sure_out, mates_out, starts = [], [], [], []
         for piece, c, alts in zip(pieces, sure, mates):
             spelled = self._vocab.ids([piece])  # a word the request lacks may take several tokens
+            starts.append(len(ids))
             ids.extend(spelled)
             sure_out += [c] + [1.0] * (len(spelled) - 1)
             mates_out += [alts] + [()] * (len(spelled) - 1)
-        found = (tuple(ids), tuple(sure_out), tuple(mates_out))
+        starts.append(len(ids))
+        paths_out = [()] * len(ids)
+        for k, alts in enumerate(paths):
+            if alts:  # spans counted in pre-tokens become spans counted in tokens
+                paths_out[starts[k]] = tuple((p, self._vocab.ids(list(words)), starts[k + span] - starts[k])
+                                             for p, words, span in alts)
+        found = (tuple(ids), tuple(sure_out), tuple(mates_out), tuple(paths_out))
         if own:
             self._own[key] = found
         else:
@@ -252,7 +207,8 @@ class AnswerDecoder:
         return found
 
     def _words(self, text: str):
-        """(pieces, sure, alternatives' ids) of a text as it is written (its first word has none)."""
+        """(pieces, sure, alternatives' ids, other wordings of its phrases) of a text as it is written
+        (its first word has no alternatives)."""
         key = (id(self._vocab.tokenizer), text)
         found = _WORDS.get(key)
         if found is None:
@@ -264,7 +220,11 @@ class AnswerDecoder:
                 alts = tuple(index[a] for a in alts if a in index)
                 sure.append(c if alts else 1.0)
                 mates.append(alts)
-            found = (pieces, tuple(sure), tuple(mates))
+            # Only wordings the model has tokens for: it does not spell a word it has never seen.
+            paths = tuple(tuple(a for a in alts if all(w in index for w in a[1])
+                                and not (a[2] == 1 and len(a[1]) == 1 and index[a[1][0]] in mates[k]))
+                          for k, alts in enumerate(phrase_paths(pieces)))
+            found = (pieces, tuple(sure), tuple(mates), paths)
             with _SHARED_LOCK:
                 _WORDS[key] = found
                 while len(_WORDS) > _SHARED_SIZE:
@@ -284,8 +244,15 @@ class AnswerDecoder:
         if mode == END:
             self._add(hyps, hyp, weight)
             return
+        if mode == CLOSE and pos >= len(self._seq(mode, ref, variant)[0]):
+            self._add(hyps, (END, 0, 0, 0, ()), weight)
+            return
         if pos < len(self._seq(mode, ref, variant)[0]):
             self._add(hyps, hyp, weight)
+            return
+        if mode == DETOUR:  # the other wording is said: back to the text it left
+            _, mode, ref, variant, resume = ref
+            self._expand(hyps, (mode, ref, variant, resume, said), weight)
             return
         if mode == OPENER:
             name, _, lower = self._openers[ref]
@@ -293,11 +260,15 @@ class AnswerDecoder:
                 self._first(hyps, u, LOWER if lower else SPACE, weight * q)
             return
         if mode == CONNECT:
-            self._expand(hyps, (UNIT, ref[1], LOWER, 0, said), weight)
+            self._expand(hyps, (UNIT, ref[1], JOINED if ref[0] == JOIN else LOWER, 0, said), weight)
             return
         said = said + (ref,)
         end, options = self.plan.after(ref, said)
-        self._add(hyps, (END, 0, 0, 0, ()), weight * end)
+        # A closing line only where there is nothing more to say, so a greedy answer stops as it did.
+        close = CLOSE_SHARE if end >= 1.0 and self.plan.units[ref].kind in CLOSE_KINDS else 0.0
+        self._add(hyps, (END, 0, 0, 0, ()), weight * end * (1.0 - close))
+        for c in range(len(CLOSINGS) if close else 0):
+            self._add(hyps, (CLOSE, c, START, 0, ()), weight * end * close / len(CLOSINGS))
         multiline = "\n" in self.plan.units[ref].text
         for u, q in options:
             if multiline or "\n" in self.plan.units[u].text:
@@ -306,6 +277,19 @@ class AnswerDecoder:
             self._expand(hyps, (UNIT, u, SPACE, 0, said), weight * q * (1.0 - CONNECT_SHARE))
             for c in range(len(CONNECTORS)):
                 self._add(hyps, (CONNECT, (c, u), START, 0, said), weight * q * CONNECT_SHARE / len(CONNECTORS))
+
+    def _joins(self, unit: int, said: tuple) -> tuple[list[tuple[int, float]], float]:
+        """(units a sentence may be joined to with ", and", each with its probability of following;
+        the probability that it is) after `unit`: one-line sentences only."""
+        key = (unit, said)
+        found = self._after.get(key)
+        if found is None:
+            options = []
+            if "\n" not in self.plan.units[unit].text:
+                options = [(u, q) for u, q in self.plan.after(unit, said + (unit,))[1]
+                           if "\n" not in self.plan.units[u].text]
+            found = self._after[key] = (options, JOIN_SHARE * sum(q for _, q in options))
+        return found
 
     def _resync(self, hyps: dict, token: int) -> None:
         """Hypotheses that the answer goes on after `token` wherever a unit has it."""
@@ -338,14 +322,23 @@ class AnswerDecoder:
         """P(next token) as (ids, their probabilities, the probability of every other token):
         the few tokens some hypothesis predicts, over the floor shared by all."""
         mass: dict[int, float] = {}
-        for (mode, ref, variant, pos, _), w in self.hyps.items():
+        for (mode, ref, variant, pos, said), w in self.hyps.items():
             if mode == END:
                 mass[self.eos] = mass.get(self.eos, 0.0) + w
                 continue
-            ids, sure, mates, stops = self._seq(mode, ref, variant)
+            ids, sure, mates, stops, paths = self._seq(mode, ref, variant)
             if pos in stops:
                 mass[self.period] = mass.get(self.period, 0.0) + w * EXIT_SHARE
                 w *= 1.0 - EXIT_SHARE
+            if mode == UNIT and variant != JOINED and pos == len(ids) - 1 and ids[pos] == self.period:
+                joined = self._joins(ref, said)[1]
+                if joined:
+                    mass[self.comma] = mass.get(self.comma, 0.0) + w * joined
+                    w *= 1.0 - joined
+            if paths[pos]:
+                for p, words, _ in paths[pos]:
+                    mass[words[0]] = mass.get(words[0], 0.0) + w * p
+                w *= 1.0 - sum(p for p, _, _ in paths[pos])
             c = sure[pos]
             mass[ids[pos]] = mass.get(ids[pos], 0.0) + w * c
             if c < 1.0:
@@ -373,11 +366,22 @@ class AnswerDecoder:
                 if token == self.eos:
                     self._add(new, hyp, w)
                 continue
-            ids, sure, mates, stops = self._seq(mode, ref, variant)
+            ids, sure, mates, stops, paths = self._seq(mode, ref, variant)
             if pos in stops:
                 if token == self.period:  # the sentence ends here: on to what may follow it
                     self._expand(new, (mode, ref, variant, len(ids), said), w * EXIT_SHARE)
                 w *= 1.0 - EXIT_SHARE
+            if mode == UNIT and variant != JOINED and pos == len(ids) - 1 and ids[pos] == self.period:
+                options, joined = self._joins(ref, said)
+                if joined and token == self.comma:
+                    for u, q in options:
+                        self._add(new, (CONNECT, (JOIN, u), START, 0, said + (ref,)), w * JOIN_SHARE * q)
+                w *= 1.0 - joined
+            if paths[pos]:
+                for p, words, span in paths[pos]:
+                    if words[0] == token:  # another wording: say its other words, then go on after it
+                        self._expand(new, (DETOUR, (words, mode, ref, variant, pos + span), START, 1, said), w * p)
+                w *= 1.0 - sum(p for p, _, _ in paths[pos])
             c = sure[pos]
             if token == ids[pos]:
                 lik = c

@@ -25,6 +25,7 @@ import numpy as np
 
 from jupyter_api_kit.local.models.context import Document, TopicIndex, document_from_text, stem
 from jupyter_api_kit.local.models.ngram import MAX_DISCOUNT, NGramModel
+from jupyter_api_kit.local.models.paraphrase import wording_words
 from jupyter_api_kit.local.models.sentences import split_sentences
 from jupyter_api_kit.local.models.tokenizer import END_OF_TEXT, Tokenizer, pretokenize
 
@@ -206,12 +207,16 @@ def parse_small_talk(text: str) -> list[tuple[list[frozenset], list[str]]]:
     return groups
 
 
-def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str = "") -> Knowledge:
+def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str = "",
+                    words: Sequence[str] = ()) -> Knowledge:
     """Train the base model of the given n-gram order on a corpus text (paragraph = one answer).
 
     The paragraphs of `unknown` are trained on too, and are the answers to questions the corpus
     has nothing on (`Knowledge.fallback`); `small_talk` is a small-talk file (see
-    `parse_small_talk`) whose answers are trained on unless the corpus has them already.
+    `parse_small_talk`) whose answers are trained on unless the corpus has them already. `words` are
+    pre-tokens an answer may say that the texts may not have (the other wordings of
+    `paraphrase.wording_words`); they come last in the vocabulary, so the ids of the texts' tokens
+    do not depend on them.
 
     Example:
         >>> k = build_knowledge(2, "Hello there.\\n\\nHello again.", unknown="No idea.")
@@ -235,6 +240,8 @@ def build_knowledge(order: int, corpus: str, unknown: str = "", small_talk: str 
             vocab.setdefault(t, None)
     for piece in _fallback_pieces(counts):
         vocab.setdefault(piece, None)
+    for word in words:
+        vocab.setdefault(word, None)
     tokenizer = Tokenizer(vocab)
     index = tokenizer.index
     seqs = [[index[t] for t in toks] + [0] for toks in split]
@@ -266,6 +273,6 @@ def base_knowledge(order: int) -> Knowledge:
             if knowledge is None:
                 knowledge = build_knowledge(order, corpus_text(),
                                             UNKNOWN_PATH.read_text(encoding="utf-8"),
-                                            SMALL_TALK_PATH.read_text(encoding="utf-8"))
+                                            SMALL_TALK_PATH.read_text(encoding="utf-8"), wording_words())
                 _knowledge[order] = knowledge
     return knowledge

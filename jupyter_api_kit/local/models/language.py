@@ -5,9 +5,11 @@ first (system prompt, notes in a user turn, tool results, retrieved text), the c
 honest "I do not know" when neither has the subject (`answers.plan_answer`). The next-token
 distribution is a mixture over the sentences the answer may be saying (`decoder.AnswerDecoder`):
 near certain where the sentence dictates the next word, uncertain where there is a real choice
-(which fact, how to begin, a near-equivalent word, whether to go on). A raw text prompt (the legacy
-completions API) is continued by an n-gram mixture (`continuation`). Either way every token has probability > 0, the distribution sums to 1, the logprob reported for a
-token is exactly log P of the distribution it was sampled from, and `seed` makes sampling repeatable.
+(which fact, how to begin, a near-equivalent word or phrase, a comma, whether to go on, join two
+facts with "and" or close). A raw text prompt (the legacy completions API) is continued by an
+n-gram mixture (`continuation`). Either way every token has probability > 0, the distribution sums
+to 1, the logprob reported for a token is exactly log P of the distribution it was sampled from,
+and `seed` makes sampling repeatable.
 Chat answers end at the end-of-answer token `<|endoftext|>`.
 
 A word of the conversation that the model has no token for is added to the vocabulary of that

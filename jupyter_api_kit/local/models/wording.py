@@ -11,8 +11,8 @@ preposition before a date or a season ("in 1820", "in spring") stays as written.
 Example:
     >>> alternatives(" large", " a", [" planet"])
     (0.7, (' big',))
-    >>> alternatives(" Vemmin", " of", ["."])
-    (1.0, ())
+    >>> alternatives(" Vemmin", " of", ["."]), alternatives(" enormous", " an", [" wave"])
+    ((1.0, ()), (1.0, ()))
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ FIT_POWER = 0.5
 PREPOSITIONS = ("in", "on", "at", "near", "inside", "within", "around", "across", "along", "over",
                 "under", "through", "into", "onto")
 INTENSIFIERS = ("very", "really", "quite", "extremely")
+APPROXIMATE = ("about", "around", "roughly")  # before a number
+NUMBER_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+sixty seventy eighty ninety hundred thousand million""".split())
 # word -> (its contraction, the words it may follow contracted)
 CONTRACTIONS = {"is": ("'s", ("it", "that", "there", "he", "she", "what", "who", "where", "here")),
                 "are": ("'re", ("you", "we", "they")), "am": ("'m", ("i",)),
@@ -47,7 +50,9 @@ _PHRASE_END = frozenset("""of in on at to for with by from and or but that which
 have had can will than as into over under near through about like so then when while where""".split())
 _NO_PLACE = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march
 april may june july august september october november december spring summer autumn winter morning
-evening night time times day days week weeks year years order fact total general short""".split())
+evening night time times day days week weeks year years order fact total general short direction way
+one two three four five six seven eight nine ten eleven twelve noon midnight dawn dusk""".split())
+_DETERMINERS = frozenset("the a an this that these those its their his her our your my".split())
 EQUIVALENTS_PATH = Path(__file__).with_name("near_equivalents.txt")
 _CACHE_SIZE = 4096
 
@@ -89,16 +94,24 @@ def alternatives(word: str, before: str, rest: list[str]) -> tuple[float, tuple[
     if not word.startswith(" ") or not word[1:].isalpha():
         return 1.0, ()
     bare, nxt = word[1:], rest[0].strip().lower() if rest else ""
+    if nxt in _DETERMINERS and len(rest) > 1 and rest[1].strip().lower() in _NO_PLACE:
+        nxt = rest[1].strip().lower()  # "in the morning", "in that direction" stay too
     prev = before.strip().lower()
     if bare in CONTRACTIONS and prev in CONTRACTIONS[bare][1]:
         return C_CONTRACTION, (CONTRACTIONS[bare][0],)
     if bare in PREPOSITIONS and (not nxt.isalpha() or nxt in _NO_PLACE):
         return 1.0, ()  # "in 1820", "in spring" stay as they are
+    if bare in APPROXIMATE and (nxt[:1].isdigit() or nxt in NUMBER_WORDS):
+        return C_EQUIVALENT, tuple(" " + w for w in APPROXIMATE if w != bare)  # "about 40", "around 40"
     if bare in INTENSIFIERS:
-        return C_INTENSIFIER, tuple(" " + w for w in INTENSIFIERS if w != bare)
-    if bare in EQUIVALENTS:
-        return (C_PREPOSITION if bare in PREPOSITIONS else C_EQUIVALENT), tuple(" " + w for w in EQUIVALENTS[bare])
-    return 1.0, ()
+        c, others = C_INTENSIFIER, [w for w in INTENSIFIERS if w != bare]
+    elif bare in EQUIVALENTS:
+        c, others = (C_PREPOSITION if bare in PREPOSITIONS else C_EQUIVALENT), list(EQUIVALENTS[bare])
+    else:
+        return 1.0, ()
+    if prev in ("a", "an"):  # "a huge" may not become "a enormous"
+        others = [w for w in others if (w[0] in "aeiou") == (bare[0] in "aeiou")]
+    return (c, tuple(" " + w for w in others)) if others else (1.0, ())
 
 
 class Wording:

@@ -32,8 +32,8 @@ class ParsedCertificate:
     seconds) and its SHA-256 fingerprint (hex), which tells duplicate uploads apart.
 
     Example:
-        >>> cert = parse_pem(open("ca.pem").read())      # doctest: +SKIP
-        >>> cert.expires_at > cert.valid_at, len(cert.fingerprint)   # doctest: +SKIP
+        >>> cert = parse_pem(pem)      # pem: the text of a certificate
+        >>> cert.expires_at > cert.valid_at, len(cert.fingerprint)
         (True, 64)
     """
 
@@ -128,7 +128,7 @@ def upload(store, principal: Principal, body: dict) -> dict:
         Traceback (most recent call last):
         ...
         jupyter_api_kit.local.core.errors.BadRequest: Invalid 'certificate': this is (or contains) a private key; ...
-        >>> upload(store, admin_principal(), {"certificate": pem, "name": "CA"})["active"]  # doctest: +SKIP
+        >>> upload(store, admin_principal(), {"certificate": pem, "name": "CA"})["active"]
         False
     """
     text, name = body["certificate"], body.get("name")
@@ -181,7 +181,8 @@ def modify(store, principal: Principal, certificate_id: str, body: dict) -> dict
         Traceback (most recent call last):
         ...
         jupyter_api_kit.local.core.errors.NotFound: No certificate found with id 'cert_missing'.
-        >>> modify(store, admin_principal(), cert["id"], {"name": "Root CA"})["name"]  # doctest: +SKIP
+        >>> cert = upload(store, admin_principal(), {"certificate": pem, "name": "CA"})
+        >>> modify(store, admin_principal(), cert["id"], {"name": "Root CA"})["name"]
         'Root CA'
     """
     get_certificate(store, certificate_id)
@@ -202,7 +203,8 @@ def delete(store, principal: Principal, certificate_id: str) -> dict:
         Traceback (most recent call last):
         ...
         jupyter_api_kit.local.core.errors.NotFound: No certificate found with id 'cert_missing'.
-        >>> delete(store, admin_principal(), cert["id"])  # doctest: +SKIP
+        >>> cert = upload(store, admin_principal(), {"certificate": pem, "name": "CA"})
+        >>> delete(store, admin_principal(), cert["id"])
         {'object': 'certificate.deleted', 'id': 'cert_...'}
     """
     row = get_certificate(store, certificate_id)

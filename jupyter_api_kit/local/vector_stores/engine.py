@@ -33,9 +33,6 @@ from jupyter_api_kit.local.vector_stores.store import files_in_progress, insert_
 def start(app, vector_store_id: str, file_ids: list[str], principal=None) -> None:
     """Process `file_ids` (attached to the store, `in_progress`) in the background; usage goes to
     `principal`, the caller who attached them.
-
-    Example:
-        >>> start(request.app, "vs_1", ["file-1"], principal)  # doctest: +SKIP
     """
     if file_ids:
         app.state.jobs.start(VECTOR_STORE_FILES, new_id("vsingest_"), vector_store_id, file_ids, principal)
@@ -48,7 +45,7 @@ def create_store(app, *, name: str = "", file_ids=(), strategy: dict | None = No
     helper of assistants' and threads' `tool_resources`.
 
     Example:
-        >>> create_store(request.app, name="notes", file_ids=["file-1"])  # doctest: +SKIP
+        >>> create_store(app, name="notes")      # no files: nothing to process
         'vs_...'
     """
     vector_store_id = new_id("vs_")
@@ -92,7 +89,10 @@ def process_one(app, vector_store_id: str, file_id: str, principal=None) -> None
     embedding and storage usage for `principal`. A file cancelled or deleted meanwhile is left alone.
 
     Example:
-        >>> process_one(request.app, "vs_1", "file-1", principal)  # doctest: +SKIP
+        >>> vs_id = create_store(app, name="notes")
+        >>> process_one(app, vs_id, "file-gone")       # not attached (any more): left alone
+        >>> app.state.store.one("SELECT count(*) AS n FROM vector_store_chunks")["n"]
+        0
     """
     store = app.state.store
     row = store.one("SELECT v.status, v.chunking_strategy, f.filename FROM vector_store_files v "
