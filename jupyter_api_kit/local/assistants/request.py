@@ -36,6 +36,7 @@ from jupyter_api_kit.local.core.errors import BadRequest
 from jupyter_api_kit.local.core.ids import new_id, now
 from jupyter_api_kit.local.core.raw_request import type_name
 from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
+from jupyter_api_kit.local.vector_stores.request import ChunkingStrategy
 from jupyter_api_kit.spec import MESSAGE_ROLES
 
 Effort = Literal["minimal", "low", "medium", "high"]
@@ -66,7 +67,7 @@ class NewVectorStore(BodyModel):
     """A vector store to make with the assistant or thread (`file_search.vector_stores`)."""
 
     file_ids: Annotated[list[FileId], Field(max_length=10000)] | None = None
-    chunking_strategy: LenientModel | None = None  # read by `vector_stores.chunking`
+    chunking_strategy: ChunkingStrategy | None = None
     metadata: Metadata | None = None
 
 

@@ -79,7 +79,7 @@ def retrieve_assistant(assistant_id: str, request: Request):
 
 
 @router.post("/assistants/{assistant_id}")
-def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(checked(AssistantBody))):
+def modify_assistant(assistant_id: str, request: Request, body: dict = Depends(checked(AssistantBody, required=True))):
     changes = _checked(body, creating=False)
     if changes.get("model", "") is None:
         raise BadRequest("Invalid 'model': an assistant needs a model; send a model id or leave it out.",

@@ -192,7 +192,7 @@ def retrieve_run(thread_id: str, run_id: str, request: Request):
 
 @router.post("/threads/{thread_id}/runs/{run_id}")
 def modify_run(thread_id: str, run_id: str, request: Request,
-               body: dict = Depends(checked(request_models.MetadataBody))):
+               body: dict = Depends(checked(request_models.MetadataBody, required=True))):
     metadata = body.get("metadata")
     store = request.app.state.store
     with store.tx() as db:

@@ -63,7 +63,7 @@ def retrieve_thread(thread_id: str, request: Request):
 
 
 @router.post("/threads/{thread_id}")
-def modify_thread(thread_id: str, request: Request, body: dict = Depends(checked(ModifyThreadBody))):
+def modify_thread(thread_id: str, request: Request, body: dict = Depends(checked(ModifyThreadBody, required=True))):
     metadata = body.get("metadata")
     resources = parse_tool_resources(body.get("tool_resources"))
     store = request.app.state.store
@@ -121,7 +121,7 @@ def retrieve_message(thread_id: str, message_id: str, request: Request):
 
 @router.post("/threads/{thread_id}/messages/{message_id}")
 def modify_message(thread_id: str, message_id: str, request: Request,
-                   body: dict = Depends(checked(MetadataBody))):
+                   body: dict = Depends(checked(MetadataBody, required=True))):
     metadata = body.get("metadata")
     store = request.app.state.store
     with store.tx() as db:

@@ -36,7 +36,7 @@ def read_metadata(value, param: str = "metadata") -> dict:
         raise bad_request([{**e, "loc": (param, *e["loc"])} for e in exc.errors(include_url=False)]) from None
 
 
-def metadata_filter(request: Request) -> dict:
+async def metadata_filter(request: Request) -> dict:
     """A FastAPI dependency: the `metadata[KEY]=VALUE` pairs of a list's query, within the metadata
     limits; a bare `metadata=` is refused (the API filters by pairs)."""
     pairs = {}

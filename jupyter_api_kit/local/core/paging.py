@@ -16,7 +16,7 @@ from pydantic import Field, create_model
 from starlette.requests import Request
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.request_models import Order, QueryModel, query
+from jupyter_api_kit.local.core.request_models import Order, QueryModel, read_query
 
 
 @dataclass(frozen=True)
@@ -48,19 +48,21 @@ def paging(*, order: str = "desc", limit: int = 20, max_limit: int = 100):
 
     Example:
         >>> from types import SimpleNamespace
+        >>> import asyncio
         >>> from starlette.datastructures import QueryParams
-        >>> read_cursor = paging(order="asc", limit=10)
-        >>> read_cursor(SimpleNamespace(query_params=QueryParams("after=msg_1")))
+        >>> def read_cursor(query):
+        ...     return asyncio.run(paging(order="asc", limit=10)(SimpleNamespace(query_params=QueryParams(query))))
+        >>> read_cursor("after=msg_1")
         Cursor(limit=10, order='asc', after='msg_1', before=None)
-        >>> read_cursor(SimpleNamespace(query_params=QueryParams("limit=500")))
+        >>> read_cursor("limit=500")
         Traceback (most recent call last):
         ...
         jupyter_api_kit.local.core.errors.BadRequest: Invalid 'limit': 500 is above the maximum of 100.
     """
-    read_query = query(_paging_model(order, limit, max_limit))
+    model = _paging_model(order, limit, max_limit)
 
-    def dependency(request: Request) -> Cursor:
-        return Cursor(**read_query(request).model_dump())
+    async def dependency(request: Request) -> Cursor:
+        return Cursor(**read_query(model, request.query_params).model_dump())
 
     return dependency
 

@@ -260,8 +260,19 @@ def read(model: type[BaseModel], data: Any):
         raise bad_request(exc, data) from None
 
 
-def body(model: type[BodyModel]):
-    """A FastAPI dependency: the request's JSON body read as `model`.
+async def _present_json_body(request: Request) -> dict:
+    if not await request.body():
+        raise BadRequest("The request body is missing: this operation takes a JSON object ({} to change "
+                         "nothing).")
+    return await json_body(request)
+
+
+# The dependencies are coroutines: checking a body is quick work, cheaper on the event loop than a
+# thread hop per request.
+
+def body(model: type[BodyModel], *, required: bool = False):
+    """A FastAPI dependency: the request's JSON body read as `model` (with `required`, as the API's
+    description requires, a request without a body is refused rather than read as `{}`).
 
     Example:
         >>> class Rename(BodyModel):
@@ -270,15 +281,15 @@ def body(model: type[BodyModel]):
         True
     """
 
-    def dependency(raw: dict = Depends(json_body)):
+    async def dependency(raw: dict = Depends(_present_json_body if required else json_body)):
         return read(model, raw)
 
     return dependency
 
 
-def checked(model: type[BaseModel]):
+def checked(model: type[BaseModel], *, required: bool = False):
     """A FastAPI dependency: the request's JSON body, validated as `model`, handed on as the dict it
-    is (for a handler that reads it further with the feature's own rules).
+    is (for a handler that reads it further with the feature's own rules); `required` as for `body`.
 
     Example:
         >>> class Rename(BodyModel):
@@ -287,7 +298,7 @@ def checked(model: type[BaseModel]):
         True
     """
 
-    def dependency(raw: dict = Depends(json_body)):
+    async def dependency(raw: dict = Depends(_present_json_body if required else json_body)):
         read(model, raw)
         return raw
 
@@ -346,7 +357,7 @@ def read_query(model: type[QueryModel], query) -> QueryModel:
 def query(model: type[QueryModel]):
     """A FastAPI dependency: the request's query string read as `model`."""
 
-    def dependency(request: Request):
+    async def dependency(request: Request):
         return read_query(model, request.query_params)
 
     return dependency

@@ -119,7 +119,7 @@ def get_eval(eval_id: str, request: Request):
 
 
 @router.post("/evals/{eval_id}")
-def update_eval(eval_id: str, request: Request, body: dict = Depends(checked(UpdateEvalBody))):
+def update_eval(eval_id: str, request: Request, body: dict = Depends(checked(UpdateEvalBody, required=True))):
     store = request.app.state.store
     row = eval_store.eval_row(store, eval_id)
     name = row["name"] if body.get("name") is None else body["name"]

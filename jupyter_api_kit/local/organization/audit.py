@@ -85,7 +85,7 @@ class AuditQuery(QueryModel):
     lte: Time | None = Field(None, alias="effective_at[lte]")
 
 
-def audit_query(request: Request) -> AuditQuery:
+async def audit_query(request: Request) -> AuditQuery:
     """A FastAPI dependency: the query read as `AuditQuery`; an `effective_at` with another operator
     is a 400 (a query model ignores names it does not know, and this one is a mistake to say)."""
     for key in request.query_params:

@@ -112,7 +112,7 @@ def retrieve_project(project_id: str, request: Request):
 
 
 @router.post(BASE + "/{project_id}")
-def modify_project(project_id: str, request: Request, body: dict = Depends(checked(ProjectUpdateBody)),
+def modify_project(project_id: str, request: Request, body: dict = Depends(checked(ProjectUpdateBody, required=True)),
                    principal: Principal = Depends(require_admin)):
     return org_store.modify_project(request.app.state.store, principal, project_id, body)
 
@@ -159,7 +159,7 @@ def list_project_rate_limits(project_id: str, request: Request,
 
 @router.post(BASE + "/{project_id}/rate_limits/{rate_limit_id}")
 def update_project_rate_limit(project_id: str, rate_limit_id: str, request: Request,
-                              body: dict = Depends(checked(RateLimitBody)),
+                              body: dict = Depends(checked(RateLimitBody, required=True)),
                               principal: Principal = Depends(require_admin)):
     return update_limit(request.app, principal, project_id, rate_limit_id, body)
 

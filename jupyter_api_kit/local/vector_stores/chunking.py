@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jupyter_api_kit.local.core.errors import BadRequest
-from jupyter_api_kit.local.core.raw_request import type_name
 
 AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 MIN_CHUNK, MAX_CHUNK = 100, 4096
@@ -40,36 +39,20 @@ class Chunk:
 
 
 def parse_strategy(value, param: str = "chunking_strategy") -> dict:
-    """The static strategy a request asks for (`None` and `auto` give the documented default).
+    """The static strategy a request asks for (shaped as `request.ChunkingStrategy` checked it; `None`
+    and `auto` give the documented default); the overlap may be at most half the chunk.
 
     Example:
         >>> parse_strategy(None)["static"]
         {'max_chunk_size_tokens': 800, 'chunk_overlap_tokens': 400}
+        >>> parse_strategy({"type": "static", "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": 150}})
+        Traceback (most recent call last):
+        ...
+        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'chunking_strategy.static.chunk_overlap_tokens': 150; it must be between 0 and half of max_chunk_size_tokens (100).
     """
-    if value is None:
+    if value is None or value["type"] == "auto":
         return _copy(AUTO)
-    if not isinstance(value, dict):
-        raise BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.", param=param)
-    kind = value.get("type")
-    if kind == "auto":
-        if set(value) - {"type"}:
-            raise BadRequest(f"Invalid '{param}': the 'auto' strategy takes no other fields.", param=param)
-        return _copy(AUTO)
-    if kind != "static":
-        raise BadRequest(f"Invalid value for '{param}.type': {kind!r}. Supported values are: 'auto', 'static'.",
-                         param=f"{param}.type")
-    static = value.get("static")
-    if not isinstance(static, dict):
-        raise BadRequest(f"Missing required parameter: '{param}.static' (an object with 'max_chunk_size_tokens' "
-                         "and 'chunk_overlap_tokens').", param=f"{param}.static")
-    size, overlap = static.get("max_chunk_size_tokens"), static.get("chunk_overlap_tokens")
-    for name, number in (("max_chunk_size_tokens", size), ("chunk_overlap_tokens", overlap)):
-        if isinstance(number, bool) or not isinstance(number, int):
-            raise BadRequest(f"Invalid type for '{param}.static.{name}': expected an integer, got "
-                             f"{type_name(number)}.", param=f"{param}.static.{name}")
-    if not MIN_CHUNK <= size <= MAX_CHUNK:
-        raise BadRequest(f"Invalid '{param}.static.max_chunk_size_tokens': {size}; expected {MIN_CHUNK} to "
-                         f"{MAX_CHUNK}.", param=f"{param}.static.max_chunk_size_tokens")
+    size, overlap = value["static"]["max_chunk_size_tokens"], value["static"]["chunk_overlap_tokens"]
     if not 0 <= overlap <= size // 2:
         raise BadRequest(f"Invalid '{param}.static.chunk_overlap_tokens': {overlap}; it must be between 0 and "
                          f"half of max_chunk_size_tokens ({size // 2}).", param=f"{param}.static.chunk_overlap_tokens")

@@ -21,16 +21,63 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel
+from jupyter_api_kit.local.core.request_models import BodyModel, LenientModel, Metadata, QueryModel, tagged
+from jupyter_api_kit.local.vector_stores.chunking import MAX_CHUNK, MIN_CHUNK
 from jupyter_api_kit.local.vector_stores.search import RANKERS
 from jupyter_api_kit.local.vector_stores.store import STATUSES
+from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
+from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
+from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
 
 #: at most this many files are attached when a store is created
 MAX_STORE_FILES = 500
 #: at most this many files in one batch, as the API allows
 MAX_BATCH_FILES = 2000
+
+
+class ExpiresAfter(BodyModel):
+    """When a store expires: `days` (1-365) after it was last active."""
+
+    anchor: Literal["last_active_at"]
+    days: Annotated[int, Field(ge=1, le=365)]
+
+
+class StaticSizes(BodyModel):
+    """A static strategy's sizes (the overlap at most half the chunk: `chunking.parse_strategy`)."""
+
+    max_chunk_size_tokens: Annotated[int, Field(ge=MIN_CHUNK, le=MAX_CHUNK)]
+    chunk_overlap_tokens: Annotated[int, Field(ge=0)]
+
+
+class AutoChunking(BodyModel):
+    type: Literal["auto"]
+
+
+class StaticChunking(BodyModel):
+    type: Literal["static"]
+    static: StaticSizes
+
+
+#: how a file is cut into chunks
+ChunkingStrategy = tagged(AutoChunking, StaticChunking)
+
+
+def _attribute_limits(value: dict) -> dict:
+    if len(value) > MAX_ATTRIBUTES:
+        raise ValueError(f"{len(value)} keys; at most {MAX_ATTRIBUTES} are allowed")
+    for key, item in value.items():
+        if len(key) > MAX_KEY:
+            raise ValueError(f"key '{key[:20]}...' is longer than {MAX_KEY} characters")
+        if isinstance(item, str) and len(item) > MAX_VALUE:
+            raise ValueError(f"the value of '{key}' is longer than {MAX_VALUE} characters")
+    return value
+
+
+#: a file's `attributes`: up to 16 keys of at most 64 characters; values strings (at most 512
+#: characters), numbers or booleans
+Attributes = Annotated[dict[str, str | int | float | bool], AfterValidator(_attribute_limits)]
 
 
 class CreateVectorStoreBody(BodyModel):
@@ -39,20 +86,16 @@ class CreateVectorStoreBody(BodyModel):
     name: str | None = Field(None, max_length=256)
     description: str | None = None
     file_ids: Annotated[list[str], Field(max_length=MAX_STORE_FILES)] | None = None
-    expires_after: LenientModel | None = None
-    chunking_strategy: LenientModel | None = None
+    expires_after: ExpiresAfter | None = None
+    chunking_strategy: ChunkingStrategy | None = None
     metadata: Metadata | None = None
-
-
-#: a file's `attributes`: strings, numbers or booleans under string keys (limits: `store.check_attributes`)
-Attributes = dict[str, str | int | float | bool]
 
 
 class UpdateVectorStoreBody(BodyModel):
     """`POST /vector_stores/{id}`: a new name, expiry or metadata (null clears the latter two)."""
 
     name: str | None = Field(None, max_length=256)
-    expires_after: LenientModel | None = None
+    expires_after: ExpiresAfter | None = None
     metadata: Metadata | None = None
 
 
@@ -60,7 +103,7 @@ class VectorStoreFileBody(BodyModel):
     """`POST /vector_stores/{id}/files`, and each item of a batch's `files`."""
 
     file_id: str
-    chunking_strategy: LenientModel | None = None
+    chunking_strategy: ChunkingStrategy | None = None
     attributes: Attributes | None = None
 
 
@@ -70,7 +113,7 @@ class FileBatchBody(BodyModel):
 
     file_ids: Annotated[list[str], Field(min_length=1, max_length=MAX_BATCH_FILES)] | None = None
     files: Annotated[list[VectorStoreFileBody], Field(min_length=1, max_length=MAX_BATCH_FILES)] | None = None
-    chunking_strategy: LenientModel | None = None
+    chunking_strategy: ChunkingStrategy | None = None
     attributes: Attributes | None = None
 
 

@@ -57,12 +57,12 @@ def _store(request: Request, vector_store_id: str) -> dict:
 # -- stores -------------------------------------------------------------------------------------------
 
 @router.post("/vector_stores")
-def create_vector_store(request: Request, body: dict = Depends(checked(CreateVectorStoreBody)),
+def create_vector_store(request: Request, body: dict = Depends(checked(CreateVectorStoreBody, required=True)),
                         principal: Principal = Depends(authenticate)):
     store = request.app.state.store
     name = body.get("name") or ""
     metadata = body.get("metadata") or {}
-    expires_after = vdb.check_expires_after(body.get("expires_after"))
+    expires_after = body.get("expires_after")
     file_ids = _check_files(store, body.get("file_ids") or [], "file_ids")
     if body.get("chunking_strategy") is not None and not file_ids:
         raise BadRequest("Invalid 'chunking_strategy': it applies to 'file_ids', which is empty.",
@@ -86,7 +86,7 @@ def retrieve_vector_store(vector_store_id: str, request: Request):
 
 @router.post("/vector_stores/{vector_store_id}")
 def modify_vector_store(vector_store_id: str, request: Request,
-                        body: dict = Depends(checked(UpdateVectorStoreBody))):
+                        body: dict = Depends(checked(UpdateVectorStoreBody, required=True))):
     store = request.app.state.store
     vdb.store_row(store, vector_store_id)
     changes = {}
@@ -95,7 +95,7 @@ def modify_vector_store(vector_store_id: str, request: Request,
     if "metadata" in body:
         changes["metadata"] = dumps(body["metadata"] or {})
     if "expires_after" in body:
-        after = vdb.check_expires_after(body["expires_after"])
+        after = body["expires_after"]
         changes["expires_after"] = dumps(after) if after else None
         changes["last_active_at"] = now()  # the expiry clock restarts from this change
     vdb.update_store(store, vector_store_id, changes)
@@ -118,7 +118,7 @@ def create_vector_store_file(vector_store_id: str, request: Request,
     vdb.store_row(store, vector_store_id)
     file_id = body["file_id"]
     _check_files(store, [file_id], "file_id")
-    attributes = vdb.check_attributes(body.get("attributes"))
+    attributes = body.get("attributes")
     strategy = parse_strategy(body.get("chunking_strategy"))
     vdb.attach_one(store, vector_store_id, file_id, attributes, strategy)
     ingest.start(request.app, vector_store_id, [file_id], principal)
@@ -149,7 +149,7 @@ def update_vector_store_file_attributes(vector_store_id: str, file_id: str, requ
                                         body: dict = Depends(checked(AttributesBody))):
     store = request.app.state.store
     vdb.file_row(store, vector_store_id, file_id)
-    attributes = vdb.check_attributes(body["attributes"])
+    attributes = body["attributes"]
     vdb.set_attributes(store, vector_store_id, file_id, attributes)
     return vdb.file_object(vdb.file_row(store, vector_store_id, file_id))
 
@@ -184,7 +184,7 @@ def create_vector_store_file_batch(vector_store_id: str, request: Request,
         raise BadRequest("Pass exactly one of 'file_ids' (a list of file ids) or 'files' (a list of "
                          "{file_id, attributes, chunking_strategy}).", param="file_ids")
     strategy = parse_strategy(body.get("chunking_strategy"))
-    attributes = vdb.check_attributes(body.get("attributes"))
+    attributes = body.get("attributes")
     if body.get("file_ids") is not None:
         ids = _check_files(store, body["file_ids"], "file_ids")
         entries = [(fid, attributes, strategy) for fid in ids]
@@ -194,7 +194,7 @@ def create_vector_store_file_batch(vector_store_id: str, request: Request,
             where = f"files[{i}]"
             fid = item["file_id"]
             _check_files(store, [fid], f"{where}.file_id")
-            own = vdb.check_attributes(item.get("attributes"), f"{where}.attributes")
+            own = item.get("attributes")
             entries.append((fid, own if own is not None else attributes,
                             parse_strategy(item["chunking_strategy"], f"{where}.chunking_strategy")
                             if item.get("chunking_strategy") is not None else strategy))

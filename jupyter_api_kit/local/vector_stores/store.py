@@ -10,68 +10,20 @@ are always true. `usage_bytes` of a file is what it occupies in the store: its c
 plus their embeddings (4 bytes per dimension).
 
 Example:
-    >>> check_attributes({"topic": "space", "year": 2024, "draft": False})
-    {'topic': 'space', 'year': 2024, 'draft': False}
+    >>> counts(Store(":memory:"), "vector_store_id = ?", ("vs_1",))["total"]
+    0
 """
 
 from __future__ import annotations
 
 from jupyter_api_kit.local.core.db import dumps, loads
-from jupyter_api_kit.local.core.errors import BadRequest, NotFound, found
+from jupyter_api_kit.local.core.errors import NotFound, found
 from jupyter_api_kit.local.core.ids import now
 from jupyter_api_kit.local.core.jobs import set_status
 from jupyter_api_kit.local.core.paging import Cursor, keyed_page, list_object  # noqa: F401 (keyed_page: used as vdb.keyed_page)
-from jupyter_api_kit.local.core.raw_request import type_name
-from jupyter_api_kit.spec import MAX_METADATA_KEY as MAX_KEY
-from jupyter_api_kit.spec import MAX_METADATA_PAIRS as MAX_ATTRIBUTES
-from jupyter_api_kit.spec import MAX_METADATA_VALUE as MAX_VALUE
 
 DAY = 86400
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
-
-
-def check_attributes(value, param: str = "attributes") -> dict | None:
-    """File attributes as the API limits them: up to 16 keys of at most 64 characters; values are
-    strings (at most 512 characters), numbers or booleans."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise BadRequest(f"Invalid type for '{param}': expected an object, got {type_name(value)}.", param=param)
-    if len(value) > MAX_ATTRIBUTES:
-        raise BadRequest(f"Invalid '{param}': {len(value)} keys; at most {MAX_ATTRIBUTES} are allowed.", param=param)
-    for key, item in value.items():
-        if len(key) > MAX_KEY:
-            raise BadRequest(f"Invalid '{param}': key '{key[:20]}...' is longer than {MAX_KEY} characters.",
-                             param=param)
-        if not isinstance(item, (str, int, float, bool)):
-            raise BadRequest(f"Invalid type for '{param}.{key}': expected a string, number or boolean, got "
-                             f"{type_name(item)}.", param=f"{param}.{key}")
-        if isinstance(item, str) and len(item) > MAX_VALUE:
-            raise BadRequest(f"Invalid '{param}.{key}': value is longer than {MAX_VALUE} characters.",
-                             param=f"{param}.{key}")
-    return dict(value)
-
-
-def check_expires_after(value, param: str = "expires_after") -> dict | None:
-    """A store's `expires_after`: `{"anchor": "last_active_at", "days": 1..365}`; None when absent.
-
-    Example:
-        >>> check_expires_after({"anchor": "last_active_at", "days": 7})
-        {'anchor': 'last_active_at', 'days': 7}
-        >>> check_expires_after({"anchor": "last_active_at", "days": 0})
-        Traceback (most recent call last):
-        ...
-        jupyter_api_kit.local.core.errors.BadRequest: Invalid 'expires_after.days': 0; expected an integer from 1 to 365.
-    """
-    if value is None:
-        return None
-    if not isinstance(value, dict) or value.get("anchor") != "last_active_at":
-        raise BadRequest(f"Invalid '{param}': expected {{'anchor': 'last_active_at', 'days': N}}.", param=param)
-    days = value.get("days")
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
-        raise BadRequest(f"Invalid '{param}.days': {days!r}; expected an integer from 1 to 365.",
-                         param=f"{param}.days")
-    return {"anchor": "last_active_at", "days": days}
 
 
 # -- objects ----------------------------------------------------------------------------------------
