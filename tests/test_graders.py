@@ -10,6 +10,8 @@ import pytest
 
 from jupyter_api_kit.local.evals import metrics as tm
 from jupyter_api_kit.local.core.errors import BadRequest
+from jupyter_api_kit.local.core.request_models import read
+from jupyter_api_kit.local.evals.request import CreateEvalBody
 from jupyter_api_kit.local.evals.graders import (TemplateError, check_criteria, cosine, grade, lookup, render,
                                            string_check)
 
@@ -120,7 +122,10 @@ def test_grade_text_similarity_against_the_threshold():
     ([{"type": "whatever", "name": "m"}], "testing_criteria[0].type"),
 ])
 def test_check_criteria_names_the_bad_parameter(criteria, param):
+    # As `POST /evals` reads them: the declared request model first, then the local server's own rules.
     with pytest.raises(BadRequest) as info:
+        read(CreateEvalBody, {"data_source_config": {"type": "custom", "item_schema": {"type": "object"}},
+                              "testing_criteria": criteria})
         check_criteria(criteria)
     assert info.value.param == param
 
