@@ -27,7 +27,7 @@ from contextlib import contextmanager
 
 import requests
 
-from benchmarks.server_process import HEADERS, served
+from benchmarks.server_process import HEADERS, served, wait_until_up
 
 CLIENTS = 8
 PER_CLIENT = 150
@@ -68,15 +68,7 @@ def bare_app():
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         url = f"http://127.0.0.1:{port}/v1"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    requests.get(f"{url}/models", timeout=1)
-                    break
-                except requests.ConnectionError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("bare app did not start") from None
-                    time.sleep(0.05)
+            wait_until_up(url, "bare app")
             yield url
         finally:
             os.killpg(proc.pid, signal.SIGINT)

@@ -25,6 +25,19 @@ KEY = f"sk-local-{secrets.token_urlsafe(32)}"
 HEADERS = {"Authorization": f"Bearer {KEY}"}
 
 
+def wait_until_up(url: str, what: str, timeout: float = 30) -> None:
+    """Return once `url`/models answers at all (any status); raise if nothing listens by `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(f"{url}/models", headers=HEADERS, timeout=1)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def served(data_dir: str | None = None, args: tuple = (), env_extra: dict | None = None):
     """Start the server on a free port with an in-memory database (and `args`, with `env_extra` in its
@@ -39,15 +52,7 @@ def served(data_dir: str | None = None, args: tuple = (), env_extra: dict | None
                             start_new_session=True)
     try:
         url = proc.stdout.readline().strip()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/models", headers=HEADERS, timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("benchmark server did not start") from None
-                time.sleep(0.05)
+        wait_until_up(url, "benchmark server")
         yield url
     finally:
         os.killpg(proc.pid, signal.SIGINT)

@@ -321,16 +321,22 @@ def sdk(server, contract_or_none):
     http.close()
 
 
-def test_the_official_openai_package_drives_fine_tuning(sdk, server):
-    uploaded = sdk.files.create(file=("atlas.jsonl", jsonl(chat_examples())), purpose="fine-tune")
-    job = sdk.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id, suffix="sdk", seed=5,
-                                      method={"type": "supervised", "supervised": {"hyperparameters": {
-                                          "n_epochs": 2, "learning_rate_multiplier": 0.2}}})
+def finished(sdk, job):
+    """`job` retrieved until it ends (within about 12 s)."""
     for _ in range(600):
         job = sdk.fine_tuning.jobs.retrieve(job.id)
         if job.status in ("succeeded", "failed", "cancelled"):
             break
         time.sleep(0.02)
+    return job
+
+
+def test_the_official_openai_package_drives_fine_tuning(sdk, server):
+    uploaded = sdk.files.create(file=("atlas.jsonl", jsonl(chat_examples())), purpose="fine-tune")
+    job = sdk.fine_tuning.jobs.create(model="local-ngram", training_file=uploaded.id, suffix="sdk", seed=5,
+                                      method={"type": "supervised", "supervised": {"hyperparameters": {
+                                          "n_epochs": 2, "learning_rate_multiplier": 0.2}}})
+    job = finished(sdk, job)
     assert job.status == "succeeded" and job.fine_tuned_model.startswith("ft:local-ngram:local:sdk:")
     assert [j.id for j in sdk.fine_tuning.jobs.list(limit=50).data if j.id == job.id] == [job.id]
     events = sdk.fine_tuning.jobs.list_events(job.id, limit=100).data
@@ -373,11 +379,7 @@ def test_real_base_model_names_tune_the_local_model_and_say_so(sdk, requested):
     job = sdk.fine_tuning.jobs.create(model=requested, training_file=uploaded.id, suffix="stand-in", seed=7,
                                       hyperparameters={"n_epochs": 1})
     assert job.model == "local-ngram"
-    for _ in range(600):
-        job = sdk.fine_tuning.jobs.retrieve(job.id)
-        if job.status in ("succeeded", "failed", "cancelled"):
-            break
-        time.sleep(0.02)
+    job = finished(sdk, job)
     assert job.status == "succeeded" and job.fine_tuned_model.startswith("ft:local-ngram:local:stand-in:")
     messages = [e.message for e in reversed(sdk.fine_tuning.jobs.list_events(job.id, limit=100).data)]
     assert messages[1] == (f"Base model {requested} is not served locally: fine-tuning the local model "
