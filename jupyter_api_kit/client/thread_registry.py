@@ -28,7 +28,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from jupyter_api_kit.config import private_dir
+from jupyter_api_kit.config import PRIVATE_FILE_MODE, private_dir
 
 try:
     import fcntl
@@ -53,7 +53,7 @@ def file_lock(path: Path):
     """
     with _lock:
         private_dir(path.parent)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX)

@@ -58,12 +58,12 @@ def _private_database(path: Path) -> None:
     """Make the database file owner-only (0600) before SQLite opens it: SQLite gives the WAL and
     shared-memory files it creates the database's own mode, so they are private too. Files left by an
     older, wider setup are narrowed."""
-    from jupyter_api_kit.config import PRIVATE_FILE_MODE, private_file
+    from jupyter_api_kit.config import private_file
 
     private_file(path)
     for sibling in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if sibling.exists() and sibling.stat().st_mode & 0o777 != PRIVATE_FILE_MODE:
-            sibling.chmod(PRIVATE_FILE_MODE)
+        if sibling.exists():
+            private_file(sibling)
 
 
 class Store:
